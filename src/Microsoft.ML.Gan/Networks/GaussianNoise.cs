@@ -1,0 +1,28 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Networks;
+
+/// <summary>
+/// Adds zero-mean Gaussian noise of a fixed standard deviation in training mode; the identity in
+/// evaluation mode. The discriminator of the paper uses it on its input (0.3) and after every hidden layer (0.5).
+/// </summary>
+internal sealed class GaussianNoise : nn.Module<Tensor, Tensor>
+{
+    private readonly double _standardDeviation;
+    private readonly Generator _random;
+
+    public GaussianNoise(string name, double standardDeviation, Generator random) : base(name)
+    {
+        _standardDeviation = standardDeviation;
+        _random = random;
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        if (!training || _standardDeviation == 0)
+            return input.alias();
+        using var noise = randn(input.shape, dtype: input.dtype, device: input.device, generator: _random);
+        return input.add(noise, alpha: _standardDeviation);
+    }
+}

@@ -1,0 +1,67 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Networks;
+
+/// <summary>
+/// The generator of the paper's MNIST code: z ~ U[0,1)^NoiseSize, dense layers without bias followed by
+/// bias-only batch normalisation and softplus, and a weight-normalised dense output layer with a sigmoid,
+/// so that samples lie in [0,1] like the scaled pixels.
+/// </summary>
+internal sealed class MlpGenerator : nn.Module<Tensor, Tensor>
+{
+    private readonly ModuleList<Linear> hidden;
+    private readonly ModuleList<BiasOnlyBatchNorm> norms;
+    private readonly WeightNormDense output;
+
+    public MlpGenerator(long noiseSize, IReadOnlyList<int> hiddenSizes, long outputs, Generator random)
+        : base(nameof(MlpGenerator))
+    {
+        hidden = new ModuleList<Linear>();
+        norms = new ModuleList<BiasOnlyBatchNorm>();
+        long previous = noiseSize;
+        for (int i = 0; i < hiddenSizes.Count; i++)
+        {
+            var layer = nn.Linear(previous, hiddenSizes[i], hasBias: false);
+            using (no_grad())
+                GlorotUniform(layer.weight!, random);
+            hidden.Add(layer);
+            norms.Add(new BiasOnlyBatchNorm($"norm{i}", hiddenSizes[i]));
+            previous = hiddenSizes[i];
+        }
+        using (var direction = empty([outputs, previous]))
+        {
+            GlorotUniform(direction, random);
+            output = new WeightNormDense("pixels", previous, outputs, trainScale: true, direction);
+        }
+        NoiseSize = noiseSize;
+        RegisterComponents();
+    }
+
+    /// <summary>Length of the noise vector z.</summary>
+    public long NoiseSize { get; }
+
+    /// <summary>Maps noise z (shape [n, NoiseSize]) to samples (shape [n, outputs]) in [0,1].</summary>
+    public override Tensor forward(Tensor z)
+    {
+        using var scope = NewDisposeScope();
+        var x = z;
+        for (int i = 0; i < hidden.Count; i++)
+            x = nn.functional.softplus(norms[i].forward(hidden[i].forward(x)));
+        return nn.functional.sigmoid(output.forward(x)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Draws z ~ U[0,1)^NoiseSize for <paramref name="count"/> samples and generates them.</summary>
+    public Tensor Sample(long count, Generator random)
+    {
+        using var z = rand([count, NoiseSize], generator: random);
+        return forward(z);
+    }
+
+    private static void GlorotUniform(Tensor weight, Generator random)
+    {
+        double limit = Math.Sqrt(6.0 / (weight.shape[0] + weight.shape[1]));
+        weight.uniform_(-limit, limit, generator: random);
+    }
+}

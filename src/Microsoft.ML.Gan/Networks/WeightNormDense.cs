@@ -1,0 +1,83 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Networks;
+
+/// <summary>
+/// A dense layer with weight normalisation (Salimans and Kingma, 2016): W = g * v / ||v|| for each output unit,
+/// y = x W^T + b. The scale g can be frozen, as in the paper's hidden layers, and can be set by
+/// data-dependent initialisation so that the first batch's pre-activations have zero mean and unit variance.
+/// </summary>
+internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter v;
+    private readonly Parameter g;
+    private readonly Parameter b;
+
+    public WeightNormDense(string name, long inputs, long outputs, bool trainScale, Tensor initialDirection) : base(name)
+    {
+        InputSize = inputs;
+        OutputSize = outputs;
+        v = new Parameter(initialDirection.detach().clone(), requires_grad: true);
+        g = new Parameter(ones(outputs), requires_grad: trainScale);
+        b = new Parameter(zeros(outputs), requires_grad: true);
+        RegisterComponents();
+    }
+
+    public long InputSize { get; }
+
+    public long OutputSize { get; }
+
+    /// <summary>Direction v, shape [outputs, inputs].</summary>
+    public Parameter Direction => v;
+
+    /// <summary>Scale g, shape [outputs].</summary>
+    public Parameter Scale => g;
+
+    /// <summary>Bias b, shape [outputs].</summary>
+    public Parameter Bias => b;
+
+    public override Tensor forward(Tensor input)
+    {
+        using var direction = input.matmul(v.t());
+        using var factor = UnitScale();
+        return direction.mul(factor).add_(b);
+    }
+
+    /// <summary>
+    /// Data-dependent initialisation: sets g = 1/std and b = -mean/std of this batch's pre-activations
+    /// and returns the normalised pre-activations, which is what the layer now outputs for this batch.
+    /// </summary>
+    public Tensor InitializeFrom(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        using var inverseNorm = v.detach().pow(2).sum(1).rsqrt();
+        var preActivation = input.matmul(v.detach().t()).mul(inverseNorm);
+        var mean = preActivation.mean([0L]);
+        var std = preActivation.sub(mean).pow(2).mean([0L]).sqrt();
+        using (no_grad())
+        {
+            g.copy_(std.reciprocal());
+            b.copy_(mean.neg().div(std));
+        }
+        return preActivation.sub(mean).div(std).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The folded weight g * v / ||v||, shape [outputs, inputs], with no autograd history.</summary>
+    public Tensor FoldedWeight()
+    {
+        using (no_grad())
+        {
+            using var factor = UnitScale();
+            return v.mul(factor.unsqueeze(1));
+        }
+    }
+
+    private Tensor UnitScale()
+    {
+        using var squaredNorm = v.pow(2).sum(1);
+        using var inverseNorm = squaredNorm.rsqrt();
+        return inverseNorm.mul(g);
+    }
+}

@@ -1,0 +1,107 @@
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Gan.Onnx;
+
+/// <summary>
+/// The values behind a label key type, in key order, kept in one of the element types ONNX and ML.NET share.
+/// A key type without key values uses the keys themselves (1..K as UInt32).
+/// </summary>
+internal sealed class LabelValues
+{
+    private readonly Array _values;
+
+    private LabelValues(Array values, OnnxElementType elementType, DataViewType itemType)
+    {
+        _values = values;
+        ElementType = elementType;
+        ItemType = itemType;
+    }
+
+    public OnnxElementType ElementType { get; }
+
+    /// <summary>The ML.NET type of one value.</summary>
+    public DataViewType ItemType { get; }
+
+    public int Count => _values.Length;
+
+    /// <summary>The values as CLR objects (string, float, double, int, long, uint or bool).</summary>
+    public Array Values => _values;
+
+    public static LabelValues FromColumn(DataViewSchema.Column label, int classCount)
+    {
+        var valuesType = label.Annotations.Schema.GetColumnOrNull(AnnotationKindKeyValues)?.Type as VectorDataViewType;
+        return valuesType?.ItemType switch
+        {
+            TextDataViewType => new(Read<ReadOnlyMemory<char>>(label).Select(v => v.ToString()).ToArray(), OnnxElementType.String, TextDataViewType.Instance),
+            NumberDataViewType t when t == NumberDataViewType.Single => new(Read<float>(label), OnnxElementType.Float, t),
+            NumberDataViewType t when t == NumberDataViewType.Double => new(Read<double>(label), OnnxElementType.Double, t),
+            NumberDataViewType t when t == NumberDataViewType.Int32 => new(Read<int>(label), OnnxElementType.Int32, t),
+            NumberDataViewType t when t == NumberDataViewType.Int64 => new(Read<long>(label), OnnxElementType.Int64, t),
+            NumberDataViewType t when t == NumberDataViewType.UInt32 => new(Read<uint>(label), OnnxElementType.UInt32, t),
+            BooleanDataViewType t => new(Read<bool>(label), OnnxElementType.Bool, t),
+            _ => new(Enumerable.Range(1, classCount).Select(k => (uint)k).ToArray(), OnnxElementType.UInt32, NumberDataViewType.UInt32),
+        };
+    }
+
+    public void AddInitializer(OnnxGraphBuilder graph, string name)
+    {
+        switch (_values)
+        {
+            case string[] v: graph.AddInitializer(name, v, v.Length); break;
+            case float[] v: graph.AddInitializer(name, v, v.Length); break;
+            case double[] v: graph.AddInitializer(name, v, v.Length); break;
+            case int[] v: graph.AddInitializer(name, v, v.Length); break;
+            case long[] v: graph.AddInitializer(name, v, v.Length); break;
+            case uint[] v: graph.AddInitializer(name, v, v.Length); break;
+            case bool[] v: graph.AddInitializer(name, v, v.Length); break;
+            default: throw new InvalidOperationException($"Unsupported label value type {_values.GetType()}.");
+        }
+    }
+
+    /// <summary>
+    /// One row per class in key order: the label value and the class's one-hot indicator vector of length K.
+    /// </summary>
+    public IDataView ToIndicatorTable(MLContext mlContext, string labelColumnName, string indicatorColumnName) => _values switch
+    {
+        string[] v => IndicatorRows(mlContext, v, labelColumnName, indicatorColumnName),
+        float[] v => IndicatorRows(mlContext, v, labelColumnName, indicatorColumnName),
+        double[] v => IndicatorRows(mlContext, v, labelColumnName, indicatorColumnName),
+        int[] v => IndicatorRows(mlContext, v, labelColumnName, indicatorColumnName),
+        long[] v => IndicatorRows(mlContext, v, labelColumnName, indicatorColumnName),
+        uint[] v => IndicatorRows(mlContext, v, labelColumnName, indicatorColumnName),
+        bool[] v => IndicatorRows(mlContext, v, labelColumnName, indicatorColumnName),
+        _ => throw new InvalidOperationException($"Unsupported label value type {_values.GetType()}."),
+    };
+
+    private static IDataView IndicatorRows<T>(MLContext mlContext, T[] values, string labelColumnName, string indicatorColumnName)
+    {
+        var schema = SchemaDefinition.Create(typeof(IndicatorRow<T>));
+        var label = schema.Single(c => c.MemberName == nameof(IndicatorRow<T>.Value));
+        var indicator = schema.Single(c => c.MemberName == nameof(IndicatorRow<T>.Indicator));
+        label.ColumnName = labelColumnName;
+        indicator.ColumnName = indicatorColumnName;
+        indicator.ColumnType = new VectorDataViewType(NumberDataViewType.Single, values.Length);
+        var rows = values.Select((v, k) => new IndicatorRow<T>
+        {
+            Value = v,
+            Indicator = Enumerable.Range(0, values.Length).Select(j => j == k ? 1f : 0f).ToArray(),
+        });
+        return mlContext.Data.LoadFromEnumerable(rows, schema);
+    }
+
+    private sealed class IndicatorRow<T>
+    {
+        public T Value { get; set; } = default!;
+
+        public float[] Indicator { get; set; } = [];
+    }
+
+    private const string AnnotationKindKeyValues = "KeyValues";
+
+    private static T[] Read<T>(DataViewSchema.Column label)
+    {
+        var values = default(VBuffer<T>);
+        label.GetKeyValues(ref values);
+        return values.DenseValues().ToArray();
+    }
+}

@@ -1,0 +1,119 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Data;
+using Microsoft.ML.Gan.Networks;
+using Microsoft.ML.Gan.Onnx;
+using Microsoft.ML.Gan.Training;
+using Microsoft.ML.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan;
+
+/// <summary>
+/// Trains a K-class classifier from a few labeled and many unlabeled rows with the semi-supervised GAN of
+/// "Improved Techniques for Training GANs" (Salimans et al., 2016): a discriminator with K logits (the K+1-th,
+/// "generated", fixed at 0) learns from labeled rows, unlabeled rows and generator samples, and a generator is
+/// trained by feature matching. Create it with <c>mlContext.Gan.SemiSupervised(...)</c>.
+/// </summary>
+public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervisedGanTransformer>
+{
+    private readonly MLContext _mlContext;
+    private readonly IHost _host;
+    private readonly Options _options;
+
+    internal SemiSupervisedGanTrainer(MLContext mlContext, Options options)
+    {
+        _mlContext = mlContext;
+        _host = ((IHostEnvironment)mlContext).Register(nameof(SemiSupervisedGanTrainer));
+        _options = options;
+        OptionsValidation.Check(options);
+    }
+
+    /// <summary>Trains on <paramref name="input"/>: rows with a missing label are unlabeled, and every row also serves as unlabeled data.</summary>
+    public SemiSupervisedGanTransformer Fit(IDataView input) => Fit(input, null);
+
+    /// <summary>
+    /// Trains as <see cref="Fit(IDataView)"/> and reports the averaged model's error on the labeled rows of
+    /// <paramref name="validationData"/> (same schema as <paramref name="input"/>) after every epoch.
+    /// </summary>
+    public SemiSupervisedGanTransformer Fit(IDataView input, IDataView? validationData)
+    {
+        var columns = SemiSupervisedColumns.Find(input.Schema, _options.FeatureColumnName, _options.LabelColumnName);
+        using var channel = _host.Start("Training");
+        using var data = SemiSupervisedData.Read(input, columns, requireLabels: true);
+        OptionsValidation.CheckAgainstData(_options, data.RowCount);
+        using var validation = validationData is null ? null : ReadValidation(validationData, columns);
+        channel.Info(MessageSensitivity.None, $"{data.RowCount} rows, {data.LabeledCount} labeled, {columns.ClassCount} classes, {columns.FeatureCount} features.");
+        for (int k = 0; k < data.LabeledPerClass.Length; k++)
+        {
+            if (data.LabeledPerClass[k] == 0)
+                channel.Warning(MessageSensitivity.None, $"Class key {k + 1} of label column '{columns.Label.Name}' has no labeled row; the classifier cannot learn it.");
+        }
+
+        int seed = _options.Seed ?? _host.Rand.Next();
+        TorchBackend.SetThreads(_options.NumberOfThreads);
+        var training = new SemiSupervisedGanTraining(_options, columns.FeatureCount, columns.ClassCount, seed, channel);
+        try
+        {
+            training.Run(data, validation is null ? null : d => ErrorRate(d, validation));
+            var labels = LabelValues.FromColumn(columns.Label, columns.ClassCount);
+            training.AveragedDiscriminator.to(CPU);
+            training.Generator.to(CPU);
+            byte[] rowModel = DiscriminatorOnnxExport.BuildSingleRow(training.AveragedDiscriminator, columns.Features.Name);
+            byte[] batchModel = DiscriminatorOnnxExport.BuildBatched(training.AveragedDiscriminator, columns.Features.Name, labels);
+            var scorer = OnnxScorer.Create(_mlContext, input, rowModel, labels, columns.Features.Name);
+            training.Discriminator.Dispose();
+            return new SemiSupervisedGanTransformer(scorer, batchModel, training.AveragedDiscriminator, training.Generator, columns.Features.Name);
+        }
+        catch
+        {
+            training.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        var features = inputSchema.FirstOrDefault(c => c.Name == _options.FeatureColumnName);
+        if (features.Name is null)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Feature column '{_options.FeatureColumnName}' not found.");
+        if (features.Kind != SchemaShape.Column.VectorKind.Vector || features.ItemType != NumberDataViewType.Single)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema),
+                $"Feature column '{_options.FeatureColumnName}' has type {features.ItemType} ({features.Kind}); expected a vector of Single of known size.");
+        var label = inputSchema.FirstOrDefault(c => c.Name == _options.LabelColumnName);
+        if (label.Name is null)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema), $"Label column '{_options.LabelColumnName}' not found.");
+        if (!label.IsKey)
+            throw new ArgumentOutOfRangeException(nameof(inputSchema),
+                $"Label column '{_options.LabelColumnName}' has type {label.ItemType}; expected a key type. Add mlContext.Transforms.Conversion.MapValueToKey(\"{_options.LabelColumnName}\") before the trainer.");
+
+        // SchemaShape columns can only be made by ML.NET's estimators: Score is a vector of Single like the features,
+        // PredictedLabel a key with the label's type and key values, so copying those columns declares both.
+        return _mlContext.Transforms.CopyColumns(ColumnNames.Score, _options.FeatureColumnName)
+            .Append(_mlContext.Transforms.CopyColumns(ColumnNames.PredictedLabel, _options.LabelColumnName))
+            .GetOutputSchema(inputSchema);
+    }
+
+    private static SemiSupervisedData ReadValidation(IDataView validationData, SemiSupervisedColumns trainColumns)
+    {
+        var columns = SemiSupervisedColumns.Find(validationData.Schema, trainColumns.Features.Name, trainColumns.Label.Name);
+        if (columns.FeatureCount != trainColumns.FeatureCount || columns.ClassCount != trainColumns.ClassCount)
+            throw new ArgumentException(
+                $"Validation data has {columns.FeatureCount} features and {columns.ClassCount} classes; the training data has {trainColumns.FeatureCount} and {trainColumns.ClassCount}.",
+                nameof(validationData));
+        return SemiSupervisedData.Read(validationData, columns, requireLabels: false);
+    }
+
+    private static double ErrorRate(MlpDiscriminator discriminator, SemiSupervisedData validation)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        discriminator.eval();
+        var device = discriminator.parameters().First().device;
+        var rows = validation.Features.index_select(0, validation.LabeledIndices).to(device);
+        var predicted = discriminator.forward(rows).argmax(1);
+        long correct = predicted.eq(validation.LabeledClasses.to(device)).sum().item<long>();
+        return 1.0 - (double)correct / Math.Max(1, validation.LabeledCount);
+    }
+}

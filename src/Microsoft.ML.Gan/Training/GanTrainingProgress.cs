@@ -1,0 +1,32 @@
+namespace Microsoft.ML.Gan;
+
+/// <summary>What a semi-supervised GAN run reports after each epoch.</summary>
+public sealed record GanTrainingProgress
+{
+    /// <summary>The epoch just finished, from 1.</summary>
+    public required int Epoch { get; init; }
+
+    /// <summary>The number of epochs of the run.</summary>
+    public required int MaxEpoch { get; init; }
+
+    /// <summary>Optimisation steps per epoch.</summary>
+    public required int StepsPerEpoch { get; init; }
+
+    /// <summary>The discriminator's loss L_lab + w * L_unl, averaged over the epoch.</summary>
+    public required double DiscriminatorLoss { get; init; }
+
+    /// <summary>The generator's feature-matching loss, averaged over the epoch.</summary>
+    public required double GeneratorLoss { get; init; }
+
+    /// <summary>Fraction of the labeled training rows of the epoch classified correctly (noise on), in [0,1].</summary>
+    public required double LabeledAccuracy { get; init; }
+
+    /// <summary>Error rate of the averaged model on the validation set, in [0,1]; null without a validation set.</summary>
+    public double? ValidationError { get; init; }
+
+    /// <summary>Wall-clock seconds of this epoch's training steps (validation excluded).</summary>
+    public required double EpochSeconds { get; init; }
+
+    /// <summary>Estimated time left for the run.</summary>
+    public required TimeSpan EstimatedTimeLeft { get; init; }
+}

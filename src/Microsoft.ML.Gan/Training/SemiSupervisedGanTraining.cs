@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using Microsoft.ML.Gan.Data;
+using Microsoft.ML.Gan.Networks;
+using Microsoft.ML.Runtime;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Training;
+
+/// <summary>
+/// The training procedure of the paper's semi-supervised feature-matching GAN. Each epoch has rows / batch steps;
+/// each step updates the discriminator on a labeled batch (the labeled rows tiled in independently shuffled
+/// copies), an unlabeled batch and a generated batch, updates the parameter average, and then updates the
+/// generator by feature matching against a second, independently shuffled unlabeled batch.
+/// </summary>
+internal sealed class SemiSupervisedGanTraining : IDisposable
+{
+    private readonly SemiSupervisedGanTrainer.Options _options;
+    private readonly IChannel _log;
+    private readonly Generator _random;
+    private readonly Parameter[] _discriminatorParameters;
+
+    public SemiSupervisedGanTraining(SemiSupervisedGanTrainer.Options options, long featureCount, int classCount, int seed, IChannel log)
+    {
+        _options = options;
+        _log = log;
+        _random = new Generator((ulong)seed);
+        Discriminator = NewDiscriminator(featureCount, classCount);
+        AveragedDiscriminator = NewDiscriminator(featureCount, classCount);
+        Generator = new MlpGenerator(options.NoiseSize, options.GeneratorHiddenSizes, featureCount, _random);
+        _discriminatorParameters = Discriminator.parameters().Where(p => p.requires_grad).ToArray();
+    }
+
+    /// <summary>The discriminator being trained.</summary>
+    public MlpDiscriminator Discriminator { get; }
+
+    /// <summary>The exponential moving average of the discriminator: the final classifier.</summary>
+    public MlpDiscriminator AveragedDiscriminator { get; }
+
+    public MlpGenerator Generator { get; }
+
+    /// <summary>Trains for the configured epochs; <paramref name="validate"/> gives the averaged model's error after each epoch.</summary>
+    public void Run(SemiSupervisedData data, Func<MlpDiscriminator, double>? validate)
+    {
+        var device = TorchBackend.ResolveDevice(_options.Device);
+        Discriminator.to(device);
+        AveragedDiscriminator.to(device);
+        Generator.to(device);
+        using var features = data.Features.to(device);
+        using var labeledIndices = data.LabeledIndices.to(device);
+        using var labeledClasses = data.LabeledClasses.to(device);
+
+        InitializeDiscriminator(features);
+        var average = new ExponentialMovingAverage(Discriminator, AveragedDiscriminator, _options.AveragingRate);
+        using var discriminatorOptimizer = optim.Adam(_discriminatorParameters, _options.LearningRate, _options.AdamBeta1, _options.AdamBeta2, eps: 1e-8);
+        using var generatorOptimizer = optim.Adam(Generator.parameters(), _options.LearningRate, _options.AdamBeta1, _options.AdamBeta2, eps: 1e-8);
+
+        int batch = _options.BatchSize;
+        int steps = (int)(data.RowCount / batch);
+        var total = Stopwatch.StartNew();
+        for (int epoch = 1; epoch <= _options.MaxEpoch; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            Discriminator.train();
+            Generator.train();
+            using var unlabeledOrder = randperm(data.RowCount, generator: _random, device: device);
+            using var featureMatchingOrder = randperm(data.RowCount, generator: _random, device: device);
+            using var labeledOrder = TileLabeled(labeledIndices.shape[0], (long)steps * batch, device);
+            double discriminatorLoss = 0, generatorLoss = 0, correct = 0;
+            for (int step = 0; step < steps; step++)
+            {
+                using var scope = NewDisposeScope();
+                var labeledSlice = labeledOrder.narrow(0, (long)step * batch, batch);
+                var labeledRows = features.index_select(0, labeledIndices.index_select(0, labeledSlice));
+                var classes = labeledClasses.index_select(0, labeledSlice);
+                var unlabeledRows = features.index_select(0, unlabeledOrder.narrow(0, (long)step * batch, batch));
+                var matchingRows = features.index_select(0, featureMatchingOrder.narrow(0, (long)step * batch, batch));
+
+                var (dLoss, stepCorrect) = DiscriminatorStep(discriminatorOptimizer, labeledRows, classes, unlabeledRows, batch);
+                average.Update();
+                var gLoss = GeneratorStep(generatorOptimizer, matchingRows, batch);
+                discriminatorLoss += dLoss;
+                generatorLoss += gLoss;
+                correct += stepCorrect;
+            }
+            double seconds = clock.Elapsed.TotalSeconds;
+            double? validationError = validate?.Invoke(AveragedDiscriminator);
+            var progress = new GanTrainingProgress
+            {
+                Epoch = epoch,
+                MaxEpoch = _options.MaxEpoch,
+                StepsPerEpoch = steps,
+                DiscriminatorLoss = discriminatorLoss / steps,
+                GeneratorLoss = generatorLoss / steps,
+                LabeledAccuracy = correct / ((double)steps * batch),
+                ValidationError = validationError,
+                EpochSeconds = seconds,
+                EstimatedTimeLeft = TimeSpan.FromSeconds(total.Elapsed.TotalSeconds / epoch * (_options.MaxEpoch - epoch)),
+            };
+            _log.Info(MessageSensitivity.None, Describe(progress));
+            _options.Progress?.Report(progress);
+        }
+        AveragedDiscriminator.eval();
+    }
+
+    private (double Loss, double Correct) DiscriminatorStep(optim.Optimizer optimizer, Tensor labeledRows, Tensor classes, Tensor unlabeledRows, int batch)
+    {
+        Tensor generated;
+        using (no_grad())
+            generated = Generator.Sample(batch, _random);
+        var logits = Discriminator.forward(cat([labeledRows, unlabeledRows, generated], 0));
+        var labeledLogits = logits.narrow(0, 0, batch);
+        var supervised = SemiSupervisedLoss.Supervised(labeledLogits, classes);
+        var unsupervised = SemiSupervisedLoss.Unsupervised(logits.narrow(0, batch, batch), logits.narrow(0, 2L * batch, batch));
+        var loss = supervised.add(unsupervised, alpha: _options.UnlabeledWeight);
+        optimizer.zero_grad();
+        loss.backward();
+        optimizer.step();
+        double correct = labeledLogits.argmax(1).eq(classes).sum().item<long>();
+        return (loss.item<float>(), correct);
+    }
+
+    private double GeneratorStep(optim.Optimizer optimizer, Tensor realRows, int batch)
+    {
+        Tensor realFeatures;
+        using (no_grad())
+            realFeatures = Discriminator.Features(realRows);
+        SetDiscriminatorTrainable(false);
+        var generatedFeatures = Discriminator.Features(Generator.Sample(batch, _random));
+        var loss = FeatureMatchingLoss.Compute(realFeatures, generatedFeatures);
+        optimizer.zero_grad();
+        loss.backward();
+        optimizer.step();
+        SetDiscriminatorTrainable(true);
+        return loss.item<float>();
+    }
+
+    private void InitializeDiscriminator(Tensor features)
+    {
+        long rows = Math.Min(_options.InitializationRows, features.shape[0]);
+        using var order = randperm(features.shape[0], generator: _random, device: features.device);
+        using var first = order.narrow(0, 0, rows);
+        using var batch = features.index_select(0, first);
+        Discriminator.train();
+        Discriminator.InitializeFrom(batch);
+    }
+
+    /// <summary>Independently shuffled copies of the labeled rows, concatenated to <paramref name="length"/> positions.</summary>
+    private Tensor TileLabeled(long labeled, long length, Device device)
+    {
+        using var scope = NewDisposeScope();
+        long copies = (length + labeled - 1) / labeled;
+        var tiles = new Tensor[copies];
+        for (long i = 0; i < copies; i++)
+            tiles[i] = randperm(labeled, generator: _random, device: device);
+        return cat(tiles, 0).narrow(0, 0, length).contiguous().MoveToOuterDisposeScope();
+    }
+
+    private void SetDiscriminatorTrainable(bool trainable)
+    {
+        foreach (var p in _discriminatorParameters)
+            p.requires_grad = trainable;
+    }
+
+    private MlpDiscriminator NewDiscriminator(long featureCount, int classCount) =>
+        new(featureCount, _options.DiscriminatorHiddenSizes, classCount, _options.InputNoiseStandardDeviation,
+            _options.HiddenNoiseStandardDeviation, _options.InitialWeightStandardDeviation, _random);
+
+    private static string Describe(GanTrainingProgress p) =>
+        $"Epoch {p.Epoch}/{p.MaxEpoch}: D loss {p.DiscriminatorLoss:F4}, G loss {p.GeneratorLoss:F4}, labeled accuracy {p.LabeledAccuracy:P1}"
+        + (p.ValidationError is double e ? $", validation error {e:P2}" : "")
+        + $", {p.EpochSeconds:F1} s, ETA {p.EstimatedTimeLeft:hh\\:mm\\:ss}";
+
+    public void Dispose()
+    {
+        Discriminator.Dispose();
+        AveragedDiscriminator.Dispose();
+        Generator.Dispose();
+        _random.Dispose();
+    }
+}

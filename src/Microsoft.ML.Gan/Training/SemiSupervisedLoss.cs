@@ -1,0 +1,37 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Training;
+
+/// <summary>
+/// The discriminator's losses of the K+1 formulation with the K+1-th logit fixed at 0, so that
+/// D(x) = Z / (Z + 1) with Z = sum exp(l) and log D(x) = LSE(l) - softplus(LSE(l)).
+/// </summary>
+internal static class SemiSupervisedLoss
+{
+    /// <summary>Cross-entropy over the K real classes: mean(LSE(l)) - mean(l_y). Labels are 0-based class indices.</summary>
+    public static Tensor Supervised(Tensor logits, Tensor labels)
+    {
+        using var logSumExp = logits.logsumexp(1);
+        using var index = labels.unsqueeze(1);
+        using var picked = logits.gather(1, index);
+        using var lseMean = logSumExp.mean();
+        using var pickedMean = picked.mean();
+        return lseMean.sub(pickedMean);
+    }
+
+    /// <summary>
+    /// The unsupervised loss: unlabeled rows are real, generated rows are fake,
+    /// 0.5 * [-mean LSE(l_unl) + mean softplus(LSE(l_unl))] + 0.5 * mean softplus(LSE(l_fake)).
+    /// </summary>
+    public static Tensor Unsupervised(Tensor unlabeledLogits, Tensor generatedLogits)
+    {
+        using var lseReal = unlabeledLogits.logsumexp(1);
+        using var lseFake = generatedLogits.logsumexp(1);
+        using var softplusReal = nn.functional.softplus(lseReal);
+        using var softplusFake = nn.functional.softplus(lseFake);
+        using var realTerm = softplusReal.sub(lseReal).mean();
+        using var fakeTerm = softplusFake.mean();
+        return realTerm.add(fakeTerm).mul(0.5);
+    }
+}

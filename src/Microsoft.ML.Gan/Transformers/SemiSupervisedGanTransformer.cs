@@ -1,0 +1,87 @@
+using Microsoft.ML.Data;
+
+using Microsoft.ML.Gan.Networks;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan;
+
+/// <summary>
+/// The classifier fitted by <see cref="SemiSupervisedGanTrainer"/>. It adds <c>Score</c> (vector of Single, the K class
+/// probabilities) and <c>PredictedLabel</c> (a key with the training label's key values). Scoring runs the
+/// exported ONNX graph of the averaged discriminator through ML.NET's OnnxTransformer, so a saved model.zip holds
+/// only stock ML.NET transformers: <c>mlContext.Model.Load</c> needs no registration and no libtorch.
+/// </summary>
+public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
+{
+    private readonly ITransformer _scorer;
+    private readonly byte[] _onnxModel;
+    private readonly MlpDiscriminator _discriminator;
+    private readonly MlpGenerator _generator;
+
+    internal SemiSupervisedGanTransformer(ITransformer scorer, byte[] onnxModel, MlpDiscriminator discriminator, MlpGenerator generator, string featureColumnName)
+    {
+        _scorer = scorer;
+        _onnxModel = onnxModel;
+        _discriminator = discriminator;
+        _generator = generator;
+        FeatureColumnName = featureColumnName;
+    }
+
+    /// <summary>Name of the feature column the classifier reads.</summary>
+    public string FeatureColumnName { get; }
+
+    /// <summary>K, the number of classes.</summary>
+    public int ClassCount => (int)_discriminator.ClassCount;
+
+    /// <summary>Length of the feature vector.</summary>
+    public int FeatureCount => (int)_discriminator.InputSize;
+
+    /// <inheritdoc/>
+    public bool IsRowToRowMapper => _scorer.IsRowToRowMapper;
+
+    internal MlpDiscriminator Discriminator => _discriminator;
+
+    internal MlpGenerator Generator => _generator;
+
+    /// <summary>
+    /// Writes the classifier as an ONNX model (opset 17): input named after the feature column, shape [N, features];
+    /// outputs <c>Score</c> [N, K] and the predicted label value [N]. The file is written to a temporary file and
+    /// renamed, so a failure never leaves a partial file.
+    /// </summary>
+    public void SaveOnnx(string path) => AtomicFile.Write(path, stream => stream.Write(_onnxModel));
+
+    /// <summary>Writes the ONNX model of <see cref="SaveOnnx(string)"/> to a stream.</summary>
+    public void SaveOnnx(Stream stream) => stream.Write(_onnxModel);
+
+    /// <inheritdoc/>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _scorer.GetOutputSchema(inputSchema);
+
+    /// <inheritdoc/>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _scorer.GetRowToRowMapper(inputSchema);
+
+    /// <inheritdoc/>
+    public IDataView Transform(IDataView input) => _scorer.Transform(input);
+
+    /// <summary>Saves as the chain of stock transformers that scores; loading it gives an equivalent transformer.</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) => _scorer.Save(ctx);
+
+    /// <summary>Class probabilities computed by the torch network (no ONNX), rows of shape [features].</summary>
+    internal float[][] ScoreWithTorch(float[][] rows)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        _discriminator.eval();
+        var input = tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, FeatureCount]);
+        var probabilities = _discriminator.forward(input).softmax(1).contiguous();
+        var flat = probabilities.data<float>().ToArray();
+        return Enumerable.Range(0, rows.Length).Select(i => flat.AsSpan(i * ClassCount, ClassCount).ToArray()).ToArray();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        (_scorer as IDisposable)?.Dispose();
+        _discriminator.Dispose();
+        _generator.Dispose();
+    }
+}

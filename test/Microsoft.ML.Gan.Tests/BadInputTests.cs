@@ -1,0 +1,138 @@
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Gan.Tests;
+
+/// <summary>Bad training data and options are rejected before training with an exception that names the column, option or value.</summary>
+[TestClass]
+public sealed class BadInputTests
+{
+    private static readonly MLContext Ml = new(1);
+
+    [TestMethod]
+    public void NoLabeledRowsIsRejected()
+    {
+        var keys = Ml.Data.LoadFromEnumerable(new[] { new KeyValue { Value = 0 }, new KeyValue { Value = 1 } });
+        var data = Ml.Transforms.Conversion.MapValueToKey("Label", keyData: keys)
+            .Fit(Rows(_ => float.NaN)).Transform(Rows(_ => float.NaN));
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => Ml.Gan.SemiSupervised(MnistSubset.TinyOptions()).Fit(data));
+        StringAssert.Contains(e.Message, "'Label' has no labeled rows");
+    }
+
+    [TestMethod]
+    public void ASingleClassIsRejected()
+    {
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => FitWithKeys(Rows(i => i % 3 == 0 ? 3 : float.NaN)));
+        StringAssert.Contains(e.Message, "'Label' has 1 classes");
+    }
+
+    [TestMethod]
+    public void LabeledRowsOfASingleClassAreRejectedEvenWhenTheKeyHasMore()
+    {
+        var keys = Ml.Data.LoadFromEnumerable(new[] { new KeyValue { Value = 0 }, new KeyValue { Value = 1 } });
+        var data = Ml.Transforms.Conversion.MapValueToKey("Label", keyData: keys)
+            .Fit(Rows(_ => 1)).Transform(Rows(i => i % 2 == 0 ? 1 : float.NaN));
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => Ml.Gan.SemiSupervised(MnistSubset.TinyOptions()).Fit(data));
+        StringAssert.Contains(e.Message, "single class");
+    }
+
+    [TestMethod]
+    public void AVariableLengthFeatureColumnIsRejected()
+    {
+        var data = Ml.Data.LoadFromEnumerable(Enumerable.Range(0, 100).Select(i => new VariableRow { Label = i % 2, Features = [i, 1] }));
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => FitWithKeys(data));
+        StringAssert.Contains(e.Message, "'Features'");
+        StringAssert.Contains(e.Message, "known size");
+    }
+
+    [TestMethod]
+    public void AScalarFeatureColumnIsRejected()
+    {
+        var data = Ml.Data.LoadFromEnumerable(Enumerable.Range(0, 100).Select(i => new ScalarRow { Label = i % 2, Features = i }));
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => FitWithKeys(data));
+        StringAssert.Contains(e.Message, "'Features'");
+    }
+
+    [TestMethod]
+    public void ALabelThatIsNotAKeyIsRejected()
+    {
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Gan.SemiSupervised(MnistSubset.TinyOptions()).Fit(Rows(i => i % 2)));
+        StringAssert.Contains(e.Message, "'Label'");
+        StringAssert.Contains(e.Message, "MapValueToKey");
+    }
+
+    [TestMethod]
+    public void NaNFeaturesAreRejectedNamingTheRowAndSlot()
+    {
+        var rows = Enumerable.Range(0, 100).Select(i => new Row { Label = i % 2, Features = [i, 1, 0, 0] }).ToArray();
+        rows[42].Features[2] = float.NaN;
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => FitWithKeys(Ml.Data.LoadFromEnumerable(rows)));
+        StringAssert.Contains(e.Message, "'Features'");
+        StringAssert.Contains(e.Message, "row 42, slot 2");
+    }
+
+    [TestMethod]
+    public void AMissingColumnIsRejectedNamingIt()
+    {
+        var options = MnistSubset.TinyOptions();
+        options.FeatureColumnName = "Pixels";
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => FitWithKeys(Rows(i => i % 2), options));
+        StringAssert.Contains(e.Message, "'Pixels' not found");
+    }
+
+    [TestMethod]
+    public void NonPositiveOptionsAreRejectedNamingTheOption()
+    {
+        var options = MnistSubset.TinyOptions();
+        options.BatchSize = 0;
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Gan.SemiSupervised(options));
+        Assert.AreEqual("BatchSize", e.ParamName);
+        options = MnistSubset.TinyOptions();
+        options.LearningRate = double.NaN;
+        e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Gan.SemiSupervised(options));
+        Assert.AreEqual("LearningRate", e.ParamName);
+    }
+
+    [TestMethod]
+    public void ABatchLargerThanTheDataIsRejected()
+    {
+        var options = MnistSubset.TinyOptions();
+        options.BatchSize = 500;
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => FitWithKeys(Rows(i => i % 2), options));
+        StringAssert.Contains(e.Message, "BatchSize 500 is larger than the 100 rows");
+    }
+
+    private static ITransformer FitWithKeys(IDataView data, SemiSupervisedGanTrainer.Options? options = null) =>
+        Ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(Ml.Gan.SemiSupervised(options ?? MnistSubset.TinyOptions()))
+            .Fit(data);
+
+    private static IDataView Rows(Func<int, float> label) =>
+        Ml.Data.LoadFromEnumerable(Enumerable.Range(0, 100).Select(i => new Row { Label = label(i), Features = [i % 2, 1 - i % 2, 0.5f, i / 100f] }));
+
+    private sealed class Row
+    {
+        public float Label { get; set; }
+
+        [VectorType(4)]
+        public float[] Features { get; set; } = [];
+    }
+
+    private sealed class VariableRow
+    {
+        public float Label { get; set; }
+
+        public float[] Features { get; set; } = [];
+    }
+
+    private sealed class ScalarRow
+    {
+        public float Label { get; set; }
+
+        public float Features { get; set; }
+    }
+
+    private sealed class KeyValue
+    {
+        public float Value { get; set; }
+    }
+}

@@ -1,0 +1,170 @@
+using Microsoft.ML.Data;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace Microsoft.ML.Gan.Tests;
+
+/// <summary>The core estimator end to end on small MNIST subsets: accuracy, persistence, determinism, ONNX.</summary>
+[TestClass]
+public sealed class SemiSupervisedGanTests
+{
+    private const int TrainRows = 1000;
+    private static ITransformer s_model = null!;
+    private static SemiSupervisedGanTransformer s_gan = null!;
+    private static IDataView s_train = null!;
+    private static IDataView s_test = null!;
+
+    [ClassInitialize]
+    public static void TrainTinyModel(TestContext _)
+    {
+        var ml = new MLContext(1);
+        s_train = MnistSubset.Train(ml, TrainRows, labelsPerClass: 10);
+        s_test = MnistSubset.Test(ml, 500);
+        var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Gan.SemiSupervised(MnistSubset.TinyOptions(epochs: 2)));
+        s_model = pipeline.Fit(s_train);
+        s_gan = ((TransformerChain<SemiSupervisedGanTransformer>)s_model).LastTransformer;
+    }
+
+    [TestMethod]
+    public void TransformAddsScoreAndKeyPredictedLabelWithTheLabelsKeyValues()
+    {
+        var output = s_model.Transform(s_test);
+        var score = output.Schema["Score"];
+        var predicted = output.Schema["PredictedLabel"];
+        Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single, 10), score.Type);
+        Assert.IsInstanceOfType<KeyDataViewType>(predicted.Type);
+        Assert.AreEqual(10UL, ((KeyDataViewType)predicted.Type).Count);
+        var labelValues = default(VBuffer<float>);
+        var predictedValues = default(VBuffer<float>);
+        output.Schema["Label"].GetKeyValues(ref labelValues);
+        predicted.GetKeyValues(ref predictedValues);
+        CollectionAssert.AreEqual(labelValues.DenseValues().ToArray(), predictedValues.DenseValues().ToArray());
+        foreach (var row in MnistSubset.Column(output, "Score"))
+            Assert.AreEqual(1.0, row.Sum(), 1e-5);
+    }
+
+    [TestMethod]
+    public void SavedModelLoadsInAFreshContextAndPredictsTheSame()
+    {
+        var ml = new MLContext(2);
+        string path = Path.Combine(Path.GetTempPath(), $"gan-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(s_model, s_train.Schema, path);
+            var loaded = new MLContext().Model.Load(path, out var inputSchema);
+            Assert.IsNotNull(inputSchema.GetColumnOrNull("Features"));
+            var expected = MnistSubset.Column(s_model.Transform(s_test), "Score");
+            var actual = MnistSubset.Column(loaded.Transform(s_test), "Score");
+            Assert.HasCount(expected.Length, actual);
+            for (int i = 0; i < expected.Length; i++)
+                CollectionAssert.AreEqual(expected[i], actual[i]);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
+    public void EvaluateAndPredictionEngineWorkOnTheLoadedModel()
+    {
+        var ml = new MLContext(3);
+        var withValues = s_model.Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(s_model.Transform(s_train)));
+        string path = Path.Combine(Path.GetTempPath(), $"gan-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(withValues, s_train.Schema, path);
+            var loaded = ml.Model.Load(path, out _);
+            var metrics = ml.MulticlassClassification.Evaluate(loaded.Transform(s_test));
+            Assert.IsGreaterThan(0.5, metrics.MicroAccuracy, $"accuracy {metrics.MicroAccuracy}");
+            Assert.HasCount(10, metrics.PerClassLogLoss);
+
+            var engine = ml.Model.CreatePredictionEngine<Digit, DigitPrediction>(loaded);
+            var rows = ml.Data.CreateEnumerable<Digit>(s_test, reuseRowObject: false).Take(20).ToArray();
+            var scored = withValues.Transform(s_test);
+            var scores = MnistSubset.Column(scored, "Score");
+            var keyValues = default(VBuffer<float>);
+            s_model.Transform(s_test).Schema["PredictedLabel"].GetKeyValues(ref keyValues);
+            var classValues = keyValues.DenseValues().ToArray();
+            for (int i = 0; i < rows.Length; i++)
+            {
+                var prediction = engine.Predict(rows[i]);
+                CollectionAssert.AreEqual(scores[i], prediction.Score);
+                Assert.AreEqual(classValues[Array.IndexOf(prediction.Score, prediction.Score.Max())], prediction.PredictedLabel);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [TestMethod]
+    public void SameSeedGivesIdenticalPredictions()
+    {
+        float[][] Train()
+        {
+            var ml = new MLContext(5);
+            var model = ml.Transforms.Conversion.MapValueToKey("Label")
+                .Append(ml.Gan.SemiSupervised(MnistSubset.TinyOptions(epochs: 1, seed: 11)))
+                .Fit(MnistSubset.Train(ml, 500, labelsPerClass: 5));
+            return MnistSubset.Column(model.Transform(MnistSubset.Test(ml, 100)), "Score");
+        }
+        var first = Train();
+        var second = Train();
+        for (int i = 0; i < first.Length; i++)
+            CollectionAssert.AreEqual(first[i], second[i]);
+    }
+
+    [TestMethod]
+    public void TorchAndOnnxRuntimeAgreeOnScores()
+    {
+        var features = MnistSubset.Column(s_test, "Features").Take(64).ToArray();
+        var torchScores = s_gan.ScoreWithTorch(features);
+        using var stream = new MemoryStream();
+        s_gan.SaveOnnx(stream);
+        using var session = new InferenceSession(stream.ToArray());
+        var input = new DenseTensor<float>(features.SelectMany(r => r).ToArray(), [features.Length, features[0].Length]);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor("Features", input)]);
+        var onnxScores = results.First(r => r.Name == "Score").AsTensor<float>().ToArray();
+        double largest = 0;
+        for (int i = 0; i < features.Length; i++)
+            for (int k = 0; k < 10; k++)
+                largest = Math.Max(largest, Math.Abs(torchScores[i][k] - onnxScores[i * 10 + k]));
+        Assert.IsLessThan(1e-5, largest, $"largest difference {largest}");
+    }
+
+    [TestMethod]
+    public void SaveOnnxWritesAFileThatOnnxRuntimeLoads()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"gan-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            s_gan.SaveOnnx(path);
+            using var session = new InferenceSession(path);
+            CollectionAssert.AreEquivalent(new[] { "Features" }, session.InputMetadata.Keys.ToArray());
+            Assert.IsTrue(session.OutputMetadata.ContainsKey("Score"));
+            Assert.IsEmpty(Directory.GetFiles(Path.GetTempPath(), $".{Path.GetFileName(path)}.*"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private sealed class Digit
+    {
+        public float Label { get; set; }
+
+        [VectorType(784)]
+        public float[] Features { get; set; } = [];
+    }
+
+    private sealed class DigitPrediction
+    {
+        public float PredictedLabel { get; set; }
+
+        public float[] Score { get; set; } = [];
+    }
+}
