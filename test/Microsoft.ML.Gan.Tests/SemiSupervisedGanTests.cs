@@ -45,6 +45,29 @@ public sealed class SemiSupervisedGanTests
     }
 
     [TestMethod]
+    public void PredictedLabelIsTheArgmaxOfScoreOnEveryRow()
+    {
+        var output = s_model.Transform(s_test);
+        var score = output.Schema["Score"];
+        var predicted = output.Schema["PredictedLabel"];
+        using var cursor = output.GetRowCursor([score, predicted]);
+        var getScore = cursor.GetGetter<VBuffer<float>>(score);
+        var getPredicted = cursor.GetGetter<uint>(predicted);
+        var values = default(VBuffer<float>);
+        uint key = 0;
+        int rows = 0;
+        while (cursor.MoveNext())
+        {
+            getScore(ref values);
+            getPredicted(ref key);
+            var probabilities = values.DenseValues().ToArray();
+            Assert.AreEqual((uint)Array.IndexOf(probabilities, probabilities.Max()) + 1, key, $"row {rows}");
+            rows++;
+        }
+        Assert.AreEqual(500, rows);
+    }
+
+    [TestMethod]
     public void SavedModelLoadsInAFreshContextAndPredictsTheSame()
     {
         var ml = new MLContext(2);

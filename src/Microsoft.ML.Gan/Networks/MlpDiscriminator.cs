@@ -49,16 +49,24 @@ internal sealed class MlpDiscriminator : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var features = Features(input);
-        return output.forward(features);
+        using var noisy = hiddenNoise[hidden.Count - 1].forward(features);
+        return output.forward(noisy);
     }
 
-    /// <summary>The last hidden layer's output (noise included in training mode): the features that feature matching compares.</summary>
+    /// <summary>
+    /// The last hidden layer's ReLU output, before its noise (earlier layers' noise included in training mode):
+    /// the features that feature matching compares, as in the paper's MNIST code.
+    /// </summary>
     public Tensor Features(Tensor input)
     {
         using var scope = NewDisposeScope();
         var x = inputNoise.forward(input);
         for (int i = 0; i < hidden.Count; i++)
-            x = hiddenNoise[i].forward(nn.functional.relu(hidden[i].forward(x)));
+        {
+            if (i > 0)
+                x = hiddenNoise[i - 1].forward(x);
+            x = nn.functional.relu(hidden[i].forward(x));
+        }
         return x.MoveToOuterDisposeScope();
     }
 

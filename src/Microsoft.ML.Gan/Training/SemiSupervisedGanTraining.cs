@@ -53,8 +53,8 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
 
         InitializeDiscriminator(features);
         var average = new ExponentialMovingAverage(Discriminator, AveragedDiscriminator, _options.AveragingRate);
-        using var discriminatorOptimizer = optim.Adam(_discriminatorParameters, _options.LearningRate, _options.AdamBeta1, _options.AdamBeta2, eps: 1e-8);
-        using var generatorOptimizer = optim.Adam(Generator.parameters(), _options.LearningRate, _options.AdamBeta1, _options.AdamBeta2, eps: 1e-8);
+        using var discriminatorOptimizer = new Adam(_discriminatorParameters, _options.LearningRate, _options.AdamBeta1, _options.AdamBeta2);
+        using var generatorOptimizer = new Adam(Generator.parameters(), _options.LearningRate, _options.AdamBeta1, _options.AdamBeta2);
 
         int batch = _options.BatchSize;
         int steps = (int)(data.RowCount / batch);
@@ -104,7 +104,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         AveragedDiscriminator.eval();
     }
 
-    private (double Loss, double Correct) DiscriminatorStep(optim.Optimizer optimizer, Tensor labeledRows, Tensor classes, Tensor unlabeledRows, int batch)
+    private (double Loss, double Correct) DiscriminatorStep(Adam optimizer, Tensor labeledRows, Tensor classes, Tensor unlabeledRows, int batch)
     {
         Tensor generated;
         using (no_grad())
@@ -114,14 +114,14 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         var supervised = SemiSupervisedLoss.Supervised(labeledLogits, classes);
         var unsupervised = SemiSupervisedLoss.Unsupervised(logits.narrow(0, batch, batch), logits.narrow(0, 2L * batch, batch));
         var loss = supervised.add(unsupervised, alpha: _options.UnlabeledWeight);
-        optimizer.zero_grad();
+        optimizer.ZeroGrad();
         loss.backward();
-        optimizer.step();
+        optimizer.Step();
         double correct = labeledLogits.argmax(1).eq(classes).sum().item<long>();
         return (loss.item<float>(), correct);
     }
 
-    private double GeneratorStep(optim.Optimizer optimizer, Tensor realRows, int batch)
+    private double GeneratorStep(Adam optimizer, Tensor realRows, int batch)
     {
         Tensor realFeatures;
         using (no_grad())
@@ -129,9 +129,9 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         SetDiscriminatorTrainable(false);
         var generatedFeatures = Discriminator.Features(Generator.Sample(batch, _random));
         var loss = FeatureMatchingLoss.Compute(realFeatures, generatedFeatures);
-        optimizer.zero_grad();
+        optimizer.ZeroGrad();
         loss.backward();
-        optimizer.step();
+        optimizer.Step();
         SetDiscriminatorTrainable(true);
         return loss.item<float>();
     }

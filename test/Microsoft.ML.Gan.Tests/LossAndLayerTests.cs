@@ -1,0 +1,113 @@
+using Microsoft.ML.Gan.Networks;
+using Microsoft.ML.Gan.Training;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Tests;
+
+/// <summary>The losses, layers and optimiser checked on tiny tensors against values computed by hand here.</summary>
+[TestClass]
+public sealed class LossAndLayerTests
+{
+    private static float Item(Tensor t) => t.item<float>();
+
+    [TestMethod]
+    public void SupervisedLossIsCrossEntropyOverTheKClasses()
+    {
+        using var logits = tensor(new float[] { 1, 2, 3, 0, 0, 0 }, [2, 3]);
+        using var labels = tensor(new long[] { 2, 0 });
+        using var loss = SemiSupervisedLoss.Supervised(logits, labels);
+        double lse0 = Math.Log(Math.Exp(1) + Math.Exp(2) + Math.Exp(3));
+        double lse1 = Math.Log(3);
+        double expected = ((lse0 - 3) + (lse1 - 0)) / 2;
+        Assert.AreEqual(expected, Item(loss), 1e-6);
+    }
+
+    [TestMethod]
+    public void UnsupervisedLossTreatsUnlabeledAsRealAndGeneratedAsFakeWithTheExtraLogitAtZero()
+    {
+        using var real = tensor(new float[] { 2, 0, 0, -1 }, [2, 2]);
+        using var fake = tensor(new float[] { -3, -3, 1, 0 }, [2, 2]);
+        using var loss = SemiSupervisedLoss.Unsupervised(real, fake);
+        static double D(double a, double b) { double z = Math.Exp(a) + Math.Exp(b); return z / (z + 1); }
+        double realTerm = (-Math.Log(D(2, 0)) - Math.Log(D(0, -1))) / 2;
+        double fakeTerm = (-Math.Log(1 - D(-3, -3)) - Math.Log(1 - D(1, 0))) / 2;
+        Assert.AreEqual(0.5 * realTerm + 0.5 * fakeTerm, Item(loss), 1e-6);
+    }
+
+    [TestMethod]
+    public void FeatureMatchingLossIsTheMeanSquaredDifferenceOfBatchMeans()
+    {
+        using var real = tensor(new float[] { 1, 2, 3, 4 }, [2, 2]);
+        using var generated = tensor(new float[] { 0, 0, 0, 2, 0, 1 }, [3, 2]);
+        using var loss = FeatureMatchingLoss.Compute(real, generated);
+        double d0 = 2 - 0, d1 = 3 - 1;
+        Assert.AreEqual((d0 * d0 + d1 * d1) / 2, Item(loss), 1e-6);
+    }
+
+    [TestMethod]
+    public void WeightNormDenseComputesGTimesVOverNormAndDataDependentInitStandardises()
+    {
+        using var direction = tensor(new float[] { 3, 4, 0, 2 }, [2, 2]);
+        using var layer = new WeightNormDense("t", 2, 2, trainScale: true, direction);
+        using var x = tensor(new float[] { 1, 1, 2, 0 }, [2, 2]);
+        using (var y = layer.forward(x))
+            CollectionAssert.AreEqual(new float[] { 7f / 5, 1, 6f / 5, 0 }, y.data<float>().ToArray());
+
+        using var batch = tensor(new float[] { 1, 0, 3, 2, 5, 4 }, [3, 2]);
+        using (var _ = no_grad())
+        {
+            using var normalised = layer.InitializeFrom(batch);
+            using var output = layer.forward(batch);
+            var values = output.data<float>().ToArray();
+            for (int unit = 0; unit < 2; unit++)
+            {
+                double mean = (values[unit] + values[2 + unit] + values[4 + unit]) / 3;
+                double variance = (Math.Pow(values[unit] - mean, 2) + Math.Pow(values[2 + unit] - mean, 2) + Math.Pow(values[4 + unit] - mean, 2)) / 3;
+                Assert.AreEqual(0, mean, 1e-5);
+                Assert.AreEqual(1, variance, 1e-5);
+            }
+        }
+        // Unit 0: v/||v|| = (0.6, 0.8); pre-activations 0.6, 3.4, 6.2: mean 3.4, population std 2.2862...
+        double std0 = Math.Sqrt((2.8 * 2.8 * 2) / 3);
+        Assert.AreEqual(1 / std0, layer.Scale.data<float>()[0], 1e-5);
+        Assert.AreEqual(-3.4 / std0, layer.Bias.data<float>()[0], 1e-5);
+    }
+
+    [TestMethod]
+    public void AdamTakesTheStepOfThePapersCodeWithEpsilonInsideTheSquareRoot()
+    {
+        using var p = new TorchSharp.Modules.Parameter(tensor(new float[] { 1, 1 }));
+        using var adam = new Adam([p], learningRate: 0.1, beta1: 0.5, beta2: 0.999, epsilon: 1e-8);
+        using (var loss = p.mul(tensor(new float[] { 2, 1e-5f })).sum())
+            loss.backward();
+        adam.Step();
+        // Step 1: m_hat = g, v_hat = g^2, update = lr * g / sqrt(g^2 + 1e-8).
+        double big = 0.1 * 2 / Math.Sqrt(4 + 1e-8);
+        double tiny = 0.1 * 1e-5 / Math.Sqrt(1e-10 + 1e-8);
+        var values = p.data<float>().ToArray();
+        Assert.AreEqual(1 - big, values[0], 1e-6);
+        Assert.AreEqual(1 - tiny, values[1], 1e-6);
+    }
+
+    [TestMethod]
+    public void MovingAverageWarmsUpThenUsesTheConfiguredRate()
+    {
+        using var source = TorchSharp.torch.nn.Linear(1, 1, hasBias: false);
+        using var average = TorchSharp.torch.nn.Linear(1, 1, hasBias: false);
+        using (no_grad())
+            source.weight!.fill_(0);
+        var ema = new ExponentialMovingAverage(source, average, rate: 0.01);
+        using (no_grad())
+            source.weight!.fill_(1);
+        ema.Update();
+        // First update: rate max(0.01, 9/10) = 0.9, so a = 0 + 0.9 * (1 - 0).
+        Assert.AreEqual(0.9, average.weight!.data<float>()[0], 1e-6);
+        for (int t = 1; t < 2000; t++)
+            ema.Update();
+        using (no_grad())
+            source.weight!.fill_(2);
+        ema.Update();
+        // After 2000 updates the warm-up rate 9/2010 is below 0.01, so a moves 1% of the way: 1 + 0.01 * (2 - 1).
+        Assert.AreEqual(1.01, average.weight!.data<float>()[0], 1e-4);
+    }
+}
