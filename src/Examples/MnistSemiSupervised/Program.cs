@@ -1,36 +1,31 @@
-// Trains a semi-supervised GAN classifier on MNIST with 100 labels (10 per class): all 60,000 training images
+// Trains a semi-supervised GAN classifier on MNIST with 100 labels (10 per class); all 60,000 training images
 // serve as unlabeled data. Prints the test error after every epoch and at the end, saves model.zip, and checks
-// that the saved model, loaded in a fresh MLContext, predicts the same.
+// that the saved model, loaded in a fresh MLContext, gives the same test error.
 //
-//   dotnet run -c Release --project src/Examples/MnistSemiSupervised -- [--epochs N] [--labels-per-class N]
-//       [--seed N] [--data DIR] [--model PATH] [--rows N]
+//   dotnet run -c Release --project src/Examples/MnistSemiSupervised -- [--epochs 20] [--labels-per-class 10]
+//       [--seed 1] [--data DIR (default: $MLGAN_DATA_DIR, then ./data)] [--model model.zip]
 using System.Diagnostics;
 using Microsoft.ML;
-using Microsoft.ML.Data;
 using Microsoft.ML.Gan;
 
-var arguments = ParseArguments(args);
-int epochs = arguments.GetValueOrDefault("epochs", 10);
-int labelsPerClass = arguments.GetValueOrDefault("labels-per-class", 10);
-int seed = arguments.GetValueOrDefault("seed", 1);
-int rows = arguments.GetValueOrDefault("rows", 0);
-string? dataDirectory = Environment.GetCommandLineArgs().SkipWhile(a => a != "--data").Skip(1).FirstOrDefault();
-string modelPath = Environment.GetCommandLineArgs().SkipWhile(a => a != "--model").Skip(1).FirstOrDefault() ?? "model.zip";
+var options = Arguments.Parse(args);
+int epochs = options.Int("epochs", 20);
+int labelsPerClass = options.Int("labels-per-class", 10);
+int seed = options.Int("seed", 1);
+string modelPath = options.Text("model") ?? "model.zip";
 
 var ml = new MLContext(seed);
-ml.Log += (_, e) =>
-{
-    if (e.Kind <= Microsoft.ML.Runtime.ChannelMessageKind.Warning && e.Source.StartsWith(nameof(SemiSupervisedGanTrainer)))
-        Console.WriteLine($"  {e.Message}");
-};
-
-var (train, test) = MnistDataset.Load(ml, dataDirectory);
-if (rows > 0)
-    train = ml.Data.TakeRows(train, rows);
+var (train, test) = MnistDataset.Load(ml, options.Text("data"));
 var semiSupervised = ml.Data.KeepLabelsPerClass(train, labelsPerClass, seed);
 
+var trainerOptions = new SemiSupervisedGanTrainer.Options
+{
+    MaxEpoch = epochs,
+    Seed = seed,
+    Progress = new ConsoleProgress(),
+};
 var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
-    .Append(ml.Gan.SemiSupervised(new SemiSupervisedGanTrainer.Options { MaxEpoch = epochs, Seed = seed }))
+    .Append(ml.Gan.SemiSupervised(trainerOptions))
     .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
 
 Console.WriteLine($"Training on {labelsPerClass * 10} labeled and {train.GetRowCount()} unlabeled MNIST images for {epochs} epochs.");
@@ -39,20 +34,40 @@ var model = pipeline.Fit(semiSupervised);
 Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F0} s.");
 
 var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
-Console.WriteLine($"Test error: {(1 - metrics.MicroAccuracy) * 100:F2}% ({Math.Round((1 - metrics.MicroAccuracy) * 10000)} of 10,000 test images)");
+double error = 1 - metrics.MicroAccuracy;
+Console.WriteLine($"Test error: {error * 100:F2}% ({error * 10000:F0} of 10,000 test images)");
 
 ml.Model.Save(model, semiSupervised.Schema, modelPath);
 var reloaded = new MLContext().Model.Load(modelPath, out _);
-var reloadedMetrics = ml.MulticlassClassification.Evaluate(reloaded.Transform(test));
-Console.WriteLine($"Saved {modelPath} ({new FileInfo(modelPath).Length / 1024} KiB); reloaded test error: {(1 - reloadedMetrics.MicroAccuracy) * 100:F2}%");
+double reloadedError = 1 - ml.MulticlassClassification.Evaluate(reloaded.Transform(test)).MicroAccuracy;
+Console.WriteLine($"Saved {Path.GetFullPath(modelPath)} ({new FileInfo(modelPath).Length / 1024} KiB); reloaded in a fresh MLContext: test error {reloadedError * 100:F2}%");
 
-static Dictionary<string, int> ParseArguments(string[] args)
+/// <summary>Prints one line per epoch.</summary>
+internal sealed class ConsoleProgress : IProgress<GanTrainingProgress>
 {
-    var values = new Dictionary<string, int>();
-    for (int i = 0; i + 1 < args.Length; i++)
+    public void Report(GanTrainingProgress p) =>
+        Console.WriteLine($"epoch {p.Epoch,3}/{p.MaxEpoch}: D loss {p.DiscriminatorLoss:F3}, G loss {p.GeneratorLoss:F3}, labeled-batch accuracy {p.LabeledAccuracy:P1}, {p.EpochSeconds:F1} s, ETA {p.EstimatedTimeLeft:hh\\:mm\\:ss}");
+}
+
+/// <summary>"--name value" pairs of the command line.</summary>
+internal sealed class Arguments(Dictionary<string, string> values)
+{
+    public static Arguments Parse(string[] args)
     {
-        if (args[i].StartsWith("--") && int.TryParse(args[i + 1], out int value))
-            values[args[i][2..]] = value;
+        var values = new Dictionary<string, string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--") || i + 1 >= args.Length)
+                throw new ArgumentException($"Expected '--name value' pairs; got '{args[i]}'.");
+            values[args[i][2..]] = args[++i];
+        }
+        return new Arguments(values);
     }
-    return values;
+
+    public string? Text(string name) => values.GetValueOrDefault(name);
+
+    public int Int(string name, int fallback) =>
+        values.TryGetValue(name, out var text)
+            ? int.TryParse(text, out int value) && value > 0 ? value : throw new ArgumentException($"--{name} must be a positive integer; got '{text}'.")
+            : fallback;
 }
