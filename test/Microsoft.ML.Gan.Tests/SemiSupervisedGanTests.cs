@@ -176,6 +176,56 @@ public sealed class SemiSupervisedGanTests
         }
     }
 
+    [TestMethod]
+    public void TextLabelsComeBackAsTheSameTextAfterSaveAndLoad()
+    {
+        var ml = new MLContext(9);
+        string[] names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+        var rows = ml.Data.CreateEnumerable<Digit>(MnistSubset.Train(ml, 600, labelsPerClass: 5), reuseRowObject: false)
+            .Select(d => new NamedDigit { Label = float.IsNaN(d.Label) ? "" : names[(int)d.Label], Features = d.Features })
+            .ToArray();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var model = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Gan.SemiSupervised(MnistSubset.TinyOptions(epochs: 1)))
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"))
+            .Fit(data);
+        string path = Path.Combine(Path.GetTempPath(), $"gan-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(model, data.Schema, path);
+            var loaded = new MLContext().Model.Load(path, out _);
+            var engine = ml.Model.CreatePredictionEngine<NamedDigit, NamedPrediction>(loaded);
+            var labelValues = default(VBuffer<ReadOnlyMemory<char>>);
+            ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data).Schema["Label"].GetKeyValues(ref labelValues);
+            var classNames = labelValues.DenseValues().Select(v => v.ToString()).ToArray();
+            CollectionAssert.AreEquivalent(names, classNames);
+            foreach (var row in rows.Take(20))
+            {
+                var prediction = engine.Predict(row);
+                Assert.AreEqual(classNames[Array.IndexOf(prediction.Score, prediction.Score.Max())], prediction.PredictedLabel);
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private sealed class NamedDigit
+    {
+        public string Label { get; set; } = "";
+
+        [VectorType(784)]
+        public float[] Features { get; set; } = [];
+    }
+
+    private sealed class NamedPrediction
+    {
+        public string PredictedLabel { get; set; } = "";
+
+        public float[] Score { get; set; } = [];
+    }
+
     private sealed class Digit
     {
         public float Label { get; set; }

@@ -10,36 +10,27 @@ internal sealed class LabelValues
 {
     private readonly Array _values;
 
-    private LabelValues(Array values, OnnxElementType elementType, DataViewType itemType)
+    private LabelValues(Array values, OnnxElementType elementType)
     {
         _values = values;
         ElementType = elementType;
-        ItemType = itemType;
     }
 
     public OnnxElementType ElementType { get; }
-
-    /// <summary>The ML.NET type of one value.</summary>
-    public DataViewType ItemType { get; }
-
-    public int Count => _values.Length;
-
-    /// <summary>The values as CLR objects (string, float, double, int, long, uint or bool).</summary>
-    public Array Values => _values;
 
     public static LabelValues FromColumn(DataViewSchema.Column label, int classCount)
     {
         var valuesType = label.Annotations.Schema.GetColumnOrNull(AnnotationKindKeyValues)?.Type as VectorDataViewType;
         return valuesType?.ItemType switch
         {
-            TextDataViewType => new(Read<ReadOnlyMemory<char>>(label).Select(v => v.ToString()).ToArray(), OnnxElementType.String, TextDataViewType.Instance),
-            NumberDataViewType t when t == NumberDataViewType.Single => new(Read<float>(label), OnnxElementType.Float, t),
-            NumberDataViewType t when t == NumberDataViewType.Double => new(Read<double>(label), OnnxElementType.Double, t),
-            NumberDataViewType t when t == NumberDataViewType.Int32 => new(Read<int>(label), OnnxElementType.Int32, t),
-            NumberDataViewType t when t == NumberDataViewType.Int64 => new(Read<long>(label), OnnxElementType.Int64, t),
-            NumberDataViewType t when t == NumberDataViewType.UInt32 => new(Read<uint>(label), OnnxElementType.UInt32, t),
-            BooleanDataViewType t => new(Read<bool>(label), OnnxElementType.Bool, t),
-            _ => new(Enumerable.Range(1, classCount).Select(k => (uint)k).ToArray(), OnnxElementType.UInt32, NumberDataViewType.UInt32),
+            TextDataViewType => new(Read<ReadOnlyMemory<char>>(label).Select(v => v.ToString()).ToArray(), OnnxElementType.String),
+            NumberDataViewType t when t == NumberDataViewType.Single => new(Read<float>(label), OnnxElementType.Float),
+            NumberDataViewType t when t == NumberDataViewType.Double => new(Read<double>(label), OnnxElementType.Double),
+            NumberDataViewType t when t == NumberDataViewType.Int32 => new(Read<int>(label), OnnxElementType.Int32),
+            NumberDataViewType t when t == NumberDataViewType.Int64 => new(Read<long>(label), OnnxElementType.Int64),
+            NumberDataViewType t when t == NumberDataViewType.UInt32 => new(Read<uint>(label), OnnxElementType.UInt32),
+            BooleanDataViewType => new(Read<bool>(label), OnnxElementType.Bool),
+            _ => new(Enumerable.Range(1, classCount).Select(k => (uint)k).ToArray(), OnnxElementType.UInt32),
         };
     }
 

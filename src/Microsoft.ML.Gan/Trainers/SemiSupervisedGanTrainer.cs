@@ -58,12 +58,12 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
             training.Run(data, validation is null ? null : d => ErrorRate(d, validation));
             var labels = LabelValues.FromColumn(columns.Label, columns.ClassCount);
             training.AveragedDiscriminator.to(CPU);
-            training.Generator.to(CPU);
             byte[] rowModel = DiscriminatorOnnxExport.BuildSingleRow(training.AveragedDiscriminator, columns.Features.Name);
             byte[] batchModel = DiscriminatorOnnxExport.BuildBatched(training.AveragedDiscriminator, columns.Features.Name, labels);
             var scorer = OnnxScorer.Create(_mlContext, input, rowModel, labels, columns.Features.Name);
             training.Discriminator.Dispose();
-            return new SemiSupervisedGanTransformer(scorer, batchModel, training.AveragedDiscriminator, training.Generator, columns.Features.Name);
+            training.Generator.Dispose();
+            return new SemiSupervisedGanTransformer(scorer, batchModel, training.AveragedDiscriminator, columns.Features.Name);
         }
         catch
         {

@@ -16,14 +16,12 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     private readonly ITransformer _scorer;
     private readonly byte[] _onnxModel;
     private readonly MlpDiscriminator _discriminator;
-    private readonly MlpGenerator _generator;
 
-    internal SemiSupervisedGanTransformer(ITransformer scorer, byte[] onnxModel, MlpDiscriminator discriminator, MlpGenerator generator, string featureColumnName)
+    internal SemiSupervisedGanTransformer(ITransformer scorer, byte[] onnxModel, MlpDiscriminator discriminator, string featureColumnName)
     {
         _scorer = scorer;
         _onnxModel = onnxModel;
         _discriminator = discriminator;
-        _generator = generator;
         FeatureColumnName = featureColumnName;
     }
 
@@ -38,10 +36,6 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
 
     /// <inheritdoc/>
     public bool IsRowToRowMapper => _scorer.IsRowToRowMapper;
-
-    internal MlpDiscriminator Discriminator => _discriminator;
-
-    internal MlpGenerator Generator => _generator;
 
     /// <summary>
     /// Writes the classifier as an ONNX model (opset 17): input named after the feature column, shape [N, features];
@@ -82,6 +76,5 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     {
         (_scorer as IDisposable)?.Dispose();
         _discriminator.Dispose();
-        _generator.Dispose();
     }
 }
