@@ -55,7 +55,7 @@ internal static class ScoringBenchmark
         File.WriteAllText(Path.Combine(outputDirectory, "scoring.md"), $"""
             # Scoring throughput, MNIST test set
 
-            Command: `dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- scoring {modelPath}`
+            Command: `dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- scoring [model.zip]`
             Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, {DateTime.UtcNow:yyyy-MM-dd}. The ONNX Runtime rows run the
             same classifier exported by SaveOnnx beside the model (`{Path.GetFileName(Path.ChangeExtension(modelPath, ".onnx"))}`).
 
