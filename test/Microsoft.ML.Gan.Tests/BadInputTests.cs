@@ -80,6 +80,15 @@ public sealed class BadInputTests
     }
 
     [TestMethod]
+    public void EmptyDataIsRejected()
+    {
+        var keyed = Ml.Transforms.Conversion.MapValueToKey("Label").Fit(Rows(i => i % 2));
+        var empty = keyed.Transform(Ml.Data.LoadFromEnumerable(Array.Empty<Row>()));
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => Ml.Gan.SemiSupervised(MnistSubset.TinyOptions()).Fit(empty));
+        StringAssert.Contains(e.Message, "no rows");
+    }
+
+    [TestMethod]
     public void NonPositiveOptionsAreRejectedNamingTheOption()
     {
         var options = MnistSubset.TinyOptions();

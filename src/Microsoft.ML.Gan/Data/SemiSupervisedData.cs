@@ -33,49 +33,55 @@ internal sealed class SemiSupervisedData : IDisposable
 
     public long LabeledCount => LabeledIndices.shape[0];
 
-    /// <summary>Reads the rows; rejects NaN or infinite features, naming the column, row and slot.</summary>
+    /// <summary>
+    /// Reads the rows straight into one buffer (sized from the row count when the view knows it); rejects NaN or
+    /// infinite features, naming the column, row and slot.
+    /// </summary>
     public static SemiSupervisedData Read(IDataView data, SemiSupervisedColumns columns, bool requireLabels)
     {
         int width = columns.FeatureCount;
-        var buffer = new List<float>(checked((int)Math.Min((data.GetRowCount() ?? 1024) * width, int.MaxValue)));
+        var values = new float[checked((data.GetRowCount() ?? 1024) * width)];
         var indices = new List<long>();
         var classes = new List<long>();
         var perClass = new int[columns.ClassCount];
+        long rows = 0;
         using (var cursor = data.GetRowCursor([columns.Features, columns.Label]))
         {
             var getFeatures = cursor.GetGetter<VBuffer<float>>(columns.Features);
             var getLabel = cursor.GetGetter<uint>(columns.Label);
             var row = default(VBuffer<float>);
             uint label = 0;
-            long position = 0;
             while (cursor.MoveNext())
             {
                 getFeatures(ref row);
-                int start = buffer.Count;
-                foreach (var value in row.DenseValues())
-                    buffer.Add(value);
+                if ((rows + 1) * width > values.Length)
+                    Array.Resize(ref values, checked(values.Length * 2 + width));
+                var destination = values.AsSpan(checked((int)(rows * width)), width);
+                row.CopyTo(destination);
                 for (int slot = 0; slot < width; slot++)
                 {
-                    if (!float.IsFinite(buffer[start + slot]))
+                    if (!float.IsFinite(destination[slot]))
                         throw new InvalidOperationException(
-                            $"Feature column '{columns.Features.Name}' has the value {buffer[start + slot]} at row {position}, slot {slot}; features must be finite numbers. Replace missing values first (e.g. mlContext.Transforms.ReplaceMissingValues).");
+                            $"Feature column '{columns.Features.Name}' has the value {destination[slot]} at row {rows}, slot {slot}; features must be finite numbers. Replace missing values first (e.g. mlContext.Transforms.ReplaceMissingValues).");
                 }
                 getLabel(ref label);
                 if (label > 0)
                 {
-                    indices.Add(position);
+                    indices.Add(rows);
                     classes.Add(label - 1);
                     perClass[label - 1]++;
                 }
-                position++;
+                rows++;
             }
         }
-        if (buffer.Count == 0)
+        if (rows == 0)
             throw new InvalidOperationException("The training data has no rows.");
         if (requireLabels)
             CheckLabels(columns, indices.Count, perClass);
+        if (values.Length != rows * width)
+            Array.Resize(ref values, checked((int)(rows * width)));
 
-        var features = tensor(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(buffer).ToArray(), [buffer.Count / width, width]);
+        var features = tensor(values, [rows, width]);
         return new SemiSupervisedData(features, tensor(indices.ToArray()), tensor(classes.ToArray()), perClass);
     }
 

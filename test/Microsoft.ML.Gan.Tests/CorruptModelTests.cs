@@ -1,0 +1,90 @@
+using System.IO.Compression;
+
+namespace Microsoft.ML.Gan.Tests;
+
+/// <summary>A damaged model.zip gives a managed exception at load or first use, never a crash of the process.</summary>
+[TestClass]
+public sealed class CorruptModelTests
+{
+    private static string s_modelPath = null!;
+    private static IDataView s_test = null!;
+
+    [ClassInitialize]
+    public static void SaveTinyModel(TestContext _)
+    {
+        var ml = new MLContext(1);
+        var train = MnistSubset.Train(ml, 500, labelsPerClass: 5);
+        s_test = MnistSubset.Test(ml, 20);
+        var model = ml.Transforms.Conversion.MapValueToKey("Label")
+            .Append(ml.Gan.SemiSupervised(MnistSubset.TinyOptions()))
+            .Fit(train);
+        s_modelPath = Path.Combine(Path.GetTempPath(), $"gan-{Guid.NewGuid():N}.zip");
+        ml.Model.Save(model, train.Schema, s_modelPath);
+    }
+
+    [ClassCleanup]
+    public static void DeleteModel() => File.Delete(s_modelPath);
+
+    [TestMethod]
+    [DataRow(0.5)]
+    [DataRow(0.01)]
+    public void ATruncatedZipIsRejected(double keptFraction)
+    {
+        byte[] bytes = File.ReadAllBytes(s_modelPath);
+        AssertRejected(bytes.AsSpan(0, (int)(bytes.Length * keptFraction)).ToArray());
+    }
+
+    [TestMethod]
+    [DataRow(0.5)]
+    [DataRow(0.0001)]
+    public void ATruncatedOnnxGraphInsideTheZipIsRejected(double keptFraction) =>
+        AssertRejected(RewriteOnnxEntry(onnx => onnx.AsSpan(0, (int)(onnx.Length * keptFraction)).ToArray()));
+
+    [TestMethod]
+    public void RandomBytesInPlaceOfTheOnnxGraphAreRejected() =>
+        AssertRejected(RewriteOnnxEntry(onnx =>
+        {
+            var random = new Random(3);
+            var garbage = new byte[4096];
+            random.NextBytes(garbage);
+            return garbage;
+        }));
+
+    [TestMethod]
+    public void AFileThatIsNotAZipIsRejected() => AssertRejected("this is not a model"u8.ToArray());
+
+    private static byte[] RewriteOnnxEntry(Func<byte[], byte[]> damage)
+    {
+        using var copy = new MemoryStream();
+        using (var source = File.OpenRead(s_modelPath))
+            source.CopyTo(copy);
+        using (var zip = new ZipArchive(copy, ZipArchiveMode.Update, leaveOpen: true))
+        {
+            var entry = zip.Entries.Single(e => e.FullName.EndsWith("/OnnxModel"));
+            byte[] onnx;
+            using (var stream = entry.Open())
+            using (var buffer = new MemoryStream())
+            {
+                stream.CopyTo(buffer);
+                onnx = buffer.ToArray();
+            }
+            string name = entry.FullName;
+            entry.Delete();
+            using var replacement = zip.CreateEntry(name).Open();
+            replacement.Write(damage(onnx));
+        }
+        return copy.ToArray();
+    }
+
+    private static void AssertRejected(byte[] modelBytes)
+    {
+        var ml = new MLContext(1);
+        var failure = Assert.Throws<Exception>(() =>
+        {
+            using var stream = new MemoryStream(modelBytes);
+            var model = ml.Model.Load(stream, out _);
+            MnistSubset.Column(model.Transform(s_test), "Score");
+        });
+        Assert.IsNotNull(failure.Message);
+    }
+}
