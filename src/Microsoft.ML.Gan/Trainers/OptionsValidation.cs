@@ -21,6 +21,8 @@ internal static class OptionsValidation
             throw new ArgumentOutOfRangeException(nameof(options.AveragingRate), options.AveragingRate, "AveragingRate must be in (0, 1].");
         if (options.NumberOfThreads < 0)
             throw new ArgumentOutOfRangeException(nameof(options.NumberOfThreads), options.NumberOfThreads, "NumberOfThreads must be null, 0 (all cores) or positive.");
+        if (options.EarlyStoppingPatience <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options.EarlyStoppingPatience), options.EarlyStoppingPatience, "EarlyStoppingPatience must be null (off) or a positive number of epochs.");
         Sizes(options.DiscriminatorHiddenSizes, nameof(options.DiscriminatorHiddenSizes));
         Sizes(options.GeneratorHiddenSizes, nameof(options.GeneratorHiddenSizes));
         if (string.IsNullOrWhiteSpace(options.LabelColumnName))

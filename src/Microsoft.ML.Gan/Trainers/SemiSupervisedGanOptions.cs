@@ -69,6 +69,12 @@ public sealed partial class SemiSupervisedGanTrainer
         /// <summary>Torch device: "cpu", "cuda" or "cuda:N"; null picks CUDA when available, else the CPU. Default null.</summary>
         public string? Device;
 
+        /// <summary>
+        /// Stop when the validation error has not improved for this many epochs, and keep the averaged weights of the
+        /// epoch with the lowest validation error. Needs validation data (<c>Fit(train, validation)</c>). Default null (off).
+        /// </summary>
+        public int? EarlyStoppingPatience;
+
         /// <summary>Receives a report after every epoch, in addition to the MLContext log. Default null.</summary>
         public IProgress<GanTrainingProgress>? Progress;
     }

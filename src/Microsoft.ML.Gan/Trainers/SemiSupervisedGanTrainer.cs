@@ -39,6 +39,8 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
     public SemiSupervisedGanTransformer Fit(IDataView input, IDataView? validationData)
     {
         var columns = SemiSupervisedColumns.Find(input.Schema, _options.FeatureColumnName, _options.LabelColumnName);
+        if (_options.EarlyStoppingPatience is not null && validationData is null)
+            throw new ArgumentException("EarlyStoppingPatience needs validation data: call Fit(train, validation).", nameof(validationData));
         using var channel = _host.Start("Training");
         using var data = SemiSupervisedData.Read(input, columns, requireLabels: true);
         OptionsValidation.CheckAgainstData(_options, data.RowCount);

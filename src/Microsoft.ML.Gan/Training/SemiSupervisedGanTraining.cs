@@ -59,6 +59,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         int batch = _options.BatchSize;
         int steps = (int)(data.RowCount / batch);
         var total = Stopwatch.StartNew();
+        using var best = new BestEpoch(AveragedDiscriminator);
         for (int epoch = 1; epoch <= _options.MaxEpoch; epoch++)
         {
             var clock = Stopwatch.StartNew();
@@ -100,6 +101,19 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
             };
             _log.Info(MessageSensitivity.None, Describe(progress));
             _options.Progress?.Report(progress);
+            if (_options.EarlyStoppingPatience is not int patience || validationError is not double error)
+                continue;
+            best.Observe(epoch, error);
+            if (epoch - best.Epoch >= patience)
+            {
+                _log.Info(MessageSensitivity.None, $"Early stopping after epoch {epoch}: no better validation error than {best.Error:P2} (epoch {best.Epoch}) for {patience} epochs.");
+                break;
+            }
+        }
+        if (_options.EarlyStoppingPatience is not null && best.Epoch > 0)
+        {
+            best.Restore();
+            _log.Info(MessageSensitivity.None, $"Keeping the averaged weights of epoch {best.Epoch}, validation error {best.Error:P2}.");
         }
         AveragedDiscriminator.eval();
     }
