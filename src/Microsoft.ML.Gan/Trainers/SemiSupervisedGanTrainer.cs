@@ -54,24 +54,14 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
 
         int seed = _options.Seed ?? _host.Rand.Next();
         TorchBackend.SetThreads(_options.NumberOfThreads);
-        var training = new SemiSupervisedGanTraining(_options, columns.FeatureCount, columns.ClassCount, seed, channel);
-        try
-        {
-            training.Run(data, validation is null ? null : d => ErrorRate(d, validation));
-            var labels = LabelValues.FromColumn(columns.Label, columns.ClassCount);
-            training.AveragedDiscriminator.to(CPU);
-            byte[] rowModel = DiscriminatorOnnxExport.BuildSingleRow(training.AveragedDiscriminator, columns.Features.Name);
-            byte[] batchModel = DiscriminatorOnnxExport.BuildBatched(training.AveragedDiscriminator, columns.Features.Name, labels);
-            var scorer = OnnxScorer.Create(_mlContext, input, rowModel, labels, columns.Features.Name);
-            training.Discriminator.Dispose();
-            training.Generator.Dispose();
-            return new SemiSupervisedGanTransformer(scorer, batchModel, training.AveragedDiscriminator, columns.Features.Name);
-        }
-        catch
-        {
-            training.Dispose();
-            throw;
-        }
+        using var training = new SemiSupervisedGanTraining(_options, columns.FeatureCount, columns.ClassCount, seed, channel);
+        training.Run(data, validation is null ? null : d => ErrorRate(d, validation));
+        var labels = LabelValues.FromColumn(columns.Label, columns.ClassCount);
+        training.AveragedDiscriminator.to(CPU);
+        byte[] rowModel = DiscriminatorOnnxExport.BuildSingleRow(training.AveragedDiscriminator, columns.Features.Name);
+        byte[] batchModel = DiscriminatorOnnxExport.BuildBatched(training.AveragedDiscriminator, columns.Features.Name, labels);
+        var scorer = OnnxScorer.Create(_mlContext, input, rowModel, labels, columns.Features.Name);
+        return new SemiSupervisedGanTransformer(scorer, batchModel, training.ReleaseAveragedDiscriminator(), columns.Features.Name);
     }
 
     /// <inheritdoc/>

@@ -20,6 +20,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     private readonly IChannel _log;
     private readonly Generator _random;
     private readonly Parameter[] _discriminatorParameters;
+    private bool _averagedReleased;
 
     public SemiSupervisedGanTraining(SemiSupervisedGanTrainer.Options options, long featureCount, int classCount, int seed, IChannel log)
     {
@@ -186,10 +187,18 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         + (p.ValidationError is double e ? $", validation error {e:P2}" : "")
         + $", {p.EpochSeconds:F1} s, ETA {p.EstimatedTimeLeft:hh\\:mm\\:ss}";
 
+    /// <summary>Hands the averaged discriminator to the caller, who then owns it; Dispose leaves it alone.</summary>
+    public MlpDiscriminator ReleaseAveragedDiscriminator()
+    {
+        _averagedReleased = true;
+        return AveragedDiscriminator;
+    }
+
     public void Dispose()
     {
         Discriminator.Dispose();
-        AveragedDiscriminator.Dispose();
+        if (!_averagedReleased)
+            AveragedDiscriminator.Dispose();
         Generator.Dispose();
         _random.Dispose();
     }
