@@ -19,7 +19,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     private readonly SemiSupervisedGanTrainer.Options _options;
     private readonly IChannel _log;
     private readonly Generator _random;
-    private readonly Parameter[] _discriminatorParameters;
+    private Parameter[] _discriminatorParameters = [];
     private bool _averagedReleased;
 
     public SemiSupervisedGanTraining(SemiSupervisedGanTrainer.Options options, long featureCount, int classCount, int seed, IChannel log)
@@ -30,7 +30,6 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         Discriminator = NewDiscriminator(featureCount, classCount);
         AveragedDiscriminator = NewDiscriminator(featureCount, classCount);
         Generator = new MlpGenerator(options.NoiseSize, options.GeneratorHiddenSizes, featureCount, _random);
-        _discriminatorParameters = Discriminator.parameters().Where(p => p.requires_grad).ToArray();
     }
 
     /// <summary>The discriminator being trained.</summary>
@@ -48,6 +47,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         Discriminator.to(device);
         AveragedDiscriminator.to(device);
         Generator.to(device);
+        _discriminatorParameters = Discriminator.parameters().Where(p => p.requires_grad).ToArray();
         using var features = data.Features.to(device);
         using var labeledIndices = data.LabeledIndices.to(device);
         using var labeledClasses = data.LabeledClasses.to(device);
