@@ -23,7 +23,7 @@ public sealed class SemiSupervisedGanTests
         var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
             .Append(ml.Gan.SemiSupervised(MnistSubset.TinyOptions(epochs: 2)));
         s_model = pipeline.Fit(s_train);
-        s_gan = ((TransformerChain<SemiSupervisedGanTransformer>)s_model).LastTransformer;
+        s_gan = ((IEnumerable<ITransformer>)s_model).OfType<SemiSupervisedGanTransformer>().Single();
     }
 
     [TestMethod]
@@ -168,6 +168,7 @@ public sealed class SemiSupervisedGanTests
             using var session = new InferenceSession(path);
             CollectionAssert.AreEquivalent(new[] { "Features" }, session.InputMetadata.Keys.ToArray());
             Assert.IsTrue(session.OutputMetadata.ContainsKey("Score"));
+            Assert.IsTrue(session.OutputMetadata.ContainsKey("PredictedLabel"));
             Assert.IsEmpty(Directory.GetFiles(Path.GetTempPath(), $".{Path.GetFileName(path)}.*"));
         }
         finally

@@ -39,7 +39,7 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
 
     /// <summary>
     /// Writes the classifier as an ONNX model (opset 17): input named after the feature column, shape [N, features];
-    /// outputs <c>Score</c> [N, K] and the predicted label value [N]. The file is written to a temporary file and
+    /// outputs <c>Score</c> [N, K] and <c>PredictedLabel</c> [N], the label value of the most probable class. The file is written to a temporary file and
     /// renamed, so a failure never leaves a partial file.
     /// </summary>
     public void SaveOnnx(string path) => AtomicFile.Write(path, stream => stream.Write(_onnxModel));
