@@ -23,6 +23,9 @@ internal static class OptionsValidation
             throw new ArgumentOutOfRangeException(nameof(options.NumberOfThreads), options.NumberOfThreads, "NumberOfThreads must be null, 0 (all cores) or positive.");
         if (options.EarlyStoppingPatience <= 0)
             throw new ArgumentOutOfRangeException(nameof(options.EarlyStoppingPatience), options.EarlyStoppingPatience, "EarlyStoppingPatience must be null (off) or a positive number of epochs.");
+        Positive(options.CheckpointInterval, nameof(options.CheckpointInterval));
+        if (options.ResumeFromCheckpoint is string resume && !File.Exists(resume) && !File.Exists(Path.Combine(resume, Training.TrainingCheckpoint.FileName)))
+            throw new FileNotFoundException($"ResumeFromCheckpoint: no checkpoint file at '{resume}' (a checkpoint file or a directory holding {Training.TrainingCheckpoint.FileName} is expected).", resume);
         Sizes(options.DiscriminatorHiddenSizes, nameof(options.DiscriminatorHiddenSizes));
         Sizes(options.GeneratorHiddenSizes, nameof(options.GeneratorHiddenSizes));
         if (string.IsNullOrWhiteSpace(options.LabelColumnName))

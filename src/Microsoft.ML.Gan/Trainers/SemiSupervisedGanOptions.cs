@@ -75,6 +75,23 @@ public sealed partial class SemiSupervisedGanTrainer
         /// </summary>
         public int? EarlyStoppingPatience;
 
+        /// <summary>
+        /// Directory where the complete training state (both networks, optimisers, parameter average, random state) is
+        /// written as checkpoint.mlgan every <see cref="CheckpointInterval"/> epochs and after the last one. Each write
+        /// replaces the previous checkpoint atomically. Default null (no checkpoints).
+        /// </summary>
+        public string? CheckpointDirectory;
+
+        /// <summary>Epochs between checkpoints. Default 1.</summary>
+        public int CheckpointInterval = 1;
+
+        /// <summary>
+        /// A checkpoint file, or a directory holding checkpoint.mlgan, to continue from: training resumes after the
+        /// checkpoint's epoch and runs to <see cref="MaxEpoch"/>, reaching the same model as an uninterrupted run with
+        /// the same options and data. Default null (start afresh).
+        /// </summary>
+        public string? ResumeFromCheckpoint;
+
         /// <summary>Receives a report after every epoch, in addition to the MLContext log. Default null.</summary>
         public IProgress<GanTrainingProgress>? Progress;
     }

@@ -54,6 +54,8 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
 
         int seed = _options.Seed ?? _host.Rand.Next();
         TorchBackend.SetThreads(_options.NumberOfThreads);
+        if (NativeAllocator.KeepFreedMemory())
+            channel.Info(MessageSensitivity.None, "glibc malloc: mmap threshold 32 MiB, trim threshold 1 GiB, so freed tensor memory is reused instead of re-faulted.");
         using var training = new SemiSupervisedGanTraining(_options, columns.FeatureCount, columns.ClassCount, seed, channel);
         training.Run(data, validation is null ? null : d => ErrorRate(d, validation));
         var labels = LabelValues.FromColumn(columns.Label, columns.ClassCount);

@@ -44,6 +44,10 @@ internal sealed class Adam : IDisposable
         _step++;
         double firstCorrection = 1 - Math.Pow(_beta1, _step);
         double secondCorrection = 1 - Math.Pow(_beta2, _step);
+        // sqrt(v / c2 + eps) = sqrt(v + eps * c2) / sqrt(c2): the bias correction moves into the step size,
+        // which saves a pass over every parameter.
+        double stepSize = _learningRate * Math.Sqrt(secondCorrection) / firstCorrection;
+        double shiftedEpsilon = _epsilon * secondCorrection;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         for (int i = 0; i < _parameters.Length; i++)
@@ -51,10 +55,32 @@ internal sealed class Adam : IDisposable
             var gradient = _parameters[i].grad;
             if (gradient is null)
                 continue;
-            _firstMoments[i].mul_(_beta1).add_(gradient, alpha: 1 - _beta1);
+            _firstMoments[i].lerp_(gradient, 1 - _beta1);
             _secondMoments[i].mul_(_beta2).addcmul_(gradient, gradient, value: 1 - _beta2);
-            var denominator = _secondMoments[i].div(secondCorrection).add_(_epsilon).sqrt_();
-            _parameters[i].addcdiv_(_firstMoments[i], denominator, value: -_learningRate / firstCorrection);
+            using var denominator = _secondMoments[i].add(shiftedEpsilon).sqrt_();
+            _parameters[i].addcdiv_(_firstMoments[i], denominator, value: -stepSize);
+        }
+    }
+
+    /// <summary>Adds the step count and both moments to <paramref name="checkpoint"/> under <paramref name="prefix"/>.</summary>
+    public void SaveTo(TrainingCheckpoint checkpoint, string prefix)
+    {
+        checkpoint.Numbers[$"{prefix}.step"] = _step;
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            checkpoint.Add($"{prefix}.m{i}", _firstMoments[i]);
+            checkpoint.Add($"{prefix}.v{i}", _secondMoments[i]);
+        }
+    }
+
+    /// <summary>Restores what <see cref="SaveTo"/> wrote.</summary>
+    public void LoadFrom(TrainingCheckpoint checkpoint, string prefix, string path)
+    {
+        _step = (long)checkpoint.GetNumber($"{prefix}.step", path);
+        for (int i = 0; i < _parameters.Length; i++)
+        {
+            checkpoint.CopyTo($"{prefix}.m{i}", _firstMoments[i], path);
+            checkpoint.CopyTo($"{prefix}.v{i}", _secondMoments[i], path);
         }
     }
 

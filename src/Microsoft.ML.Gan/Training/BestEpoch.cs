@@ -37,6 +37,31 @@ internal sealed class BestEpoch : IDisposable
             parameter.copy_(saved);
     }
 
+    /// <summary>Adds the best epoch, its error and its parameters to <paramref name="checkpoint"/>.</summary>
+    public void SaveTo(TrainingCheckpoint checkpoint)
+    {
+        checkpoint.Numbers["best.epoch"] = Epoch;
+        checkpoint.Numbers["best.error"] = Error;
+        for (int i = 0; i < _parameters.Length; i++)
+            checkpoint.Add($"best.p{i}", _parameters[i]);
+    }
+
+    /// <summary>Restores what <see cref="SaveTo"/> wrote.</summary>
+    public void LoadFrom(TrainingCheckpoint checkpoint, string path)
+    {
+        Epoch = (int)checkpoint.GetNumber("best.epoch", path);
+        Error = checkpoint.GetNumber("best.error", path);
+        if (Epoch == 0)
+            return;
+        using var _ = no_grad();
+        _parameters = _network.parameters().Select((p, i) =>
+        {
+            var copy = p.detach().clone().DetachFromDisposeScope();
+            checkpoint.CopyTo($"best.p{i}", copy, path);
+            return copy;
+        }).ToArray();
+    }
+
     public void Dispose()
     {
         foreach (var t in _parameters)

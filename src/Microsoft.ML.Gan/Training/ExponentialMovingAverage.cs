@@ -15,7 +15,9 @@ internal sealed class ExponentialMovingAverage
 {
     private readonly (Parameter Source, Parameter Average)[] _pairs;
     private readonly double _rate;
-    private long _updates;
+
+    /// <summary>Updates made so far; it sets the warm-up rate, so a resumed run restores it.</summary>
+    public long Updates { get; set; }
 
     public ExponentialMovingAverage(nn.Module source, nn.Module average, double rate)
     {
@@ -30,7 +32,7 @@ internal sealed class ExponentialMovingAverage
     /// <summary>Moves every averaged parameter a fraction <c>rate</c> of the way towards the current one.</summary>
     public void Update()
     {
-        double rate = Math.Max(_rate, 9.0 / (10 + _updates++));
+        double rate = Math.Max(_rate, 9.0 / (10 + Updates++));
         using var _ = no_grad();
         foreach (var (src, avg) in _pairs)
             avg.lerp_(src, rate);

@@ -52,16 +52,25 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         using var labeledIndices = data.LabeledIndices.to(device);
         using var labeledClasses = data.LabeledClasses.to(device);
 
-        InitializeDiscriminator(features);
+        if (_options.ResumeFromCheckpoint is null)
+            InitializeDiscriminator(features);
         var average = new ExponentialMovingAverage(Discriminator, AveragedDiscriminator, _options.AveragingRate);
         using var discriminatorOptimizer = new Adam(_discriminatorParameters, _options.LearningRate, _options.AdamBeta1, _options.AdamBeta2);
         using var generatorOptimizer = new Adam(Generator.parameters(), _options.LearningRate, _options.AdamBeta1, _options.AdamBeta2);
+        using var best = new BestEpoch(AveragedDiscriminator);
+        var state = new TrainingState(Architecture(data), _random, Discriminator, AveragedDiscriminator, Generator,
+            discriminatorOptimizer, generatorOptimizer, average, best);
+        int completed = 0;
+        if (_options.ResumeFromCheckpoint is string resume)
+        {
+            completed = state.Load(resume);
+            _log.Info(MessageSensitivity.None, $"Resumed from '{resume}' after epoch {completed}.");
+        }
 
         int batch = _options.BatchSize;
         int steps = (int)(data.RowCount / batch);
         var total = Stopwatch.StartNew();
-        using var best = new BestEpoch(AveragedDiscriminator);
-        for (int epoch = 1; epoch <= _options.MaxEpoch; epoch++)
+        for (int epoch = completed + 1; epoch <= _options.MaxEpoch; epoch++)
         {
             var clock = Stopwatch.StartNew();
             Discriminator.train();
@@ -98,13 +107,16 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
                 LabeledAccuracy = correct / ((double)steps * batch),
                 ValidationError = validationError,
                 EpochSeconds = seconds,
-                EstimatedTimeLeft = TimeSpan.FromSeconds(total.Elapsed.TotalSeconds / epoch * (_options.MaxEpoch - epoch)),
+                EstimatedTimeLeft = TimeSpan.FromSeconds(total.Elapsed.TotalSeconds / (epoch - completed) * (_options.MaxEpoch - epoch)),
             };
             _log.Info(MessageSensitivity.None, Describe(progress));
             _options.Progress?.Report(progress);
-            if (_options.EarlyStoppingPatience is not int patience || validationError is not double error)
+            if (_options.EarlyStoppingPatience is not null && validationError is double observed)
+                best.Observe(epoch, observed);
+            if (_options.CheckpointDirectory is string directory && (epoch % _options.CheckpointInterval == 0 || epoch == _options.MaxEpoch))
+                state.Save(directory, epoch);
+            if (_options.EarlyStoppingPatience is not int patience || validationError is null)
                 continue;
-            best.Observe(epoch, error);
             if (epoch - best.Epoch >= patience)
             {
                 _log.Info(MessageSensitivity.None, $"Early stopping after epoch {epoch}: no better validation error than {best.Error:P2} (epoch {best.Epoch}) for {patience} epochs.");
@@ -181,6 +193,12 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     private MlpDiscriminator NewDiscriminator(long featureCount, int classCount) =>
         new(featureCount, _options.DiscriminatorHiddenSizes, classCount, _options.InputNoiseStandardDeviation,
             _options.HiddenNoiseStandardDeviation, _options.InitialWeightStandardDeviation, _random);
+
+    /// <summary>What a checkpoint must match to be resumed here: network shapes and the data's size.</summary>
+    private string Architecture(SemiSupervisedData data) =>
+        $"mlp features={Discriminator.InputSize} classes={Discriminator.ClassCount} "
+        + $"discriminator=[{string.Join(",", _options.DiscriminatorHiddenSizes)}] generator=[{string.Join(",", _options.GeneratorHiddenSizes)}] "
+        + $"noise={_options.NoiseSize} rows={data.RowCount} labeled={data.LabeledCount}";
 
     private static string Describe(GanTrainingProgress p) =>
         $"Epoch {p.Epoch}/{p.MaxEpoch}: D loss {p.DiscriminatorLoss:F4}, G loss {p.GeneratorLoss:F4}, labeled accuracy {p.LabeledAccuracy:P1}"

@@ -1,0 +1,61 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Training;
+
+/// <summary>
+/// Everything a training run must restore to continue exactly where it stopped: both networks, the parameter
+/// average and its update count, both optimisers, the best-epoch record and the random generator's state.
+/// Epochs draw their minibatch orders from that generator, so a resumed run repeats an uninterrupted one.
+/// </summary>
+internal sealed class TrainingState(
+    string architecture,
+    Generator random,
+    nn.Module discriminator,
+    nn.Module averagedDiscriminator,
+    nn.Module generator,
+    Adam discriminatorOptimizer,
+    Adam generatorOptimizer,
+    ExponentialMovingAverage average,
+    BestEpoch best)
+{
+    private (string Prefix, nn.Module Network)[] Networks =>
+        [("discriminator", discriminator), ("average", averagedDiscriminator), ("generator", generator)];
+
+    /// <summary>Writes the state after <paramref name="epoch"/> to <paramref name="directory"/>/checkpoint.mlgan, atomically.</summary>
+    public void Save(string directory, int epoch)
+    {
+        Directory.CreateDirectory(directory);
+        using var checkpoint = new TrainingCheckpoint(architecture, epoch);
+        foreach (var (prefix, network) in Networks)
+        {
+            foreach (var (name, tensor) in network.state_dict())
+                checkpoint.Add($"{prefix}.{name}", tensor);
+        }
+        discriminatorOptimizer.SaveTo(checkpoint, "discriminator.adam");
+        generatorOptimizer.SaveTo(checkpoint, "generator.adam");
+        checkpoint.Numbers["average.updates"] = average.Updates;
+        best.SaveTo(checkpoint);
+        using (var randomState = random.get_state())
+            checkpoint.Add("random", randomState);
+        checkpoint.Write(Path.Combine(directory, TrainingCheckpoint.FileName));
+    }
+
+    /// <summary>Restores the state from a checkpoint file, or the checkpoint file inside a directory; returns its epoch.</summary>
+    public int Load(string path)
+    {
+        string file = Directory.Exists(path) ? Path.Combine(path, TrainingCheckpoint.FileName) : path;
+        using var checkpoint = TrainingCheckpoint.Read(file, architecture);
+        foreach (var (prefix, network) in Networks)
+        {
+            foreach (var (name, tensor) in network.state_dict())
+                checkpoint.CopyTo($"{prefix}.{name}", tensor, file);
+        }
+        discriminatorOptimizer.LoadFrom(checkpoint, "discriminator.adam", file);
+        generatorOptimizer.LoadFrom(checkpoint, "generator.adam", file);
+        average.Updates = (long)checkpoint.GetNumber("average.updates", file);
+        best.LoadFrom(checkpoint, file);
+        random.set_state(checkpoint.Get("random", file));
+        return checkpoint.Epoch;
+    }
+}

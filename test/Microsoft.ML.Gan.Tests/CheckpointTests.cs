@@ -1,0 +1,116 @@
+using Microsoft.ML.Gan.Training;
+
+namespace Microsoft.ML.Gan.Tests;
+
+/// <summary>Checkpoints: an interrupted run resumed from its checkpoint equals an uninterrupted one; damage is reported.</summary>
+[TestClass]
+public sealed class CheckpointTests
+{
+    private static string NewDirectory() => Directory.CreateTempSubdirectory("mlgan-checkpoint-").FullName;
+
+    private static (MLContext Ml, IDataView Train, IDataView Test) Data()
+    {
+        var ml = new MLContext(1);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(MnistSubset.Train(ml, 400, labelsPerClass: 3));
+        return (ml, keys.Transform(MnistSubset.Train(ml, 400, labelsPerClass: 3)), keys.Transform(MnistSubset.Test(ml, 200)));
+    }
+
+    private static float[][] Scores(MLContext ml, SemiSupervisedGanTrainer.Options options, IDataView train, IDataView test)
+    {
+        using var model = ml.Gan.SemiSupervised(options).Fit(train);
+        return MnistSubset.Column(model.Transform(test), "Score");
+    }
+
+    [TestMethod]
+    public void ResumedRunEqualsUninterruptedRun()
+    {
+        var (ml, train, test) = Data();
+        string first = NewDirectory(), second = NewDirectory();
+        var uninterrupted = MnistSubset.TinyOptions(epochs: 4);
+        uninterrupted.CheckpointDirectory = first;
+        var expected = Scores(ml, uninterrupted, train, test);
+
+        var stopped = MnistSubset.TinyOptions(epochs: 2);
+        stopped.CheckpointDirectory = second;
+        var afterTwo = Scores(ml, stopped, train, test);
+        var resumed = MnistSubset.TinyOptions(epochs: 4);
+        resumed.ResumeFromCheckpoint = second;
+        resumed.Seed = 12345;
+        var actual = Scores(ml, resumed, train, test);
+
+        Assert.IsFalse(expected.Zip(afterTwo).All(p => p.First.SequenceEqual(p.Second)), "epochs 3 and 4 must change the model");
+        for (int i = 0; i < expected.Length; i++)
+            CollectionAssert.AreEqual(expected[i], actual[i], $"row {i}: resumed scores differ from the uninterrupted run");
+        CollectionAssert.AreEqual(new[] { TrainingCheckpoint.FileName }, Directory.GetFiles(second).Select(Path.GetFileName).ToArray(),
+            "only the checkpoint itself, no temporary file, is left");
+    }
+
+    [TestMethod]
+    public void CheckpointOfAnotherArchitectureIsRejected()
+    {
+        var (ml, train, _) = Data();
+        string directory = NewDirectory();
+        var options = MnistSubset.TinyOptions(epochs: 1);
+        options.CheckpointDirectory = directory;
+        ml.Gan.SemiSupervised(options).Fit(train).Dispose();
+
+        var other = MnistSubset.TinyOptions(epochs: 2);
+        other.DiscriminatorHiddenSizes = [64, 16];
+        other.ResumeFromCheckpoint = directory;
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => ml.Gan.SemiSupervised(other).Fit(train));
+        StringAssert.Contains(e.Message, "another architecture");
+        StringAssert.Contains(e.Message, "discriminator=[64,32]");
+    }
+
+    [TestMethod]
+    public void MissingCheckpointIsRejectedBeforeTraining()
+    {
+        var options = MnistSubset.TinyOptions();
+        options.ResumeFromCheckpoint = Path.Combine(NewDirectory(), "nothing-here");
+        var e = Assert.ThrowsExactly<FileNotFoundException>(() => new MLContext(1).Gan.SemiSupervised(options));
+        StringAssert.Contains(e.Message, "nothing-here");
+    }
+
+    [TestMethod]
+    public void DamagedCheckpointsAlwaysGiveAManagedExceptionNamingTheFile()
+    {
+        var (ml, train, _) = Data();
+        string directory = NewDirectory();
+        var options = MnistSubset.TinyOptions(epochs: 1);
+        options.CheckpointDirectory = directory;
+        ml.Gan.SemiSupervised(options).Fit(train).Dispose();
+        byte[] original = File.ReadAllBytes(Path.Combine(directory, TrainingCheckpoint.FileName));
+        using (TrainingCheckpoint.Read(Path.Combine(directory, TrainingCheckpoint.FileName), null)) { }
+
+        var random = new Random(3);
+        string damaged = Path.Combine(directory, "damaged.mlgan");
+        for (int i = 0; i < 200; i++)
+        {
+            byte[] bytes = (i % 4) switch
+            {
+                0 => original[..random.Next(original.Length)],
+                1 => FlipBits(original, random, 1 + random.Next(8)),
+                2 => RandomBytes(random, random.Next(1, 4096)),
+                _ => FlipBits(original[..Math.Min(original.Length, 64)], random, 1),
+            };
+            File.WriteAllBytes(damaged, bytes);
+            var e = Assert.ThrowsExactly<InvalidDataException>(() => TrainingCheckpoint.Read(damaged, null).Dispose(), $"case {i}");
+            StringAssert.Contains(e.Message, damaged);
+        }
+    }
+
+    private static byte[] FlipBits(byte[] source, Random random, int flips)
+    {
+        byte[] copy = (byte[])source.Clone();
+        for (int i = 0; i < flips; i++)
+            copy[random.Next(copy.Length)] ^= (byte)(1 << random.Next(8));
+        return copy;
+    }
+
+    private static byte[] RandomBytes(Random random, int length)
+    {
+        byte[] bytes = new byte[length];
+        random.NextBytes(bytes);
+        return bytes;
+    }
+}
