@@ -4,23 +4,25 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Gan.Data;
 
 /// <summary>
-/// The rows of a semi-supervised data view as tensors: every row's features (all rows serve as unlabeled data),
-/// and the indices and 0-based classes of the labeled rows. Features are read once, straight into one buffer.
+/// The rows of a semi-supervised data view as tensors: the features (of every row, since all rows serve as unlabeled
+/// data, or of the labeled rows only when the unlabeled rows are streamed), and the indices into them and 0-based
+/// classes of the labeled rows. Features are read once, straight into one buffer.
 /// </summary>
 internal sealed class SemiSupervisedData : IDisposable
 {
-    private SemiSupervisedData(Tensor features, Tensor labeledIndices, Tensor labeledClasses, int[] labeledPerClass)
+    private SemiSupervisedData(Tensor features, Tensor labeledIndices, Tensor labeledClasses, int[] labeledPerClass, long rowCount)
     {
         Features = features;
         LabeledIndices = labeledIndices;
         LabeledClasses = labeledClasses;
         LabeledPerClass = labeledPerClass;
+        RowCount = rowCount;
     }
 
-    /// <summary>All rows' features, shape [rows, features].</summary>
+    /// <summary>The features kept in memory, shape [rows kept, features]: all rows, or only the labeled ones.</summary>
     public Tensor Features { get; }
 
-    /// <summary>Row indices of the labeled rows, Int64.</summary>
+    /// <summary>Indices of the labeled rows in <see cref="Features"/>, Int64.</summary>
     public Tensor LabeledIndices { get; }
 
     /// <summary>0-based classes of the labeled rows, Int64, in the order of <see cref="LabeledIndices"/>.</summary>
@@ -29,18 +31,20 @@ internal sealed class SemiSupervisedData : IDisposable
     /// <summary>Number of labeled rows of each class.</summary>
     public int[] LabeledPerClass { get; }
 
-    public long RowCount => Features.shape[0];
+    /// <summary>Rows of the data view, labeled or not.</summary>
+    public long RowCount { get; }
 
     public long LabeledCount => LabeledIndices.shape[0];
 
     /// <summary>
-    /// Reads the rows straight into one buffer (sized from the row count when the view knows it); rejects NaN or
-    /// infinite features, naming the column, row and slot.
+    /// Reads the rows straight into one buffer (sized from the row count when the view knows it), or only the labeled
+    /// rows when <paramref name="labeledRowsOnly"/>; rejects NaN or infinite features, naming the column, row and slot.
     /// </summary>
-    public static SemiSupervisedData Read(IDataView data, SemiSupervisedColumns columns, bool requireLabels)
+    public static SemiSupervisedData Read(IDataView data, SemiSupervisedColumns columns, bool requireLabels, bool labeledRowsOnly = false)
     {
         int width = columns.FeatureCount;
-        var values = new float[checked((data.GetRowCount() ?? 1024) * width)];
+        var values = new float[checked((labeledRowsOnly ? 1024 : data.GetRowCount() ?? 1024) * width)];
+        long kept = 0;
         var indices = new List<long>();
         var classes = new List<long>();
         var perClass = new int[columns.ClassCount];
@@ -54,9 +58,10 @@ internal sealed class SemiSupervisedData : IDisposable
             while (cursor.MoveNext())
             {
                 getFeatures(ref row);
-                if ((rows + 1) * width > values.Length)
+                getLabel(ref label);
+                if ((kept + 1) * width > values.Length)
                     Array.Resize(ref values, checked(values.Length * 2 + width));
-                var destination = values.AsSpan(checked((int)(rows * width)), width);
+                var destination = values.AsSpan(checked((int)(kept * width)), width);
                 row.CopyTo(destination);
                 for (int slot = 0; slot < width; slot++)
                 {
@@ -64,10 +69,11 @@ internal sealed class SemiSupervisedData : IDisposable
                         throw new InvalidOperationException(
                             $"Feature column '{columns.Features.Name}' has the value {destination[slot]} at row {rows}, slot {slot}; features must be finite numbers. Replace missing values first (e.g. mlContext.Transforms.ReplaceMissingValues).");
                 }
-                getLabel(ref label);
+                if (label > 0 || !labeledRowsOnly)
+                    kept++;
                 if (label > 0)
                 {
-                    indices.Add(rows);
+                    indices.Add(kept - 1);
                     classes.Add(label - 1);
                     perClass[label - 1]++;
                 }
@@ -78,11 +84,11 @@ internal sealed class SemiSupervisedData : IDisposable
             throw new InvalidOperationException("The training data has no rows.");
         if (requireLabels)
             CheckLabels(columns, indices.Count, perClass);
-        if (values.Length != rows * width)
-            Array.Resize(ref values, checked((int)(rows * width)));
+        if (values.Length != kept * width)
+            Array.Resize(ref values, checked((int)(kept * width)));
 
-        var features = tensor(values, [rows, width]);
-        return new SemiSupervisedData(features, tensor(indices.ToArray()), tensor(classes.ToArray()), perClass);
+        var features = tensor(values, [kept, width]);
+        return new SemiSupervisedData(features, tensor(indices.ToArray()), tensor(classes.ToArray()), perClass, rows);
     }
 
     private static void CheckLabels(SemiSupervisedColumns columns, int labeled, int[] perClass)

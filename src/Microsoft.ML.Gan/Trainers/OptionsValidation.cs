@@ -24,6 +24,8 @@ internal static class OptionsValidation
         if (options.EarlyStoppingPatience <= 0)
             throw new ArgumentOutOfRangeException(nameof(options.EarlyStoppingPatience), options.EarlyStoppingPatience, "EarlyStoppingPatience must be null (off) or a positive number of epochs.");
         Positive(options.CheckpointInterval, nameof(options.CheckpointInterval));
+        if (options.StreamingShuffleBufferSize is int buffer)
+            Positive(buffer, nameof(options.StreamingShuffleBufferSize));
         if (options.ResumeFromCheckpoint is string resume && !File.Exists(resume) && !File.Exists(Path.Combine(resume, Training.TrainingCheckpoint.FileName)))
             throw new FileNotFoundException($"ResumeFromCheckpoint: no checkpoint file at '{resume}' (a checkpoint file or a directory holding {Training.TrainingCheckpoint.FileName} is expected).", resume);
         Sizes(options.DiscriminatorHiddenSizes, nameof(options.DiscriminatorHiddenSizes));

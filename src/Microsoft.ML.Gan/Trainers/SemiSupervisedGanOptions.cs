@@ -76,6 +76,14 @@ public sealed partial class SemiSupervisedGanTrainer
         public int? EarlyStoppingPatience;
 
         /// <summary>
+        /// When set, the unlabeled rows are not held in memory: each epoch streams them from the data view's cursor
+        /// through a shuffle buffer of this many rows (two buffers: discriminator and feature matching), and only the
+        /// labeled rows are kept. Memory then stays flat as the data grows; the order is shuffled only within the
+        /// buffer, so keep it large (e.g. 10,000 rows or more) and the data not sorted by class. Default null (all rows in memory).
+        /// </summary>
+        public int? StreamingShuffleBufferSize;
+
+        /// <summary>
         /// Directory where the complete training state (both networks, optimisers, parameter average, random state) is
         /// written as checkpoint.mlgan every <see cref="CheckpointInterval"/> epochs and after the last one. Each write
         /// replaces the previous checkpoint atomically. Default null (no checkpoints).

@@ -42,7 +42,8 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
         if (_options.EarlyStoppingPatience is not null && validationData is null)
             throw new ArgumentException("EarlyStoppingPatience needs validation data: call Fit(train, validation).", nameof(validationData));
         using var channel = _host.Start("Training");
-        using var data = SemiSupervisedData.Read(input, columns, requireLabels: true);
+        bool streaming = _options.StreamingShuffleBufferSize is not null;
+        using var data = SemiSupervisedData.Read(input, columns, requireLabels: true, labeledRowsOnly: streaming);
         OptionsValidation.CheckAgainstData(_options, data.RowCount);
         using var validation = validationData is null ? null : ReadValidation(validationData, columns);
         channel.Info(MessageSensitivity.None, $"{data.RowCount} rows, {data.LabeledCount} labeled, {columns.ClassCount} classes, {columns.FeatureCount} features.");
@@ -57,7 +58,10 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
         if (NativeAllocator.KeepFreedMemory())
             channel.Info(MessageSensitivity.None, "glibc malloc: mmap threshold 32 MiB, trim threshold 1 GiB, so freed tensor memory is reused instead of re-faulted.");
         using var training = new SemiSupervisedGanTraining(_options, columns.FeatureCount, columns.ClassCount, seed, channel);
-        training.Run(data, validation is null ? null : d => ErrorRate(d, validation));
+        Func<Device, UnlabeledRows>? stream = streaming
+            ? device => new ShuffleBufferRows(input, columns.Features, columns.FeatureCount, _options.StreamingShuffleBufferSize!.Value, training.Random, device)
+            : null;
+        training.Run(data, stream, validation is null ? null : d => ErrorRate(d, validation));
         var labels = LabelValues.FromColumn(columns.Label, columns.ClassCount);
         training.AveragedDiscriminator.to(CPU);
         byte[] rowModel = DiscriminatorOnnxExport.BuildSingleRow(training.AveragedDiscriminator, columns.Features.Name);

@@ -40,8 +40,15 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
 
     public MlpGenerator Generator { get; }
 
-    /// <summary>Trains for the configured epochs; <paramref name="validate"/> gives the averaged model's error after each epoch.</summary>
-    public void Run(SemiSupervisedData data, Func<MlpDiscriminator, double>? validate)
+    /// <summary>The random generator of weights, noise and minibatch order; its state is part of a checkpoint.</summary>
+    public Generator Random => _random;
+
+    /// <summary>
+    /// Trains for the configured epochs. The unlabeled rows come from <paramref name="data"/>'s features, or from
+    /// <paramref name="streamUnlabeled"/> (called twice, for two independent streams) when it is given;
+    /// <paramref name="validate"/> gives the averaged model's error after each epoch.
+    /// </summary>
+    public void Run(SemiSupervisedData data, Func<Device, UnlabeledRows>? streamUnlabeled, Func<MlpDiscriminator, double>? validate)
     {
         var device = TorchBackend.ResolveDevice(_options.Device);
         Discriminator.to(device);
@@ -52,8 +59,10 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         using var labeledIndices = data.LabeledIndices.to(device);
         using var labeledClasses = data.LabeledClasses.to(device);
 
+        using var unlabeled = streamUnlabeled?.Invoke(device) ?? new InMemoryUnlabeledRows(features, _random);
+        using var featureMatching = streamUnlabeled?.Invoke(device) ?? new InMemoryUnlabeledRows(features, _random);
         if (_options.ResumeFromCheckpoint is null)
-            InitializeDiscriminator(features);
+            InitializeDiscriminator(features, streamUnlabeled is null ? null : unlabeled);
         var average = new ExponentialMovingAverage(Discriminator, AveragedDiscriminator, _options.AveragingRate);
         using var discriminatorOptimizer = new Adam(_discriminatorParameters, _options.LearningRate, _options.AdamBeta1, _options.AdamBeta2);
         using var generatorOptimizer = new Adam(Generator.parameters(), _options.LearningRate, _options.AdamBeta1, _options.AdamBeta2);
@@ -75,8 +84,8 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
             var clock = Stopwatch.StartNew();
             Discriminator.train();
             Generator.train();
-            using var unlabeledOrder = randperm(data.RowCount, generator: _random, device: device);
-            using var featureMatchingOrder = randperm(data.RowCount, generator: _random, device: device);
+            unlabeled.BeginEpoch();
+            featureMatching.BeginEpoch();
             using var labeledOrder = TileLabeled(labeledIndices.shape[0], (long)steps * batch, device);
             double discriminatorLoss = 0, generatorLoss = 0, correct = 0;
             for (int step = 0; step < steps; step++)
@@ -85,8 +94,8 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
                 var labeledSlice = labeledOrder.narrow(0, (long)step * batch, batch);
                 var labeledRows = features.index_select(0, labeledIndices.index_select(0, labeledSlice));
                 var classes = labeledClasses.index_select(0, labeledSlice);
-                var unlabeledRows = features.index_select(0, unlabeledOrder.narrow(0, (long)step * batch, batch));
-                var matchingRows = features.index_select(0, featureMatchingOrder.narrow(0, (long)step * batch, batch));
+                var unlabeledRows = unlabeled.Next(batch);
+                var matchingRows = featureMatching.Next(batch);
 
                 var (dLoss, stepCorrect) = DiscriminatorStep(discriminatorOptimizer, labeledRows, classes, unlabeledRows, batch);
                 average.Update();
@@ -163,14 +172,26 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         return loss.item<float>();
     }
 
-    private void InitializeDiscriminator(Tensor features)
+    /// <summary>Data-dependent initialisation on a random sample of the rows in memory, or the first draws of a stream.</summary>
+    private void InitializeDiscriminator(Tensor features, UnlabeledRows? stream)
+    {
+        using var batch = stream is null ? SampleRows(features) : FirstDraws(stream);
+        Discriminator.train();
+        Discriminator.InitializeFrom(batch);
+    }
+
+    private Tensor SampleRows(Tensor features)
     {
         long rows = Math.Min(_options.InitializationRows, features.shape[0]);
         using var order = randperm(features.shape[0], generator: _random, device: features.device);
         using var first = order.narrow(0, 0, rows);
-        using var batch = features.index_select(0, first);
-        Discriminator.train();
-        Discriminator.InitializeFrom(batch);
+        return features.index_select(0, first);
+    }
+
+    private Tensor FirstDraws(UnlabeledRows stream)
+    {
+        stream.BeginEpoch();
+        return stream.Next(_options.InitializationRows);
     }
 
     /// <summary>Independently shuffled copies of the labeled rows, concatenated to <paramref name="length"/> positions.</summary>
