@@ -85,14 +85,6 @@ internal static class ScoringBenchmark
         return best;
     }
 
-    private sealed class Digit
-    {
-        public float Label { get; set; }
-
-        [VectorType(784)]
-        public float[] Features { get; set; } = [];
-    }
-
     private sealed class Prediction
     {
         public float[] Score { get; set; } = [];
