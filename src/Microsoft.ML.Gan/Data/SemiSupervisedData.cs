@@ -43,11 +43,11 @@ internal sealed class SemiSupervisedData : IDisposable
     public static SemiSupervisedData Read(IDataView data, SemiSupervisedColumns columns, bool requireLabels, bool labeledRowsOnly = false)
     {
         int width = columns.FeatureCount;
-        var values = new float[checked((labeledRowsOnly ? 1024 : data.GetRowCount() ?? 1024) * width)];
-        long kept = 0;
+        var buffer = new RowBuffer(width, labeledRowsOnly ? null : data.GetRowCount());
         var indices = new List<long>();
         var classes = new List<long>();
         var perClass = new int[columns.ClassCount];
+        var scratch = new float[width];
         long rows = 0;
         using (var cursor = data.GetRowCursor([columns.Features, columns.Label]))
         {
@@ -59,9 +59,7 @@ internal sealed class SemiSupervisedData : IDisposable
             {
                 getFeatures(ref row);
                 getLabel(ref label);
-                if ((kept + 1) * width > values.Length)
-                    Array.Resize(ref values, checked(values.Length * 2 + width));
-                var destination = values.AsSpan(checked((int)(kept * width)), width);
+                var destination = label > 0 || !labeledRowsOnly ? buffer.Append() : scratch;
                 row.CopyTo(destination);
                 for (int slot = 0; slot < width; slot++)
                 {
@@ -69,11 +67,9 @@ internal sealed class SemiSupervisedData : IDisposable
                         throw new InvalidOperationException(
                             $"Feature column '{columns.Features.Name}' has the value {destination[slot]} at row {rows}, slot {slot}; features must be finite numbers. Replace missing values first (e.g. mlContext.Transforms.ReplaceMissingValues).");
                 }
-                if (label > 0 || !labeledRowsOnly)
-                    kept++;
                 if (label > 0)
                 {
-                    indices.Add(kept - 1);
+                    indices.Add(buffer.Count - 1);
                     classes.Add(label - 1);
                     perClass[label - 1]++;
                 }
@@ -84,10 +80,9 @@ internal sealed class SemiSupervisedData : IDisposable
             throw new InvalidOperationException("The training data has no rows.");
         if (requireLabels)
             CheckLabels(columns, indices.Count, perClass);
-        if (values.Length != kept * width)
-            Array.Resize(ref values, checked((int)(kept * width)));
-
-        var features = tensor(values, [kept, width]);
+        // from_array shares the managed buffer with the tensor: the rows are copied once, from the cursor.
+        using var flat = from_array(buffer.ToArray());
+        var features = flat.view(buffer.Count, width);
         return new SemiSupervisedData(features, tensor(indices.ToArray()), tensor(classes.ToArray()), perClass, rows);
     }
 

@@ -7,7 +7,8 @@ namespace Microsoft.ML.Gan.Data;
 /// Unlabeled rows streamed from the data view's cursor through a shuffle buffer, so that memory does not grow with
 /// the data: the buffer holds <c>capacity</c> rows; each drawn row is picked uniformly from the buffer and its slot
 /// refilled with the cursor's next row. Each epoch opens a new cursor and seeds its draws from the training's
-/// random generator, so a run (and a resumed run) is reproducible.
+/// random generator, so a run (and a resumed run) is reproducible. Batches are assembled in one reused array that a
+/// tensor shares and torch copies natively, so streaming allocates nothing per step on the managed heap.
 /// </summary>
 internal sealed class ShuffleBufferRows : UnlabeledRows
 {
@@ -20,6 +21,8 @@ internal sealed class ShuffleBufferRows : UnlabeledRows
     private DataViewRowCursor? _cursor;
     private ValueGetter<VBuffer<float>>? _getter;
     private VBuffer<float> _row;
+    private float[] _batch = [];
+    private Tensor? _sharedBatch;
     private Random _draws = new(0);
     private int _filled;
 
@@ -44,7 +47,14 @@ internal sealed class ShuffleBufferRows : UnlabeledRows
 
     public override Tensor Next(int count)
     {
-        var batch = new float[count * _width];
+        if (_batch.Length != count * _width)
+        {
+            _batch = new float[count * _width];
+            _sharedBatch?.Dispose();
+            using var flat = from_array(_batch);
+            _sharedBatch = flat.view(count, _width).DetachFromDisposeScope();
+        }
+        var batch = _batch;
         for (int i = 0; i < count; i++)
         {
             if (_filled == 0)
@@ -57,7 +67,7 @@ internal sealed class ShuffleBufferRows : UnlabeledRows
                 _buffer.AsSpan(_filled * _width, _width).CopyTo(_buffer.AsSpan(slot * _width, _width));
             }
         }
-        return tensor(batch, [count, _width], device: _device);
+        return _device.type == TorchSharp.DeviceType.CPU ? _sharedBatch!.clone() : _sharedBatch!.to(_device);
     }
 
     private void Restart()
@@ -81,5 +91,9 @@ internal sealed class ShuffleBufferRows : UnlabeledRows
         return true;
     }
 
-    public override void Dispose() => _cursor?.Dispose();
+    public override void Dispose()
+    {
+        _cursor?.Dispose();
+        _sharedBatch?.Dispose();
+    }
 }
