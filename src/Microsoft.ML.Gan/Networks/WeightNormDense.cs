@@ -74,10 +74,10 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>g / ||v|| per output unit; one fused norm kernel, forward and backward, instead of square, sum and root.</summary>
     private Tensor UnitScale()
     {
-        using var squaredNorm = v.pow(2).sum(1);
-        using var inverseNorm = squaredNorm.rsqrt();
-        return inverseNorm.mul(g);
+        using var norm = linalg.vector_norm(v, 2, [1L]);
+        return g.div(norm);
     }
 }
