@@ -9,6 +9,10 @@
 //       Seconds per epoch of the default MNIST setup, achieved GFLOP/s and the same-run matrix-multiply rate.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- memory [seconds 40]
 //       Peak resident memory as the data grows (100k, 500k, 2M distorted MNIST rows), in memory and streamed.
+//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- soak [model.zip] [predictions 1000000]
+//       Resident memory over a million single-row predictions; 8 threads' scores against serial scoring.
+//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- fuzz [cases 1000]
+//       Randomly damaged model.zip and ONNX files: every case must load or throw a managed exception.
 using Microsoft.ML.Gan.Benchmarks;
 
 string command = args.Length > 0 ? args[0] : "curve";
@@ -28,10 +32,18 @@ switch (command)
     case "memory":
         MemoryBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 40, outputDirectory);
         break;
+    case "soak":
+        SoakBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine(Repository.Root, "artifacts", "mnist-100-seed1.zip"), args.Length > 2 ? int.Parse(args[2]) : 1_000_000, outputDirectory);
+        break;
+    case "fuzz":
+        FuzzBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 1000, outputDirectory);
+        break;
+    case "fuzz-run":
+        return FuzzBenchmark.RunCases(args[1], args[2], int.Parse(args[3]), int.Parse(args[4]));
     case "memory-run":
         return MemoryBenchmark.RunOne(long.Parse(args[1]), args[2] == "streamed", int.Parse(args[3]));
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}'; use 'curve', 'scoring', 'speed' or 'memory'.");
+        Console.Error.WriteLine($"Unknown benchmark '{command}'; use 'curve', 'scoring', 'speed', 'memory', 'soak' or 'fuzz'.");
         return 2;
 }
 return 0;

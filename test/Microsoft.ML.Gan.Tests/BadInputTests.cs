@@ -110,6 +110,58 @@ public sealed class BadInputTests
         StringAssert.Contains(e.Message, "BatchSize 500 is larger than the 100 rows");
     }
 
+    [TestMethod]
+    public void InfiniteFeaturesAreRejectedNamingTheRowAndSlot()
+    {
+        var data = Ml.Data.LoadFromEnumerable(Enumerable.Range(0, 100).Select(i => new Row { Label = i % 2, Features = [i == 42 ? float.PositiveInfinity : 0, 1, 0, 0] }));
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => FitWithKeys(data));
+        StringAssert.Contains(e.Message, "value Infinity at row 42, slot 0");
+    }
+
+    [TestMethod]
+    public void ADoubleVectorFeatureColumnIsRejected()
+    {
+        var data = Ml.Data.LoadFromEnumerable(Enumerable.Range(0, 100).Select(i => new DoubleRow { Label = i % 2, Features = [i, 1, 2, 3] }));
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => FitWithKeys(data));
+        StringAssert.Contains(e.Message, "expected a vector of Single of known size");
+    }
+
+    [TestMethod]
+    public void AnEmptyHiddenLayerListIsRejectedNamingTheOption()
+    {
+        var options = MnistSubset.TinyOptions();
+        options.DiscriminatorHiddenSizes = [];
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Gan.SemiSupervised(options));
+        Assert.AreEqual("DiscriminatorHiddenSizes", e.ParamName);
+    }
+
+    [TestMethod]
+    public void AZeroStreamingBufferIsRejectedNamingTheOption()
+    {
+        var options = MnistSubset.TinyOptions();
+        options.StreamingShuffleBufferSize = 0;
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Gan.SemiSupervised(options));
+        Assert.AreEqual("StreamingShuffleBufferSize", e.ParamName);
+    }
+
+    [TestMethod]
+    public void ValidationDataWithAnotherFeatureLengthIsRejected()
+    {
+        var keys = Ml.Transforms.Conversion.MapValueToKey("Label").Fit(Rows(i => i % 2));
+        var validation = keys.Transform(Ml.Data.LoadFromEnumerable(Enumerable.Range(0, 10).Select(i => new WideRow { Label = i % 2, Features = new float[6] })));
+        var e = Assert.ThrowsExactly<ArgumentException>(() => Ml.Gan.SemiSupervised(MnistSubset.TinyOptions()).Fit(keys.Transform(Rows(i => i % 2)), validation));
+        StringAssert.Contains(e.Message, "Validation data has 6 features and 2 classes; the training data has 4 and 2");
+    }
+
+    [TestMethod]
+    public void AValidationLabelNeverSeenInTrainingIsRejected()
+    {
+        var train = Ml.Transforms.Conversion.MapValueToKey("Label").Fit(Rows(i => i % 2)).Transform(Rows(i => i % 2));
+        var validation = Ml.Transforms.Conversion.MapValueToKey("Label").Fit(Rows(i => i % 3)).Transform(Rows(i => i % 3));
+        var e = Assert.ThrowsExactly<ArgumentException>(() => Ml.Gan.SemiSupervised(MnistSubset.TinyOptions()).Fit(train, validation));
+        StringAssert.Contains(e.Message, "3 classes; the training data has 4 and 2");
+    }
+
     private static ITransformer FitWithKeys(IDataView data, SemiSupervisedGanTrainer.Options? options = null) =>
         Ml.Transforms.Conversion.MapValueToKey("Label")
             .Append(Ml.Gan.SemiSupervised(options ?? MnistSubset.TinyOptions()))
@@ -123,6 +175,22 @@ public sealed class BadInputTests
         public float Label { get; set; }
 
         [VectorType(4)]
+        public float[] Features { get; set; } = [];
+    }
+
+    private sealed class DoubleRow
+    {
+        public float Label { get; set; }
+
+        [VectorType(4)]
+        public double[] Features { get; set; } = [];
+    }
+
+    private sealed class WideRow
+    {
+        public float Label { get; set; }
+
+        [VectorType(6)]
         public float[] Features { get; set; } = [];
     }
 

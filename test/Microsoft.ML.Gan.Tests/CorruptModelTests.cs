@@ -7,6 +7,7 @@ namespace Microsoft.ML.Gan.Tests;
 public sealed class CorruptModelTests
 {
     private static string s_modelPath = null!;
+    private static byte[] s_onnx = [];
     private static IDataView s_test = null!;
 
     [ClassInitialize]
@@ -20,6 +21,9 @@ public sealed class CorruptModelTests
             .Fit(train);
         s_modelPath = Path.Combine(Path.GetTempPath(), $"gan-{Guid.NewGuid():N}.zip");
         ml.Model.Save(model, train.Schema, s_modelPath);
+        using var onnx = new MemoryStream();
+        ((IEnumerable<ITransformer>)model).OfType<SemiSupervisedGanTransformer>().Single().SaveOnnx(onnx);
+        s_onnx = onnx.ToArray();
     }
 
     [ClassCleanup]
@@ -52,6 +56,51 @@ public sealed class CorruptModelTests
 
     [TestMethod]
     public void AFileThatIsNotAZipIsRejected() => AssertRejected("this is not a model"u8.ToArray());
+
+    /// <summary>The CI-sized fuzz run; `dotnet run --project test/Microsoft.ML.Gan.Benchmarks -- fuzz 1000` runs the full count.</summary>
+    [TestMethod]
+    [DataRow("zip")]
+    [DataRow("onnx")]
+    public void RandomlyDamagedFilesLoadOrThrowAManagedExceptionInBoundedTime(string kind)
+    {
+        var ml = new MLContext(1);
+        byte[] original = kind == "zip" ? File.ReadAllBytes(s_modelPath) : s_onnx;
+        int exceptions = 0;
+        for (int i = 0; i < 60; i++)
+        {
+            byte[] damaged = FileDamage.Apply(original, new Random(i));
+            var attempt = Task.Run(() =>
+            {
+                try
+                {
+                    ITransformer model = kind == "zip"
+                        ? ml.Model.Load(new MemoryStream(damaged), out _)
+                        : ml.Transforms.ApplyOnnxModel(["Score"], ["Features"], new MemoryStream(damaged), null, false).Fit(s_test);
+                    MnistSubset.Column(model.Transform(s_test), "Score");
+                    return false;
+                }
+                catch (Exception)
+                {
+                    return true;
+                }
+            });
+            Assert.IsTrue(attempt.Wait(TimeSpan.FromSeconds(20)), $"case {i} of {kind} did not finish in 20 s");
+            exceptions += attempt.Result ? 1 : 0;
+        }
+        Assert.IsGreaterThan(20, exceptions, "damage to the structure must be detected (flips inside weights may load)");
+    }
+
+    [TestMethod]
+    public void AZipFromAnotherLibraryIsRejected()
+    {
+        using var zip = new MemoryStream();
+        using (var archive = new ZipArchive(zip, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            using var entry = new StreamWriter(archive.CreateEntry("model.json").Open());
+            entry.Write("{\"format\": \"another library\"}");
+        }
+        AssertRejected(zip.ToArray());
+    }
 
     private static byte[] RewriteOnnxEntry(Func<byte[], byte[]> damage)
     {

@@ -227,6 +227,27 @@ public sealed class SemiSupervisedGanTests
         public float[] Score { get; set; } = [];
     }
 
+    [TestMethod]
+    public void EightThreadsWithTheirOwnEnginesScoreExactlyAsSerialScoring()
+    {
+        var ml = new MLContext(3);
+        var rows = ml.Data.CreateEnumerable<Digit>(s_test, reuseRowObject: false).ToArray();
+        var serialEngine = ml.Model.CreatePredictionEngine<Digit, ScoreOnly>(s_model);
+        var serial = rows.Select(r => serialEngine.Predict(r).Score).ToArray();
+        var concurrent = new float[rows.Length][];
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, worker =>
+        {
+            var engine = ml.Model.CreatePredictionEngine<Digit, ScoreOnly>(s_model);
+            for (int repeat = 0; repeat < 5; repeat++)
+            {
+                for (int i = worker; i < rows.Length; i += 8)
+                    concurrent[i] = engine.Predict(rows[i]).Score;
+            }
+        });
+        for (int i = 0; i < rows.Length; i++)
+            CollectionAssert.AreEqual(serial[i], concurrent[i], $"row {i}");
+    }
+
     private sealed class Digit
     {
         public float Label { get; set; }
@@ -239,6 +260,11 @@ public sealed class SemiSupervisedGanTests
     {
         public float PredictedLabel { get; set; }
 
+        public float[] Score { get; set; } = [];
+    }
+
+    private sealed class ScoreOnly
+    {
         public float[] Score { get; set; } = [];
     }
 }

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using Microsoft.ML.Data;
+
+namespace Microsoft.ML.Gan.Tests;
+
+/// <summary>Killing a process while it saves a model leaves the previous model.zip intact and loadable.</summary>
+[TestClass]
+public sealed class CrashSafetyTests
+{
+    [TestMethod]
+    public void SigkillDuringSaveAtomicallyLeavesALoadableModel()
+    {
+        var ml = new MLContext(1);
+        var train = MnistSubset.Train(ml, 300, labelsPerClass: 3);
+        var test = MnistSubset.Test(ml, 50);
+        var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Gan.SemiSupervised(MnistSubset.TinyOptions())).Fit(train);
+        string directory = Directory.CreateTempSubdirectory("mlgan-crash-").FullName;
+        string source = Path.Combine(directory, "source.zip"), target = Path.Combine(directory, "model.zip");
+        ml.Model.SaveAtomically(model, train.Schema, source);
+        ml.Model.SaveAtomically(model, train.Schema, target);
+        var expected = MnistSubset.Column(model.Transform(test), "Score");
+        string helper = Path.Combine(AppContext.BaseDirectory, "Microsoft.ML.Gan.SaveLoop.dll");
+        var random = new Random(1);
+
+        for (int kill = 0; kill < 5; kill++)
+        {
+            using var child = Process.Start(new ProcessStartInfo("dotnet", [helper, source, target]) { RedirectStandardOutput = true })!;
+            int wanted = 2 + random.Next(4);
+            for (string? line = child.StandardOutput.ReadLine(); line is not null && line != $"saved {wanted}"; line = child.StandardOutput.ReadLine())
+            {
+            }
+            Thread.Sleep(random.Next(0, 30));
+            child.Kill();
+            child.WaitForExit();
+
+            var loaded = new MLContext(1).Model.Load(target, out _);
+            var actual = MnistSubset.Column(loaded.Transform(test), "Score");
+            for (int i = 0; i < expected.Length; i++)
+                CollectionAssert.AreEqual(expected[i], actual[i], $"kill {kill}, row {i}");
+        }
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [TestMethod]
+    public void AFailedSaveAtomicallyKeepsThePreviousFile()
+    {
+        var ml = new MLContext(1);
+        var train = MnistSubset.Train(ml, 300, labelsPerClass: 3);
+        var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Gan.SemiSupervised(MnistSubset.TinyOptions())).Fit(train);
+        string directory = Directory.CreateTempSubdirectory("mlgan-save-").FullName;
+        string target = Path.Combine(directory, "model.zip");
+        File.WriteAllText(target, "previous content");
+
+        Assert.ThrowsExactly<ArgumentNullException>(() => ml.Model.SaveAtomically(null!, train.Schema, target));
+        var failing = model.Append(new FailsWhileSaving());
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => ml.Model.SaveAtomically(failing, train.Schema, target));
+        StringAssert.Contains(e.Message, "fails while saving");
+
+        Assert.AreEqual("previous content", File.ReadAllText(target));
+        CollectionAssert.AreEqual(new[] { "model.zip" }, Directory.GetFiles(directory).Select(Path.GetFileName).ToArray(), "no temporary file is left");
+        Directory.Delete(directory, recursive: true);
+    }
+
+    /// <summary>A transformer whose Save fails after ML.NET has started writing the zip.</summary>
+    private sealed class FailsWhileSaving : ITransformer
+    {
+        public bool IsRowToRowMapper => true;
+
+        public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => inputSchema;
+
+        public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => throw new NotSupportedException();
+
+        public IDataView Transform(IDataView input) => input;
+
+        public void Save(ModelSaveContext ctx) => throw new InvalidOperationException("This transformer fails while saving.");
+    }
+}
