@@ -1,0 +1,87 @@
+using System.CommandLine;
+using System.Diagnostics;
+
+namespace Microsoft.ML.Gan.Cli;
+
+/// <summary><c>mlgan train</c>: fits MapValueToKey + the semi-supervised GAN + MapKeyToValue and saves model.zip.</summary>
+internal static class TrainCommand
+{
+    public static System.CommandLine.Command Create(TextWriter output)
+    {
+        var data = new DataSource("", "training");
+        var test = new DataSource("test-", "test");
+        var model = new Option<FileInfo>("--model") { Description = "Where to save the trained model.", DefaultValueFactory = _ => new FileInfo("model.zip") };
+        var onnx = new Option<FileInfo?>("--onnx") { Description = "Also write the classifier as an ONNX model (batched: Features [N, d] -> Score, PredictedLabel)." };
+        var rows = new Option<long?>("--rows") { Description = "Use only the first N rows of the training data." };
+        var labelsPerClass = new Option<int?>("--labels-per-class") { Description = "Keep only this many labels per class (seeded by --seed); the rest become unlabeled rows." };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the data.", DefaultValueFactory = _ => 20 };
+        var batch = new Option<int>("--batch-size") { Description = "Rows per minibatch.", DefaultValueFactory = _ => 100 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the label subset, the weights and the minibatch order.", DefaultValueFactory = _ => 1 };
+        var hidden = new Option<string>("--hidden") { Description = "Widths of the discriminator's hidden layers.", DefaultValueFactory = _ => "1000,500,250,250,250" };
+        var generatorHidden = new Option<string>("--generator-hidden") { Description = "Widths of the generator's hidden layers.", DefaultValueFactory = _ => "500,500" };
+        var noise = new Option<int>("--noise-size") { Description = "Length of the generator's noise vector.", DefaultValueFactory = _ => 100 };
+        var threads = new Option<int?>("--threads") { Description = "Torch threads (default: all cores)." };
+        var checkpoints = new Option<DirectoryInfo?>("--checkpoints") { Description = "Write a checkpoint to this directory after every epoch." };
+        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue from the checkpoint in this directory." };
+        var plain = new Option<bool>("--plain") { Description = "One line per epoch instead of a progress bar." };
+
+        var command = new System.CommandLine.Command("train", "Train a classifier from labeled and unlabeled rows and save it as model.zip.");
+        foreach (var option in data.Options().Concat(test.Options(withLabelColumn: false)))
+            command.Add(option);
+        foreach (Option option in new Option[] { model, onnx, rows, labelsPerClass, epochs, batch, seed, hidden, generatorHidden, noise, threads, checkpoints, resume, plain })
+            command.Add(option);
+
+        command.SetAction(parsed =>
+        {
+            var ml = new MLContext(parsed.GetValue(seed));
+            var train = data.Load(ml, parsed);
+            if (parsed.GetValue(rows) is long count)
+                train = ml.Data.TakeRows(train, count);
+            if (parsed.GetValue(labelsPerClass) is int perClass)
+                train = ml.Data.KeepLabelsPerClass(train, perClass, parsed.GetValue(seed));
+            var options = new SemiSupervisedGanTrainer.Options
+            {
+                MaxEpoch = parsed.GetValue(epochs),
+                BatchSize = parsed.GetValue(batch),
+                Seed = parsed.GetValue(seed),
+                DiscriminatorHiddenSizes = Widths(parsed.GetValue(hidden)!, "--hidden"),
+                GeneratorHiddenSizes = Widths(parsed.GetValue(generatorHidden)!, "--generator-hidden"),
+                NoiseSize = parsed.GetValue(noise),
+                NumberOfThreads = parsed.GetValue(threads),
+                CheckpointDirectory = parsed.GetValue(checkpoints)?.FullName,
+                ResumeFromCheckpoint = parsed.GetValue(resume)?.FullName,
+            };
+            var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
+                .Append(ml.Gan.SemiSupervised(options))
+                .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
+            var clock = Stopwatch.StartNew();
+            var fitted = TrainingDisplay.Run(output, parsed.GetValue(plain), options, () => pipeline.Fit(train));
+            output.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F0} s.");
+
+            string path = parsed.GetValue(model)!.FullName;
+            ml.Model.SaveAtomically(fitted, train.Schema, path);
+            output.WriteLine($"Saved {path}");
+            if (parsed.GetValue(onnx) is FileInfo onnxFile)
+            {
+                fitted.OfType<SemiSupervisedGanTransformer>().Single().SaveOnnx(onnxFile.FullName);
+                output.WriteLine($"Saved {onnxFile.FullName}");
+            }
+            if (test.IsGiven(parsed))
+                EvaluateCommand.Report(ml, fitted, test.Load(ml, parsed), output);
+            return MlganCli.Success;
+        });
+        return command;
+    }
+
+    private static int[] Widths(string text, string option)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var widths = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!int.TryParse(parts[i], out widths[i]) || widths[i] <= 0)
+                throw new ArgumentException($"{option} '{text}': expected positive layer widths separated by commas, e.g. 1000,500,250.");
+        }
+        return widths;
+    }
+}

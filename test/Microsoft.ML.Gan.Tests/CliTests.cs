@@ -1,0 +1,94 @@
+using System.Globalization;
+using Microsoft.ML.Gan.Cli;
+
+namespace Microsoft.ML.Gan.Tests;
+
+/// <summary>The mlgan command line, run in-process: usage, exit codes, and train / evaluate / predict on a CSV file.</summary>
+[TestClass]
+public sealed class CliTests
+{
+    private static (int Code, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = MlganCli.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [TestMethod]
+    public void HelpListsTheCommandsAndExitsWithZero()
+    {
+        var (code, output, _) = Run("--help");
+        Assert.AreEqual(0, code);
+        foreach (string command in new[] { "train", "evaluate", "predict" })
+            StringAssert.Contains(output, command);
+    }
+
+    [TestMethod]
+    public void AnUnknownOptionIsAUsageErrorWithExitCodeTwo()
+    {
+        var (code, _, error) = Run("train", "--no-such-option");
+        Assert.AreEqual(2, code);
+        StringAssert.Contains(error, "--no-such-option");
+    }
+
+    [TestMethod]
+    public void AMissingModelIsARuntimeErrorNamingTheFile()
+    {
+        string csv = WriteCsv(Directory.CreateTempSubdirectory("mlgan-cli-").FullName);
+        var (code, _, error) = Run("evaluate", "--model", "/nonexistent/model.zip", "--csv", csv);
+        Assert.AreEqual(1, code);
+        StringAssert.Contains(error, "/nonexistent/model.zip");
+    }
+
+    [TestMethod]
+    public void BadLayerWidthsAreAUsageError()
+    {
+        string csv = WriteCsv(Directory.CreateTempSubdirectory("mlgan-cli-").FullName);
+        var (code, _, error) = Run("train", "--csv", csv, "--hidden", "64,x");
+        Assert.AreEqual(2, code);
+        StringAssert.Contains(error, "--hidden '64,x'");
+    }
+
+    [TestMethod]
+    public void TrainEvaluateAndPredictOnACsvFile()
+    {
+        string directory = Directory.CreateTempSubdirectory("mlgan-cli-").FullName;
+        string csv = WriteCsv(directory), model = Path.Combine(directory, "model.zip"), predictions = Path.Combine(directory, "predictions.csv");
+
+        var train = Run("train", "--csv", csv, "--model", model, "--epochs", "4", "--batch-size", "20", "--hidden", "16,8",
+            "--generator-hidden", "8", "--noise-size", "4", "--onnx", Path.Combine(directory, "model.onnx"));
+        Assert.AreEqual(0, train.Code, train.Error);
+        StringAssert.Contains(train.Output, "epoch 4/4");
+        Assert.IsTrue(File.Exists(model) && File.Exists(Path.Combine(directory, "model.onnx")));
+
+        var evaluate = Run("evaluate", "--model", model, "--csv", csv);
+        Assert.AreEqual(0, evaluate.Code, evaluate.Error);
+        double error = double.Parse(evaluate.Output.Split('\n')[0].Replace("Error rate: ", "").Replace("%", ""), CultureInfo.InvariantCulture);
+        Assert.IsLessThan(25.0, error, "two well-separated classes");
+
+        var predict = Run("predict", "--model", model, "--csv", csv, "--output", predictions);
+        Assert.AreEqual(0, predict.Code, predict.Error);
+        var lines = File.ReadAllLines(predictions);
+        Assert.HasCount(201, lines);
+        StringAssert.StartsWith(lines[0], "PredictedLabel,Score[");
+        Directory.Delete(directory, recursive: true);
+    }
+
+    /// <summary>200 rows of two Gaussian blobs (labels 3 and 8) in 4 features; every fifth row labeled, the rest empty.</summary>
+    private static string WriteCsv(string directory)
+    {
+        var random = new Random(1);
+        var lines = new List<string> { "Label,a,b,c,d" };
+        for (int i = 0; i < 200; i++)
+        {
+            int label = i % 2 == 0 ? 3 : 8;
+            double center = label == 3 ? 0.2 : 0.8;
+            var features = Enumerable.Range(0, 4).Select(_ => (center + 0.05 * (random.NextDouble() - 0.5)).ToString("F4", CultureInfo.InvariantCulture));
+            lines.Add((i % 5 < 2 ? label.ToString(CultureInfo.InvariantCulture) : "") + "," + string.Join(",", features));
+        }
+        string path = Path.Combine(directory, "data.csv");
+        File.WriteAllLines(path, lines);
+        return path;
+    }
+}
