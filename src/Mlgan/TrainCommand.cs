@@ -23,12 +23,13 @@ internal static class TrainCommand
         var threads = new Option<int?>("--threads") { Description = "Torch threads (default: all cores)." };
         var checkpoints = new Option<DirectoryInfo?>("--checkpoints") { Description = "Write a checkpoint to this directory after every epoch." };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue from the checkpoint in this directory." };
+        var plots = new Option<DirectoryInfo?>("--plots") { Description = "Draw the training curves into training-curves.png in this directory after every epoch." };
         var plain = new Option<bool>("--plain") { Description = "One line per epoch instead of a progress bar." };
 
         var command = new System.CommandLine.Command("train", "Train a classifier from labeled and unlabeled rows and save it as model.zip.");
         foreach (var option in data.Options().Concat(test.Options(withLabelColumn: false)))
             command.Add(option);
-        foreach (Option option in new Option[] { model, onnx, rows, labelsPerClass, epochs, batch, seed, hidden, generatorHidden, noise, threads, checkpoints, resume, plain })
+        foreach (Option option in new Option[] { model, onnx, rows, labelsPerClass, epochs, batch, seed, hidden, generatorHidden, noise, threads, checkpoints, resume, plots, plain })
             command.Add(option);
 
         command.SetAction(parsed =>
@@ -55,7 +56,13 @@ internal static class TrainCommand
                 .Append(ml.Gan.SemiSupervised(options))
                 .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
             var clock = Stopwatch.StartNew();
-            var fitted = TrainingDisplay.Run(output, parsed.GetValue(plain), options, () => pipeline.Fit(train));
+            TrainingCurves? curves = null;
+            if (parsed.GetValue(plots) is DirectoryInfo plotDirectory)
+            {
+                plotDirectory.Create();
+                curves = new TrainingCurves(Path.Combine(plotDirectory.FullName, "training-curves.png"));
+            }
+            var fitted = TrainingDisplay.Run(output, parsed.GetValue(plain), options, () => pipeline.Fit(train), curves is null ? null : curves.Add);
             output.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F0} s.");
 
             string path = parsed.GetValue(model)!.FullName;

@@ -8,11 +8,16 @@ namespace Microsoft.ML.Gan.Cli;
 /// </summary>
 internal static class TrainingDisplay
 {
-    public static T Run<T>(TextWriter output, bool plain, SemiSupervisedGanTrainer.Options options, Func<T> train)
+    /// <summary>Runs <paramref name="train"/> showing its progress; <paramref name="alsoReport"/> also receives every epoch.</summary>
+    public static T Run<T>(TextWriter output, bool plain, SemiSupervisedGanTrainer.Options options, Func<T> train, Action<GanTrainingProgress>? alsoReport = null)
     {
         if (plain || Console.IsOutputRedirected || !ReferenceEquals(output, Console.Out))
         {
-            options.Progress = new Reporter(p => output.WriteLine(Describe(p)));
+            options.Progress = new Reporter(p =>
+            {
+                output.WriteLine(Describe(p));
+                alsoReport?.Invoke(p);
+            });
             return train();
         }
         T result = default!;
@@ -23,14 +28,20 @@ internal static class TrainingDisplay
                 var task = context.AddTask("training", maxValue: options.MaxEpoch);
                 options.Progress = new Reporter(p =>
                 {
-                    task.Description = Markup.Escape(Describe(p));
+                    task.Description = Markup.Escape(Summarize(p));
                     task.Value = p.Epoch;
+                    alsoReport?.Invoke(p);
                 });
                 result = train();
                 task.Value = options.MaxEpoch;
             });
         return result;
     }
+
+    /// <summary>A line short enough to sit beside the bar on an 80-column terminal.</summary>
+    private static string Summarize(GanTrainingProgress p) =>
+        $"epoch {p.Epoch}/{p.MaxEpoch} D {p.DiscriminatorLoss:F3} G {p.GeneratorLoss:F3} acc {p.LabeledAccuracy:P0}"
+        + (p.ValidationError is double e ? $" val {e:P1}" : "") + $" {p.EpochSeconds:F0} s";
 
     private static string Describe(GanTrainingProgress p) =>
         $"epoch {p.Epoch}/{p.MaxEpoch}: D loss {p.DiscriminatorLoss:F3}, G loss {p.GeneratorLoss:F3}, labeled accuracy {p.LabeledAccuracy:P1}"

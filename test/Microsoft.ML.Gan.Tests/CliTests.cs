@@ -57,10 +57,12 @@ public sealed class CliTests
         string csv = WriteCsv(directory), model = Path.Combine(directory, "model.zip"), predictions = Path.Combine(directory, "predictions.csv");
 
         var train = Run("train", "--csv", csv, "--model", model, "--epochs", "4", "--batch-size", "20", "--hidden", "16,8",
-            "--generator-hidden", "8", "--noise-size", "4", "--onnx", Path.Combine(directory, "model.onnx"));
+            "--generator-hidden", "8", "--noise-size", "4", "--onnx", Path.Combine(directory, "model.onnx"), "--plots", directory);
         Assert.AreEqual(0, train.Code, train.Error);
         StringAssert.Contains(train.Output, "epoch 4/4");
         Assert.IsTrue(File.Exists(model) && File.Exists(Path.Combine(directory, "model.onnx")));
+        byte[] png = File.ReadAllBytes(Path.Combine(directory, "training-curves.png"));
+        CollectionAssert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4], "a PNG file");
 
         var evaluate = Run("evaluate", "--model", model, "--csv", csv);
         Assert.AreEqual(0, evaluate.Code, evaluate.Error);

@@ -1,12 +1,13 @@
 // Trains a semi-supervised GAN classifier on MNIST with 100 labels (10 per class); all 60,000 training images
-// serve as unlabeled data. Prints the test error after every epoch and at the end, saves model.zip, and checks
-// that the saved model, loaded in a fresh MLContext, gives the same test error.
+// serve as unlabeled data. Shows a live progress bar (plain lines when the output is redirected), prints the test
+// error, saves model.zip, and checks that the saved model, loaded in a fresh MLContext, gives the same test error.
 //
 //   dotnet run -c Release --project src/Examples/MnistSemiSupervised -- [--epochs 20] [--labels-per-class 10]
 //       [--seed 1] [--data DIR (default: $MLGAN_DATA_DIR, then ./data)] [--model model.zip]
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Gan;
+using Microsoft.ML.Gan.Cli;
 
 var options = Arguments.Parse(args);
 int epochs = options.Int("epochs", 20);
@@ -22,7 +23,6 @@ var trainerOptions = new SemiSupervisedGanTrainer.Options
 {
     MaxEpoch = epochs,
     Seed = seed,
-    Progress = new ConsoleProgress(),
 };
 var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
     .Append(ml.Gan.SemiSupervised(trainerOptions))
@@ -30,7 +30,7 @@ var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
 
 Console.WriteLine($"Training on {labelsPerClass * 10} labeled and {train.GetRowCount()} unlabeled MNIST images for {epochs} epochs.");
 var clock = Stopwatch.StartNew();
-var model = pipeline.Fit(semiSupervised);
+var model = TrainingDisplay.Run(Console.Out, plain: false, trainerOptions, () => pipeline.Fit(semiSupervised));
 Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F0} s.");
 
 var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
@@ -41,13 +41,6 @@ ml.Model.Save(model, semiSupervised.Schema, modelPath);
 var reloaded = new MLContext().Model.Load(modelPath, out _);
 double reloadedError = 1 - ml.MulticlassClassification.Evaluate(reloaded.Transform(test)).MicroAccuracy;
 Console.WriteLine($"Saved {Path.GetFullPath(modelPath)} ({new FileInfo(modelPath).Length / 1024} KiB); reloaded in a fresh MLContext: test error {reloadedError * 100:F2}%");
-
-/// <summary>Prints one line per epoch.</summary>
-internal sealed class ConsoleProgress : IProgress<GanTrainingProgress>
-{
-    public void Report(GanTrainingProgress p) =>
-        Console.WriteLine($"epoch {p.Epoch,3}/{p.MaxEpoch}: D loss {p.DiscriminatorLoss:F3}, G loss {p.GeneratorLoss:F3}, labeled-batch accuracy {p.LabeledAccuracy:P1}, {p.EpochSeconds:F1} s, ETA {p.EstimatedTimeLeft:hh\\:mm\\:ss}");
-}
 
 /// <summary>"--name value" pairs of the command line.</summary>
 internal sealed class Arguments(Dictionary<string, string> values)
