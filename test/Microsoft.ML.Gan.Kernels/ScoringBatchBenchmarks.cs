@@ -7,8 +7,7 @@ namespace Microsoft.ML.Gan.Kernels;
 /// Scoring one batch of 100 rows through a fitted model's <c>Transform</c> (ONNX Runtime inside ML.NET's
 /// OnnxTransformer), with the discriminator at the paper's MNIST sizes trained for one epoch on 1,000 random rows.
 /// </summary>
-[ShortRunJob]
-[MemoryDiagnoser]
+[Config(typeof(KernelConfig))]
 public class ScoringBatchBenchmarks
 {
     private const int Rows = 100;

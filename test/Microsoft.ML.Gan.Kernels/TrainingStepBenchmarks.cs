@@ -11,8 +11,7 @@ namespace Microsoft.ML.Gan.Kernels;
 /// the discriminator's step (labeled, unlabeled and generated batches, both losses, backward, Adam, parameter
 /// average) and the generator's feature-matching step.
 /// </summary>
-[ShortRunJob]
-[MemoryDiagnoser]
+[Config(typeof(KernelConfig))]
 public class TrainingStepBenchmarks
 {
     private const int Batch = 100;
