@@ -22,10 +22,10 @@ internal static class EvaluateCommand
         return command;
     }
 
-    /// <summary>Scores <paramref name="data"/> and prints the error rate, accuracies and log-loss.</summary>
+    /// <summary>Scores <paramref name="data"/> and prints the error rate, accuracies and log-loss over its labeled rows.</summary>
     public static void Report(MLContext ml, ITransformer model, IDataView data, TextWriter output)
     {
-        var labeled = ml.Data.FilterRowsByMissingValues(data, "Label");
+        var labeled = data.Schema["Label"].Type == Microsoft.ML.Data.NumberDataViewType.Single ? ml.Data.FilterRowsByMissingValues(data, "Label") : data;
         var metrics = ml.MulticlassClassification.Evaluate(model.Transform(labeled));
         output.WriteLine($"Error rate: {(1 - metrics.MicroAccuracy) * 100:F2}%");
         output.WriteLine($"Micro accuracy: {metrics.MicroAccuracy:F4}, macro accuracy: {metrics.MacroAccuracy:F4}, log-loss: {metrics.LogLoss:F4}");

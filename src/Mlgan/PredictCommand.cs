@@ -40,27 +40,45 @@ internal static class PredictCommand
         var score = scored.Schema["Score"];
         writer.WriteLine("PredictedLabel," + string.Join(",", ClassNames(scored).Select(name => $"Score[{name}]")));
         using var cursor = scored.GetRowCursor([predicted, score]);
-        var getLabel = cursor.GetGetter<float>(predicted);
+        var getLabel = TextGetter(cursor, predicted);
         var getScore = cursor.GetGetter<VBuffer<float>>(score);
-        float label = 0;
         var probabilities = default(VBuffer<float>);
         long rows = 0;
         while (cursor.MoveNext())
         {
-            getLabel(ref label);
             getScore(ref probabilities);
-            writer.WriteLine(string.Join(",", probabilities.DenseValues().Select(p => p.ToString("G6", CultureInfo.InvariantCulture)).Prepend(label.ToString(CultureInfo.InvariantCulture))));
+            writer.WriteLine(string.Join(",", probabilities.DenseValues().Select(p => p.ToString("G6", CultureInfo.InvariantCulture)).Prepend(getLabel())));
             rows++;
         }
         return rows;
     }
 
-    /// <summary>The label value of each Score slot, from the key values of the model's Label column.</summary>
+    /// <summary>The label value of each Score slot, from the key values of the model's Label column (numbers or text).</summary>
     private static IEnumerable<string> ClassNames(IDataView scored)
     {
         var label = scored.Schema["Label"];
+        if (label.Annotations.Schema.GetColumnOrNull("KeyValues")?.Type is VectorDataViewType { ItemType: TextDataViewType })
+        {
+            var names = default(VBuffer<ReadOnlyMemory<char>>);
+            label.GetKeyValues(ref names);
+            return names.DenseValues().Select(v => v.ToString());
+        }
         var values = default(VBuffer<float>);
         label.GetKeyValues(ref values);
         return values.DenseValues().Select(v => v.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Reads a numeric or text column as invariant text.</summary>
+    private static Func<string> TextGetter(DataViewRowCursor cursor, DataViewSchema.Column column)
+    {
+        if (column.Type is TextDataViewType)
+        {
+            var getText = cursor.GetGetter<ReadOnlyMemory<char>>(column);
+            var text = default(ReadOnlyMemory<char>);
+            return () => { getText(ref text); return text.ToString(); };
+        }
+        var getNumber = cursor.GetGetter<float>(column);
+        float number = 0;
+        return () => { getNumber(ref number); return number.ToString(CultureInfo.InvariantCulture); };
     }
 }

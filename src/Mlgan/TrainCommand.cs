@@ -27,7 +27,7 @@ internal static class TrainCommand
         var plain = new Option<bool>("--plain") { Description = "One line per epoch instead of a progress bar." };
 
         var command = new System.CommandLine.Command("train", "Train a classifier from labeled and unlabeled rows and save it as model.zip.");
-        foreach (var option in data.Options().Concat(test.Options(withLabelColumn: false)))
+        foreach (var option in data.Options().Concat(test.Options(shared: false)))
             command.Add(option);
         foreach (Option option in new Option[] { model, onnx, rows, labelsPerClass, epochs, batch, seed, hidden, generatorHidden, noise, threads, checkpoints, resume, plots, plain })
             command.Add(option);

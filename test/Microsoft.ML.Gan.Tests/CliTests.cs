@@ -77,6 +77,45 @@ public sealed class CliTests
         Directory.Delete(directory, recursive: true);
     }
 
+    [TestMethod]
+    public void TrainAndPredictOnAnImageFolderWithClassSubfolders()
+    {
+        string directory = Directory.CreateTempSubdirectory("mlgan-images-").FullName;
+        string folder = Path.Combine(directory, "images"), model = Path.Combine(directory, "model.zip");
+        var random = new Random(2);
+        for (int i = 0; i < 120; i++)
+        {
+            bool bright = i % 2 == 0;
+            string label = i % 3 == 0 ? (bright ? "bright" : "dark") : "unlabeled";
+            Directory.CreateDirectory(Path.Combine(folder, label));
+            using var bitmap = new SkiaSharp.SKBitmap(12, 12);
+            for (int y = 0; y < 12; y++)
+            {
+                for (int x = 0; x < 12; x++)
+                {
+                    byte level = (byte)((bright ? 200 : 40) + random.Next(-30, 30));
+                    bitmap.SetPixel(x, y, new SkiaSharp.SKColor(level, level, level));
+                }
+            }
+            using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(Path.Combine(folder, label, $"{i:D3}.png"), png.ToArray());
+        }
+
+        var train = Run("train", "--image-folder", folder, "--image-size", "8", "--model", model, "--epochs", "3", "--batch-size", "20",
+            "--hidden", "16,8", "--generator-hidden", "8", "--noise-size", "4", "--verbose");
+        Assert.AreEqual(0, train.Code, train.Error);
+        var evaluate = Run("evaluate", "--model", model, "--image-folder", folder, "--image-size", "8");
+        Assert.AreEqual(0, evaluate.Code, evaluate.Error);
+        StringAssert.StartsWith(evaluate.Output, "Error rate: 0.00%", "bright and dark images are trivially separable");
+        var predict = Run("predict", "--model", model, "--image-folder", folder, "--image-size", "8");
+        Assert.AreEqual(0, predict.Code, predict.Error);
+        var lines = predict.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.HasCount(121, lines);
+        StringAssert.Contains(lines[0], "Score[bright]");
+        CollectionAssert.IsSubsetOf(lines.Skip(1).Select(l => l.Split(',')[0]).Distinct().ToArray(), new[] { "bright", "dark" });
+        Directory.Delete(directory, recursive: true);
+    }
+
     /// <summary>200 rows of two Gaussian blobs (labels 3 and 8) in 4 features; every fifth row labeled, the rest empty.</summary>
     private static string WriteCsv(string directory)
     {
