@@ -12,6 +12,7 @@ internal static class TrainCommand
         var test = new DataSource("test-", "test");
         var model = new Option<FileInfo>("--model") { Description = "Where to save the trained model.", DefaultValueFactory = _ => new FileInfo("model.zip") };
         var onnx = new Option<FileInfo?>("--onnx") { Description = "Also write the classifier as an ONNX model (batched: Features [N, d] -> Score, PredictedLabel)." };
+        var generatorFile = new Option<FileInfo?>("--generator") { Description = "Also write the trained generator as an ONNX model, for 'mlgan generate'." };
         var rows = new Option<long?>("--rows") { Description = "Use only the first N rows of the training data." };
         var labelsPerClass = new Option<int?>("--labels-per-class") { Description = "Keep only this many labels per class (seeded by --seed); the rest become unlabeled rows." };
         var epochs = new Option<int>("--epochs") { Description = "Passes over the data.", DefaultValueFactory = _ => 20 };
@@ -29,7 +30,7 @@ internal static class TrainCommand
         var command = new System.CommandLine.Command("train", "Train a classifier from labeled and unlabeled rows and save it as model.zip.");
         foreach (var option in data.Options().Concat(test.Options(shared: false)))
             command.Add(option);
-        foreach (Option option in new Option[] { model, onnx, rows, labelsPerClass, epochs, batch, seed, hidden, generatorHidden, noise, threads, checkpoints, resume, plots, plain })
+        foreach (Option option in new Option[] { model, onnx, generatorFile, rows, labelsPerClass, epochs, batch, seed, hidden, generatorHidden, noise, threads, checkpoints, resume, plots, plain })
             command.Add(option);
 
         command.SetAction(parsed =>
@@ -68,10 +69,16 @@ internal static class TrainCommand
             string path = parsed.GetValue(model)!.FullName;
             ml.Model.SaveAtomically(fitted, train.Schema, path);
             output.WriteLine($"Saved {path}");
+            var gan = fitted.OfType<SemiSupervisedGanTransformer>().Single();
             if (parsed.GetValue(onnx) is FileInfo onnxFile)
             {
-                fitted.OfType<SemiSupervisedGanTransformer>().Single().SaveOnnx(onnxFile.FullName);
+                gan.SaveOnnx(onnxFile.FullName);
                 output.WriteLine($"Saved {onnxFile.FullName}");
+            }
+            if (parsed.GetValue(generatorFile) is FileInfo generatorOnnx)
+            {
+                gan.SaveGeneratorOnnx(generatorOnnx.FullName);
+                output.WriteLine($"Saved {generatorOnnx.FullName}");
             }
             if (test.IsGiven(parsed))
                 EvaluateCommand.Report(ml, fitted, test.Load(ml, parsed), output);

@@ -57,7 +57,8 @@ public sealed class CliTests
         string csv = WriteCsv(directory), model = Path.Combine(directory, "model.zip"), predictions = Path.Combine(directory, "predictions.csv");
 
         var train = Run("train", "--csv", csv, "--model", model, "--epochs", "4", "--batch-size", "20", "--hidden", "16,8",
-            "--generator-hidden", "8", "--noise-size", "4", "--onnx", Path.Combine(directory, "model.onnx"), "--plots", directory);
+            "--generator-hidden", "8", "--noise-size", "4", "--onnx", Path.Combine(directory, "model.onnx"), "--plots", directory,
+            "--generator", Path.Combine(directory, "generator.onnx"));
         Assert.AreEqual(0, train.Code, train.Error);
         StringAssert.Contains(train.Output, "epoch 4/4");
         Assert.IsTrue(File.Exists(model) && File.Exists(Path.Combine(directory, "model.onnx")));
@@ -74,6 +75,9 @@ public sealed class CliTests
         var lines = File.ReadAllLines(predictions);
         Assert.HasCount(201, lines);
         StringAssert.StartsWith(lines[0], "PredictedLabel,Score[");
+
+        var generate = Run("generate", "--generator", Path.Combine(directory, "generator.onnx"), "--count", "9", "--output", Path.Combine(directory, "samples.png"));
+        Assert.AreEqual(2, generate.Code, "4-feature samples are not square images: a usage error");
         Directory.Delete(directory, recursive: true);
     }
 

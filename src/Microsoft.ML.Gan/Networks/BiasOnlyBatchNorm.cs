@@ -5,23 +5,56 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Gan.Networks;
 
 /// <summary>
-/// Batch normalisation with a learned bias and no gain, always using the statistics of the current batch,
-/// as in the generator of the paper's MNIST code: y = (x - mean) / sqrt(var + eps) + beta.
+/// Batch normalisation with a learned bias and no gain, using the statistics of the current batch as in the
+/// generator of the paper's MNIST code: y = (x - mean) / sqrt(var + eps) + beta. After training, <see cref="Freeze"/>
+/// fixes the statistics (measured on a large batch), and in evaluation mode they replace the batch's, so that a
+/// generated sample does not depend on the others in its batch.
 /// </summary>
 internal sealed class BiasOnlyBatchNorm : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter beta;
+    private readonly Tensor frozen_mean;
+    private readonly Tensor frozen_variance;
     private readonly double _epsilon;
 
     public BiasOnlyBatchNorm(string name, long features, double epsilon = 1e-6) : base(name)
     {
         _epsilon = epsilon;
         beta = new Parameter(zeros(features), requires_grad: true);
+        frozen_mean = zeros(features);
+        frozen_variance = full(features, double.NaN);
         RegisterComponents();
+    }
+
+    /// <summary>Bias beta, shape [features].</summary>
+    public Parameter Bias => beta;
+
+    /// <summary>Whether <see cref="Freeze"/> has set the statistics used in evaluation mode.</summary>
+    public bool IsFrozen => !frozen_variance.isnan().any().item<bool>();
+
+    /// <summary>The statistics used in evaluation mode: mean and variance per feature.</summary>
+    public (Tensor Mean, Tensor Variance) FrozenStatistics => (frozen_mean, frozen_variance);
+
+    public double Epsilon => _epsilon;
+
+    /// <summary>Sets the evaluation-mode statistics to those of <paramref name="batch"/> (the layer's input).</summary>
+    public void Freeze(Tensor batch)
+    {
+        using var _ = no_grad();
+        using var mean = batch.mean([0L]);
+        using var variance = batch.sub(mean).pow(2).mean([0L]);
+        frozen_mean.copy_(mean);
+        frozen_variance.copy_(variance);
     }
 
     public override Tensor forward(Tensor input)
     {
+        if (!training && IsFrozen)
+        {
+            using var frozenInverseStd = frozen_variance.add(_epsilon).rsqrt();
+            using var centeredFrozen = input.sub(frozen_mean);
+            return centeredFrozen.mul(frozenInverseStd).add_(beta);
+        }
         using var mean = input.mean([0L], keepdim: true);
         using var centered = input.sub(mean);
         using var variance = centered.pow(2).mean([0L], keepdim: true);

@@ -52,6 +52,32 @@ internal sealed class MlpGenerator : nn.Module<Tensor, Tensor>
         return nn.functional.sigmoid(output.forward(x)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>Output length: the features of one sample.</summary>
+    public long OutputSize => output.OutputSize;
+
+    /// <summary>The hidden layers in order: weight [width, previous] and the batch norm that follows it.</summary>
+    public IEnumerable<(Tensor Weight, BiasOnlyBatchNorm Norm)> HiddenLayers => hidden.Zip(norms, (l, n) => ((Tensor)l.weight!, n));
+
+    /// <summary>The weight-normalised output layer.</summary>
+    public WeightNormDense OutputLayer => output;
+
+    /// <summary>
+    /// Fixes every batch norm's statistics to those of <paramref name="count"/> samples, so that in evaluation mode a
+    /// sample depends only on its own noise.
+    /// </summary>
+    public void FreezeStatistics(long count, Generator random)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var x = rand([count, NoiseSize], generator: random, device: output.Bias.device);
+        for (int i = 0; i < hidden.Count; i++)
+        {
+            var linear = hidden[i].forward(x);
+            norms[i].Freeze(linear);
+            x = nn.functional.softplus(norms[i].forward(linear));
+        }
+    }
+
     /// <summary>Draws z ~ U[0,1)^NoiseSize for <paramref name="count"/> samples and generates them.</summary>
     public Tensor Sample(long count, Generator random)
     {

@@ -21,6 +21,9 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
     private readonly IHost _host;
     private readonly Options _options;
 
+    /// <summary>Samples whose statistics the generator's batch norms keep for generation.</summary>
+    private const int GeneratorStatisticsRows = 10_000;
+
     internal SemiSupervisedGanTrainer(MLContext mlContext, Options options)
     {
         _mlContext = mlContext;
@@ -64,10 +67,13 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
         training.Run(data, stream, validation is null ? null : d => ErrorRate(d, validation));
         var labels = LabelValues.FromColumn(columns.Label, columns.ClassCount);
         training.AveragedDiscriminator.to(CPU);
+        training.Generator.to(CPU);
+        training.Generator.eval();
+        training.Generator.FreezeStatistics(GeneratorStatisticsRows, training.Random);
         byte[] rowModel = DiscriminatorOnnxExport.BuildSingleRow(training.AveragedDiscriminator, columns.Features.Name);
         byte[] batchModel = DiscriminatorOnnxExport.BuildBatched(training.AveragedDiscriminator, columns.Features.Name, labels);
         var scorer = OnnxScorer.Create(_mlContext, input, rowModel, labels, columns.Features.Name);
-        return new SemiSupervisedGanTransformer(scorer, batchModel, training.ReleaseAveragedDiscriminator(), columns.Features.Name);
+        return new SemiSupervisedGanTransformer(_mlContext, scorer, batchModel, training.ReleaseAveragedDiscriminator(), training.ReleaseGenerator(), columns.Features.Name);
     }
 
     /// <inheritdoc/>

@@ -21,6 +21,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     private readonly Generator _random;
     private Parameter[] _discriminatorParameters = [];
     private bool _averagedReleased;
+    private bool _generatorReleased;
 
     public SemiSupervisedGanTraining(SemiSupervisedGanTrainer.Options options, long featureCount, int classCount, int seed, IChannel log)
     {
@@ -233,12 +234,20 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         return AveragedDiscriminator;
     }
 
+    /// <summary>Hands the generator to the caller, who then owns it; Dispose leaves it alone.</summary>
+    public MlpGenerator ReleaseGenerator()
+    {
+        _generatorReleased = true;
+        return Generator;
+    }
+
     public void Dispose()
     {
         Discriminator.Dispose();
         if (!_averagedReleased)
             AveragedDiscriminator.Dispose();
-        Generator.Dispose();
+        if (!_generatorReleased)
+            Generator.Dispose();
         _random.Dispose();
     }
 }

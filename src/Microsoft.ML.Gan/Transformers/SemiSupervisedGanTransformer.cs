@@ -1,6 +1,6 @@
 using Microsoft.ML.Data;
-
 using Microsoft.ML.Gan.Networks;
+using Microsoft.ML.Gan.Onnx;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan;
@@ -13,15 +13,20 @@ namespace Microsoft.ML.Gan;
 /// </summary>
 public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
 {
+    private readonly MLContext _mlContext;
     private readonly ITransformer _scorer;
     private readonly byte[] _onnxModel;
     private readonly MlpDiscriminator _discriminator;
+    private readonly MlpGenerator _generator;
 
-    internal SemiSupervisedGanTransformer(ITransformer scorer, byte[] onnxModel, MlpDiscriminator discriminator, string featureColumnName)
+    internal SemiSupervisedGanTransformer(MLContext mlContext, ITransformer scorer, byte[] onnxModel, MlpDiscriminator discriminator,
+        MlpGenerator generator, string featureColumnName)
     {
+        _mlContext = mlContext;
         _scorer = scorer;
         _onnxModel = onnxModel;
         _discriminator = discriminator;
+        _generator = generator;
         FeatureColumnName = featureColumnName;
     }
 
@@ -46,6 +51,42 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
 
     /// <summary>Writes the ONNX model of <see cref="SaveOnnx(string)"/> to a stream.</summary>
     public void SaveOnnx(Stream stream) => stream.Write(_onnxModel);
+
+    /// <summary>Length of the generator's noise vector z (uniform in [0, 1)).</summary>
+    public int NoiseSize => (int)_generator.NoiseSize;
+
+    /// <summary>
+    /// Draws <paramref name="count"/> samples from the trained generator: an IDataView with one column named after the
+    /// feature column, vectors of <see cref="FeatureCount"/> values in [0, 1] (for images, the pixels in ExtractPixels'
+    /// order). The same seed gives the same samples. The batch norms use statistics frozen after training (from 10,000
+    /// samples), so a sample does not depend on the others. Runs on libtorch; a saved model.zip holds only the
+    /// classifier, so keep the generator with <see cref="SaveGeneratorOnnx(string)"/>.
+    /// </summary>
+    public IDataView Generate(int count, int seed = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var random = new Generator((ulong)seed);
+        _generator.eval();
+        var samples = _generator.Sample(count, random).contiguous().data<float>().ToArray();
+        var rows = Enumerable.Range(0, count).Select(i => new GeneratedRow { Features = samples.AsSpan(i * FeatureCount, FeatureCount).ToArray() });
+        var schema = SchemaDefinition.Create(typeof(GeneratedRow));
+        schema[nameof(GeneratedRow.Features)].ColumnName = FeatureColumnName;
+        schema[nameof(GeneratedRow.Features)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, FeatureCount);
+        return _mlContext.Data.LoadFromEnumerable(rows.ToArray(), schema);
+    }
+
+    /// <summary>
+    /// Writes the generator as an ONNX model (opset 17): input <c>Noise</c> [N, <see cref="NoiseSize"/>], z uniform in
+    /// [0, 1); output named after the feature column, [N, <see cref="FeatureCount"/>]. ML.NET's ApplyOnnxModel scores it.
+    /// Written to a temporary file and renamed.
+    /// </summary>
+    public void SaveGeneratorOnnx(string path)
+    {
+        byte[] model = GeneratorOnnxExport.Build(_generator, FeatureColumnName);
+        AtomicFile.Write(path, stream => stream.Write(model));
+    }
 
     /// <inheritdoc/>
     public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => _scorer.GetOutputSchema(inputSchema);
@@ -76,5 +117,11 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     {
         (_scorer as IDisposable)?.Dispose();
         _discriminator.Dispose();
+        _generator.Dispose();
+    }
+
+    private sealed class GeneratedRow
+    {
+        public float[] Features { get; set; } = [];
     }
 }

@@ -1,0 +1,72 @@
+using Microsoft.ML.Data;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Tests;
+
+/// <summary>The trained generator: samples from Generate, and its ONNX export scored through ML.NET.</summary>
+[TestClass]
+public sealed class GeneratorTests
+{
+    private static SemiSupervisedGanTransformer s_model = null!;
+
+    [ClassInitialize]
+    public static void Train(TestContext _)
+    {
+        var ml = new MLContext(1);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(MnistSubset.Train(ml, 500, labelsPerClass: 5));
+        s_model = ml.Gan.SemiSupervised(MnistSubset.TinyOptions(epochs: 2)).Fit(keys.Transform(MnistSubset.Train(ml, 500, labelsPerClass: 5)));
+    }
+
+    [ClassCleanup]
+    public static void Dispose() => s_model.Dispose();
+
+    [TestMethod]
+    public void GenerateGivesPixelsInTheUnitRangeDeterminedBySeed()
+    {
+        var first = MnistSubset.Column(s_model.Generate(16, seed: 3), "Features");
+        var again = MnistSubset.Column(s_model.Generate(16, seed: 3), "Features");
+        var other = MnistSubset.Column(s_model.Generate(16, seed: 4), "Features");
+
+        Assert.HasCount(16, first);
+        Assert.IsTrue(first.All(row => row.Length == 784 && row.All(v => v >= 0 && v <= 1)));
+        for (int i = 0; i < 16; i++)
+            CollectionAssert.AreEqual(first[i], again[i], $"row {i}: same seed, same sample");
+        Assert.IsFalse(first[0].SequenceEqual(other[0]), "another seed, another sample");
+    }
+
+    [TestMethod]
+    public void ASampleDoesNotDependOnTheOthersInItsBatch()
+    {
+        var alone = MnistSubset.Column(s_model.Generate(1, seed: 9), "Features")[0];
+        var inBatch = MnistSubset.Column(s_model.Generate(50, seed: 9), "Features")[0];
+        for (int j = 0; j < alone.Length; j++)
+            Assert.AreEqual(alone[j], inBatch[j], 1e-6, $"pixel {j}");
+    }
+
+    [TestMethod]
+    public void TorchAndTheOnnxGeneratorScoredThroughMLNetAgree()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"generator-{Guid.NewGuid():N}.onnx");
+        s_model.SaveGeneratorOnnx(path);
+        using var random = new Generator(5);
+        using var z = rand([20, s_model.NoiseSize], generator: random);
+        float[] noise = z.data<float>().ToArray();
+        var ml = new MLContext(1);
+        var schema = SchemaDefinition.Create(typeof(NoiseRow));
+        schema[nameof(NoiseRow.Noise)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, s_model.NoiseSize);
+        var rows = ml.Data.LoadFromEnumerable(Enumerable.Range(0, 20).Select(i => new NoiseRow { Noise = noise.AsSpan(i * s_model.NoiseSize, s_model.NoiseSize).ToArray() }), schema);
+        var onnx = MnistSubset.Column(ml.Transforms.ApplyOnnxModel("Features", "Noise", path).Fit(rows).Transform(rows), "Features");
+        var torch = MnistSubset.Column(s_model.Generate(20, seed: 5), "Features");
+        for (int i = 0; i < 20; i++)
+        {
+            for (int j = 0; j < torch[i].Length; j++)
+                Assert.AreEqual(torch[i][j], onnx[i][j], 1e-5, $"row {i}, pixel {j}");
+        }
+        File.Delete(path);
+    }
+
+    private sealed class NoiseRow
+    {
+        public float[] Noise { get; set; } = [];
+    }
+}
