@@ -24,6 +24,9 @@ public sealed class GanCatalog
             MaxEpoch = maxEpoch,
         });
 
+    /// <summary>Measures of generative models: Inception score, Fréchet distance, MS-SSIM diversity, Parzen log-likelihood.</summary>
+    public GanMetricsCatalog Metrics { get; } = new();
+
     /// <summary>A semi-supervised classifier trained with a GAN, with all options.</summary>
     public SemiSupervisedGanTrainer SemiSupervised(SemiSupervisedGanTrainer.Options options) =>
         new(_mlContext, options);
