@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Text;
 using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Training;
 
 namespace Microsoft.ML.Gan.Benchmarks;
 
 /// <summary>
-/// Feeds randomly damaged model.zip and ONNX files (bit flips, truncation, overwritten ranges, random bytes; seeded)
-/// to ML.NET's loaders and scores a few rows with whatever loads. Every case must end in a successful load or a
+/// Feeds randomly damaged model.zip, ONNX and checkpoint files (bit flips, truncation, overwritten ranges, random bytes;
+/// seeded) to their loaders (ML.NET's for the first two, scoring a few rows with whatever loads). Every case must end in a successful load or a
 /// managed exception within the time limit. Cases run in a child process per file kind, so a native crash is
 /// counted (and the run continues) instead of ending the benchmark.
 /// </summary>
@@ -24,8 +25,9 @@ internal static class FuzzBenchmark
             MaxEpoch = 1, BatchSize = 50, Seed = 1, DiscriminatorHiddenSizes = [64, 32], GeneratorHiddenSizes = [32], NoiseSize = 16, InitializationRows = 100,
         };
         var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data);
-        using var model = ml.Gan.SemiSupervised(options).Fit(keys.Transform(data));
         string directory = Directory.CreateTempSubdirectory("mlgan-fuzz-").FullName;
+        options.CheckpointDirectory = directory;
+        using var model = ml.Gan.SemiSupervised(options).Fit(keys.Transform(data));
         ml.Model.Save(keys.Append(model), data.Schema, Path.Combine(directory, "model.zip"));
         model.SaveOnnx(Path.Combine(directory, "model.onnx"));
         using (var rows = File.Create(Path.Combine(directory, "rows.idv")))
@@ -35,7 +37,7 @@ internal static class FuzzBenchmark
         table.AppendLine("| file | cases | loaded and scored | managed exception | hang (> 20 s) | process crash | exception types |");
         table.AppendLine("|---|---:|---:|---:|---:|---:|---|");
         var clock = Stopwatch.StartNew();
-        foreach (string kind in new[] { "zip", "onnx" })
+        foreach (string kind in new[] { "zip", "onnx", "checkpoint" })
         {
             var outcomes = new List<string>();
             while (outcomes.Count < count)
@@ -73,10 +75,10 @@ internal static class FuzzBenchmark
 
             Command: `dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- fuzz {count}`
             Machine: {Environment.ProcessorCount} cores, {Environment.OSVersion}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {clock.Elapsed.TotalSeconds:F0} s in all.
-            A tiny model (784-64-32-10) is saved as model.zip (`ml.Model.Save`) and as ONNX (`SaveOnnx`). Each case damages a copy
+            A tiny model (784-64-32-10) is saved as model.zip (`ml.Model.Save`), as ONNX (`SaveOnnx`) and as a training checkpoint. Each case damages a copy
             (seeded by the case number: 1-8 bit flips, truncation at a random length, a random range overwritten with random
-            bytes, or random bytes of the same length), loads it (`ml.Model.Load`, or `ApplyOnnxModel` from a stream) and scores
-            5 test rows. "Loaded and scored" means the damage did not matter to the loader (for example a flip in unused bytes).
+            bytes, or random bytes of the same length), loads it (`ml.Model.Load`, or `ApplyOnnxModel` from a stream, then scores
+            5 test rows; the checkpoint reader for checkpoints). "Loaded and scored" means the damage did not matter to the loader (for example a flip in unused bytes).
 
             {table}
             """;
@@ -87,13 +89,13 @@ internal static class FuzzBenchmark
     /// <summary>In the child process: runs cases [first, count) of one file kind, printing "CASE outcome" per case.</summary>
     public static int RunCases(string directory, string kind, int first, int count)
     {
-        byte[] original = File.ReadAllBytes(Path.Combine(directory, kind == "zip" ? "model.zip" : "model.onnx"));
+        byte[] original = File.ReadAllBytes(Path.Combine(directory, kind switch { "zip" => "model.zip", "onnx" => "model.onnx", _ => TrainingCheckpoint.FileName }));
         var ml = new MLContext(1);
         var rows = ml.Data.LoadFromBinary(Path.Combine(directory, "rows.idv"));
         for (int i = first; i < count; i++)
         {
             byte[] damaged = FileDamage.Apply(original, new Random(i));
-            var attempt = Task.Run(() => Load(ml, kind, damaged, rows));
+            var attempt = Task.Run(() => kind == "checkpoint" ? ReadCheckpoint(directory, i, damaged) : Load(ml, kind, damaged, rows));
             string outcome = !attempt.Wait(Limit) ? "hang"
                 : attempt.Result is null ? "loaded"
                 : $"exception {attempt.Result.GetType().Name}";
@@ -102,6 +104,25 @@ internal static class FuzzBenchmark
                 return 0;
         }
         return 0;
+    }
+
+    private static Exception? ReadCheckpoint(string directory, int index, byte[] bytes)
+    {
+        string path = Path.Combine(directory, $"damaged-{index}.mlgan");
+        try
+        {
+            File.WriteAllBytes(path, bytes);
+            TrainingCheckpoint.Read(path, null).Dispose();
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     private static Exception? Load(MLContext ml, string kind, byte[] bytes, IDataView rows)

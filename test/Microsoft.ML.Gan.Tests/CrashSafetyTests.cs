@@ -3,7 +3,7 @@ using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Gan.Tests;
 
-/// <summary>Killing a process while it saves a model leaves the previous model.zip intact and loadable.</summary>
+/// <summary>Killing a process while it saves a model or a checkpoint leaves the previous file intact and loadable.</summary>
 [TestClass]
 public sealed class CrashSafetyTests
 {
@@ -19,26 +19,54 @@ public sealed class CrashSafetyTests
         ml.Model.SaveAtomically(model, train.Schema, source);
         ml.Model.SaveAtomically(model, train.Schema, target);
         var expected = MnistSubset.Column(model.Transform(test), "Score");
-        string helper = Path.Combine(AppContext.BaseDirectory, "Microsoft.ML.Gan.SaveLoop.dll");
         var random = new Random(1);
 
         for (int kill = 0; kill < 5; kill++)
         {
-            using var child = Process.Start(new ProcessStartInfo("dotnet", [helper, source, target]) { RedirectStandardOutput = true })!;
-            int wanted = 2 + random.Next(4);
-            for (string? line = child.StandardOutput.ReadLine(); line is not null && line != $"saved {wanted}"; line = child.StandardOutput.ReadLine())
-            {
-            }
-            Thread.Sleep(random.Next(0, 30));
-            child.Kill();
-            child.WaitForExit();
-
+            KillWhileSaving("model", source, target, random);
             var loaded = new MLContext(1).Model.Load(target, out _);
             var actual = MnistSubset.Column(loaded.Transform(test), "Score");
             for (int i = 0; i < expected.Length; i++)
                 CollectionAssert.AreEqual(expected[i], actual[i], $"kill {kill}, row {i}");
         }
         Directory.Delete(directory, recursive: true);
+    }
+
+    [TestMethod]
+    public void SigkillDuringACheckpointWriteLeavesALoadableCheckpoint()
+    {
+        var ml = new MLContext(1);
+        var train = ml.Transforms.Conversion.MapValueToKey("Label").Fit(MnistSubset.Train(ml, 300, labelsPerClass: 3)).Transform(MnistSubset.Train(ml, 300, labelsPerClass: 3));
+        string directory = Directory.CreateTempSubdirectory("mlgan-crash-").FullName;
+        var options = MnistSubset.TinyOptions();
+        options.CheckpointDirectory = directory;
+        ml.Gan.SemiSupervised(options).Fit(train).Dispose();
+        string source = Path.Combine(directory, Training.TrainingCheckpoint.FileName), target = Path.Combine(directory, "copy.mlgan");
+        File.Copy(source, target);
+        byte[] expected = File.ReadAllBytes(source);
+        var random = new Random(2);
+
+        for (int kill = 0; kill < 5; kill++)
+        {
+            KillWhileSaving("checkpoint", source, target, random);
+            CollectionAssert.AreEqual(expected, File.ReadAllBytes(target), $"kill {kill}: the checkpoint is whole");
+            Training.TrainingCheckpoint.Read(target, null).Dispose();
+        }
+        Directory.Delete(directory, recursive: true);
+    }
+
+    /// <summary>Starts the save loop and SIGKILLs it a random moment after its second to fifth save.</summary>
+    private static void KillWhileSaving(string kind, string source, string target, Random random)
+    {
+        string helper = Path.Combine(AppContext.BaseDirectory, "Microsoft.ML.Gan.SaveLoop.dll");
+        using var child = Process.Start(new ProcessStartInfo("dotnet", [helper, kind, source, target]) { RedirectStandardOutput = true })!;
+        int wanted = 2 + random.Next(4);
+        for (string? line = child.StandardOutput.ReadLine(); line is not null && line != $"saved {wanted}"; line = child.StandardOutput.ReadLine())
+        {
+        }
+        Thread.Sleep(random.Next(0, 30));
+        child.Kill();
+        child.WaitForExit();
     }
 
     [TestMethod]
