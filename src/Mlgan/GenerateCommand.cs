@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Microsoft.ML.Data;
-using SkiaSharp;
 
 namespace Microsoft.ML.Gan.Cli;
 
@@ -13,8 +12,7 @@ internal static class GenerateCommand
         var count = new Option<int>("--count") { Description = "Number of samples.", DefaultValueFactory = _ => 64 };
         var seed = new Option<int>("--seed") { Description = "Seed of the noise.", DefaultValueFactory = _ => 1 };
         var grid = new Option<FileInfo>("--output") { Description = "PNG file for the grid of samples.", DefaultValueFactory = _ => new FileInfo("samples.png") };
-        var color = new Option<bool>("--color") { Description = "Samples are colour images (three planes, as ExtractPixels writes them)." };
-        var command = new System.CommandLine.Command("generate", "Draw samples from a trained generator into a PNG grid.") { generator, count, seed, grid, color };
+        var command = new System.CommandLine.Command("generate", "Draw samples from a trained generator into a PNG grid (square grayscale or three-plane colour images).") { generator, count, seed, grid };
         command.SetAction(parsed =>
         {
             var file = parsed.GetValue(generator)!;
@@ -26,7 +24,8 @@ internal static class GenerateCommand
             var ml = new MLContext(1);
             var pixels = Run(ml, file.FullName, samples, parsed.GetValue(seed));
             string path = parsed.GetValue(grid)!.FullName;
-            WriteGrid(pixels, parsed.GetValue(color), path);
+            if (!SampleGrid.TryWrite(pixels, path))
+                throw new InvalidDataException($"Samples of {pixels[0].Length} values are not square grayscale or colour images.");
             output.WriteLine($"Wrote {samples} samples to {path}");
             return MlganCli.Success;
         });
@@ -65,33 +64,6 @@ internal static class GenerateCommand
             ? metadata
             : throw new InvalidDataException($"'{generatorPath}' has no input named 'Noise'; it is not a generator written by mlgan.");
         return input.Dimensions[^1];
-    }
-
-    private static void WriteGrid(float[][] samples, bool color, string path)
-    {
-        int channels = color ? 3 : 1;
-        int side = (int)Math.Round(Math.Sqrt(samples[0].Length / channels));
-        if (side * side * channels != samples[0].Length)
-            throw new InvalidDataException($"Samples of {samples[0].Length} values are not square {(color ? "colour" : "grayscale")} images.");
-        int columns = (int)Math.Ceiling(Math.Sqrt(samples.Length)), gridRows = (samples.Length + columns - 1) / columns;
-        using var bitmap = new SKBitmap(columns * (side + 2), gridRows * (side + 2));
-        bitmap.Erase(SKColors.White);
-        for (int s = 0; s < samples.Length; s++)
-        {
-            int left = (s % columns) * (side + 2) + 1, top = (s / columns) * (side + 2) + 1;
-            for (int y = 0; y < side; y++)
-            {
-                for (int x = 0; x < side; x++)
-                {
-                    byte Channel(int c) => (byte)Math.Clamp(samples[s][c * side * side + y * side + x] * 255, 0, 255);
-                    var pixel = color ? new SKColor(Channel(0), Channel(1), Channel(2)) : new SKColor(Channel(0), Channel(0), Channel(0));
-                    bitmap.SetPixel(left + x, top + y, pixel);
-                }
-            }
-        }
-        using var png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        using var file = File.Create(path);
-        png.SaveTo(file);
     }
 
     private sealed class NoiseRow

@@ -24,7 +24,7 @@ internal static class TrainCommand
         var threads = new Option<int?>("--threads") { Description = "Torch threads (default: all cores)." };
         var checkpoints = new Option<DirectoryInfo?>("--checkpoints") { Description = "Write a checkpoint to this directory after every epoch." };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue from the checkpoint in this directory." };
-        var plots = new Option<DirectoryInfo?>("--plots") { Description = "Draw the training curves into training-curves.png in this directory after every epoch." };
+        var plots = new Option<DirectoryInfo?>("--plots") { Description = "After every epoch, draw the training curves (training-curves.png) and 64 generator samples (samples-epoch-N.png) into this directory." };
         var plain = new Option<bool>("--plain") { Description = "One line per epoch instead of a progress bar." };
 
         var command = new System.CommandLine.Command("train", "Train a classifier from labeled and unlabeled rows and save it as model.zip.");
@@ -62,6 +62,7 @@ internal static class TrainCommand
             {
                 plotDirectory.Create();
                 curves = new TrainingCurves(Path.Combine(plotDirectory.FullName, "training-curves.png"));
+                options.ProgressSampleCount = 64;
             }
             var fitted = TrainingDisplay.Run(output, parsed.GetValue(plain), options, () => pipeline.Fit(train), curves is null ? null : curves.Add);
             output.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F0} s.");

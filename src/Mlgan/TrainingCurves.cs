@@ -5,7 +5,8 @@ namespace Microsoft.ML.Gan.Cli;
 /// <summary>
 /// Draws the training curves as a PNG with SkiaSharp (the 2.88 line that ML.NET's image transforms use): the
 /// discriminator and generator losses in the upper panel, the labeled-batch and validation errors in percent in the
-/// lower one, one point per epoch. <see cref="Add"/> redraws the file, atomically, after each epoch.
+/// lower one, one point per epoch. <see cref="Add"/> redraws the file, atomically, after each epoch, and writes the
+/// epoch's generator samples, when the report has some and they are square images, as samples-epoch-N.png beside it.
 /// </summary>
 internal sealed class TrainingCurves(string path)
 {
@@ -16,6 +17,8 @@ internal sealed class TrainingCurves(string path)
     public void Add(GanTrainingProgress progress)
     {
         _epochs.Add(progress);
+        if (progress.Samples.Count > 0)
+            SampleGrid.TryWrite(progress.Samples, Path.Combine(Path.GetDirectoryName(path)!, $"samples-epoch-{progress.Epoch:D3}.png"));
         using var surface = SKSurface.Create(new SKImageInfo(Width, 2 * PanelHeight));
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);

@@ -62,8 +62,8 @@ public sealed class CliTests
         Assert.AreEqual(0, train.Code, train.Error);
         StringAssert.Contains(train.Output, "epoch 4/4");
         Assert.IsTrue(File.Exists(model) && File.Exists(Path.Combine(directory, "model.onnx")));
-        byte[] png = File.ReadAllBytes(Path.Combine(directory, "training-curves.png"));
-        CollectionAssert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4], "a PNG file");
+        foreach (string picture in new[] { "training-curves.png", "samples-epoch-001.png", "samples-epoch-004.png" })
+            CollectionAssert.AreEqual(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, File.ReadAllBytes(Path.Combine(directory, picture))[..4], picture);
 
         var evaluate = Run("evaluate", "--model", model, "--csv", csv);
         Assert.AreEqual(0, evaluate.Code, evaluate.Error);

@@ -65,6 +65,33 @@ public sealed class GeneratorTests
         File.Delete(path);
     }
 
+    [TestMethod]
+    public void ProgressSamplesShowTheGeneratorEachEpochWithoutChangingTraining()
+    {
+        var ml = new MLContext(1);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(MnistSubset.Train(ml, 300, labelsPerClass: 3));
+        var train = keys.Transform(MnistSubset.Train(ml, 300, labelsPerClass: 3));
+        var test = MnistSubset.Test(ml, 50);
+        var reports = new List<GanTrainingProgress>();
+        var withSamples = MnistSubset.TinyOptions(epochs: 3);
+        withSamples.ProgressSampleCount = 6;
+        withSamples.Progress = new Recorder(reports);
+        using var sampled = ml.Gan.SemiSupervised(withSamples).Fit(train);
+        using var plain = ml.Gan.SemiSupervised(MnistSubset.TinyOptions(epochs: 3)).Fit(train);
+
+        Assert.IsTrue(reports.All(r => r.Samples.Count == 6 && r.Samples.All(x => x.Length == 784)));
+        Assert.IsFalse(reports[0].Samples[0].SequenceEqual(reports[2].Samples[0]), "the same noise gives other samples as training goes on");
+        var a = MnistSubset.Column(sampled.Transform(keys.Transform(test)), "Score");
+        var b = MnistSubset.Column(plain.Transform(keys.Transform(test)), "Score");
+        for (int i = 0; i < a.Length; i++)
+            CollectionAssert.AreEqual(b[i], a[i], $"row {i}: sampling must not change training");
+    }
+
+    private sealed class Recorder(List<GanTrainingProgress> reports) : IProgress<GanTrainingProgress>
+    {
+        public void Report(GanTrainingProgress value) => reports.Add(value);
+    }
+
     private sealed class NoiseRow
     {
         public float[] Noise { get; set; } = [];

@@ -24,6 +24,7 @@ internal static class OptionsValidation
         if (options.EarlyStoppingPatience <= 0)
             throw new ArgumentOutOfRangeException(nameof(options.EarlyStoppingPatience), options.EarlyStoppingPatience, "EarlyStoppingPatience must be null (off) or a positive number of epochs.");
         Positive(options.CheckpointInterval, nameof(options.CheckpointInterval));
+        NonNegative(options.ProgressSampleCount, nameof(options.ProgressSampleCount));
         if (options.StreamingShuffleBufferSize is int buffer)
             Positive(buffer, nameof(options.StreamingShuffleBufferSize));
         if (options.ResumeFromCheckpoint is string resume && !File.Exists(resume) && !File.Exists(Path.Combine(resume, Training.TrainingCheckpoint.FileName)))

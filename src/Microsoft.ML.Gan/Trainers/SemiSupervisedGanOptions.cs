@@ -100,6 +100,13 @@ public sealed partial class SemiSupervisedGanTrainer
         /// </summary>
         public string? ResumeFromCheckpoint;
 
+        /// <summary>
+        /// Generator samples to include in every epoch's progress report (<see cref="GanTrainingProgress.Samples"/>), drawn
+        /// from the same noise each epoch so that their change shows training; the noise has its own random generator, so
+        /// training is unchanged. Default 0 (none).
+        /// </summary>
+        public int ProgressSampleCount;
+
         /// <summary>Receives a report after every epoch, in addition to the MLContext log. Default null.</summary>
         public IProgress<GanTrainingProgress>? Progress;
     }

@@ -29,4 +29,10 @@ public sealed record GanTrainingProgress
 
     /// <summary>Estimated time left for the run.</summary>
     public required TimeSpan EstimatedTimeLeft { get; init; }
+
+    /// <summary>
+    /// Samples of the generator after this epoch, from the same fixed noise every epoch (one feature vector each, values
+    /// in [0,1]); empty unless <c>Options.ProgressSampleCount</c> is set.
+    /// </summary>
+    public IReadOnlyList<float[]> Samples { get; init; } = [];
 }

@@ -19,6 +19,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     private readonly SemiSupervisedGanTrainer.Options _options;
     private readonly IChannel _log;
     private readonly Generator _random;
+    private readonly int _seed;
     private Parameter[] _discriminatorParameters = [];
     private bool _averagedReleased;
     private bool _generatorReleased;
@@ -28,6 +29,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         _options = options;
         _log = log;
         _random = new Generator((ulong)seed);
+        _seed = seed;
         Discriminator = NewDiscriminator(featureCount, classCount);
         AveragedDiscriminator = NewDiscriminator(featureCount, classCount);
         Generator = new MlpGenerator(options.NoiseSize, options.GeneratorHiddenSizes, featureCount, _random);
@@ -77,6 +79,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
             _log.Info(MessageSensitivity.None, $"Resumed from '{resume}' after epoch {completed}.");
         }
 
+        using var sampleNoise = SampleNoise(device);
         int batch = _options.BatchSize;
         int steps = (int)(data.RowCount / batch);
         var total = Stopwatch.StartNew();
@@ -118,6 +121,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
                 ValidationError = validationError,
                 EpochSeconds = seconds,
                 EstimatedTimeLeft = TimeSpan.FromSeconds(total.Elapsed.TotalSeconds / (epoch - completed) * (_options.MaxEpoch - epoch)),
+                Samples = sampleNoise is null ? [] : Samples(sampleNoise),
             };
             _log.Info(MessageSensitivity.None, Describe(progress));
             _options.Progress?.Report(progress);
@@ -139,6 +143,26 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
             _log.Info(MessageSensitivity.None, $"Keeping the averaged weights of epoch {best.Epoch}, validation error {best.Error:P2}.");
         }
         AveragedDiscriminator.eval();
+    }
+
+    /// <summary>The fixed noise of the progress samples, from a generator of its own so that training draws are unchanged.</summary>
+    private Tensor? SampleNoise(Device device)
+    {
+        if (_options.ProgressSampleCount == 0)
+            return null;
+        using var random = new Generator((ulong)_seed + 1);
+        using var z = rand([_options.ProgressSampleCount, Generator.NoiseSize], generator: random);
+        return z.to(device);
+    }
+
+    /// <summary>The generator's samples of <paramref name="noise"/> (batch statistics of that noise, no gradients).</summary>
+    private float[][] Samples(Tensor noise)
+    {
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var flat = Generator.forward(noise).cpu().contiguous().data<float>().ToArray();
+        int width = (int)(flat.Length / noise.shape[0]);
+        return Enumerable.Range(0, (int)noise.shape[0]).Select(i => flat.AsSpan(i * width, width).ToArray()).ToArray();
     }
 
     private (double Loss, double Correct) DiscriminatorStep(Adam optimizer, Tensor labeledRows, Tensor classes, Tensor unlabeledRows, int batch)
