@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Training;
 
 namespace Microsoft.ML.Gan.Benchmarks;
