@@ -25,6 +25,14 @@ internal static class OptionsValidation
             throw new ArgumentOutOfRangeException(nameof(options.EarlyStoppingPatience), options.EarlyStoppingPatience, "EarlyStoppingPatience must be null (off) or a positive number of epochs.");
         Positive(options.CheckpointInterval, nameof(options.CheckpointInterval));
         NonNegative(options.ProgressSampleCount, nameof(options.ProgressSampleCount));
+        if (!(options.OneSidedLabelSmoothing > 0 && options.OneSidedLabelSmoothing <= 1))
+            throw new ArgumentOutOfRangeException(nameof(options.OneSidedLabelSmoothing), options.OneSidedLabelSmoothing, "OneSidedLabelSmoothing must be in (0, 1]; 1 is off, 0.9 the usual value.");
+        NonNegative(options.HistoricalAveragingWeight, nameof(options.HistoricalAveragingWeight));
+        Positive(options.DiscriminatorSteps, nameof(options.DiscriminatorSteps));
+        NonNegative(options.InstanceNoiseStandardDeviation, nameof(options.InstanceNoiseStandardDeviation));
+        Positive(options.InstanceNoiseDecayEpochs, nameof(options.InstanceNoiseDecayEpochs));
+        if (!Enum.IsDefined(options.GeneratorObjective))
+            throw new ArgumentOutOfRangeException(nameof(options.GeneratorObjective), options.GeneratorObjective, "GeneratorObjective must be FeatureMatching, NonSaturating or Minimax.");
         if (options.StreamingShuffleBufferSize is int buffer)
             Positive(buffer, nameof(options.StreamingShuffleBufferSize));
         if (options.ResumeFromCheckpoint is string resume && !File.Exists(resume) && !File.Exists(Path.Combine(resume, Training.TrainingCheckpoint.FileName)))

@@ -63,6 +63,33 @@ public sealed partial class SemiSupervisedGanTrainer
         /// </summary>
         public double AveragingRate = 1e-4;
 
+        /// <summary>What the generator minimises. Default <see cref="Gan.GeneratorObjective.FeatureMatching"/>, the paper's.</summary>
+        public GeneratorObjective GeneratorObjective = GeneratorObjective.FeatureMatching;
+
+        /// <summary>
+        /// One-sided label smoothing: the target of real (unlabeled) rows in the real-versus-generated loss, e.g. 0.9;
+        /// generated rows keep target 0. Default 1 (off).
+        /// </summary>
+        public double OneSidedLabelSmoothing = 1.0;
+
+        /// <summary>
+        /// Historical averaging weight lambda: both players' losses get lambda * ||theta - mean of past theta||^2.
+        /// Default 0 (off).
+        /// </summary>
+        public double HistoricalAveragingWeight;
+
+        /// <summary>Discriminator updates per generator update. Default 1.</summary>
+        public int DiscriminatorSteps = 1;
+
+        /// <summary>
+        /// Instance noise: standard deviation of Gaussian noise added to every row the discriminator sees in its update,
+        /// decaying linearly to 0 over <see cref="InstanceNoiseDecayEpochs"/>. Default 0 (off).
+        /// </summary>
+        public double InstanceNoiseStandardDeviation;
+
+        /// <summary>Epochs over which the instance noise decays to 0. Default 10.</summary>
+        public int InstanceNoiseDecayEpochs = 10;
+
         /// <summary>Intra-op threads of libtorch; null or 0 uses all cores. Default null.</summary>
         public int? NumberOfThreads;
 

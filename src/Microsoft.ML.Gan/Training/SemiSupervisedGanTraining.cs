@@ -70,8 +70,10 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         using var discriminatorOptimizer = new Adam(_discriminatorParameters, _options.LearningRate, _options.AdamBeta1, _options.AdamBeta2);
         using var generatorOptimizer = new Adam(Generator.parameters(), _options.LearningRate, _options.AdamBeta1, _options.AdamBeta2);
         using var best = new BestEpoch(AveragedDiscriminator);
+        using var discriminatorHistory = _options.HistoricalAveragingWeight > 0 ? new HistoricalAveraging(_discriminatorParameters, _options.HistoricalAveragingWeight) : null;
+        using var generatorHistory = _options.HistoricalAveragingWeight > 0 ? new HistoricalAveraging(Generator.parameters(), _options.HistoricalAveragingWeight) : null;
         var state = new TrainingState(Architecture(data), _random, Discriminator, AveragedDiscriminator, Generator,
-            discriminatorOptimizer, generatorOptimizer, average, best);
+            discriminatorOptimizer, generatorOptimizer, average, best, discriminatorHistory, generatorHistory);
         int completed = 0;
         if (_options.ResumeFromCheckpoint is string resume)
         {
@@ -92,6 +94,8 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
             featureMatching.BeginEpoch();
             using var labeledOrder = TileLabeled(labeledIndices.shape[0], (long)steps * batch, device);
             double discriminatorLoss = 0, generatorLoss = 0, correct = 0;
+            int generatorSteps = 0;
+            double instanceNoise = InstanceNoise.StandardDeviation(_options.InstanceNoiseStandardDeviation, _options.InstanceNoiseDecayEpochs, epoch);
             for (int step = 0; step < steps; step++)
             {
                 using var scope = NewDisposeScope();
@@ -99,14 +103,15 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
                 var labeledRows = features.index_select(0, labeledIndices.index_select(0, labeledSlice));
                 var classes = labeledClasses.index_select(0, labeledSlice);
                 var unlabeledRows = unlabeled.Next(batch);
-                var matchingRows = featureMatching.Next(batch);
 
-                var (dLoss, stepCorrect) = DiscriminatorStep(discriminatorOptimizer, labeledRows, classes, unlabeledRows, batch);
+                var (dLoss, stepCorrect) = DiscriminatorStep(discriminatorOptimizer, discriminatorHistory, labeledRows, classes, unlabeledRows, batch, instanceNoise);
                 average.Update();
-                var gLoss = GeneratorStep(generatorOptimizer, matchingRows, batch);
                 discriminatorLoss += dLoss;
-                generatorLoss += gLoss;
                 correct += stepCorrect;
+                if ((step + 1) % _options.DiscriminatorSteps != 0)
+                    continue;
+                generatorLoss += GeneratorStep(generatorOptimizer, generatorHistory, featureMatching.Next(batch), batch);
+                generatorSteps++;
             }
             double seconds = clock.Elapsed.TotalSeconds;
             double? validationError = validate?.Invoke(AveragedDiscriminator);
@@ -116,7 +121,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
                 MaxEpoch = _options.MaxEpoch,
                 StepsPerEpoch = steps,
                 DiscriminatorLoss = discriminatorLoss / steps,
-                GeneratorLoss = generatorLoss / steps,
+                GeneratorLoss = generatorLoss / Math.Max(1, generatorSteps),
                 LabeledAccuracy = correct / ((double)steps * batch),
                 ValidationError = validationError,
                 EpochSeconds = seconds,
@@ -165,34 +170,53 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         return Enumerable.Range(0, (int)noise.shape[0]).Select(i => flat.AsSpan(i * width, width).ToArray()).ToArray();
     }
 
-    private (double Loss, double Correct) DiscriminatorStep(Adam optimizer, Tensor labeledRows, Tensor classes, Tensor unlabeledRows, int batch)
+    private (double Loss, double Correct) DiscriminatorStep(Adam optimizer, HistoricalAveraging? history, Tensor labeledRows, Tensor classes,
+        Tensor unlabeledRows, int batch, double instanceNoise)
     {
         Tensor generated;
         using (no_grad())
             generated = Generator.Sample(batch, _random);
-        var logits = Discriminator.forward(cat([labeledRows, unlabeledRows, generated], 0));
+        var rows = cat([labeledRows, unlabeledRows, generated], 0);
+        if (instanceNoise > 0)
+            rows = rows.add(randn(rows.shape, generator: _random, device: rows.device), alpha: instanceNoise);
+        var logits = Discriminator.forward(rows);
         var labeledLogits = logits.narrow(0, 0, batch);
         var supervised = SemiSupervisedLoss.Supervised(labeledLogits, classes);
-        var unsupervised = SemiSupervisedLoss.Unsupervised(logits.narrow(0, batch, batch), logits.narrow(0, 2L * batch, batch));
+        var unsupervised = SemiSupervisedLoss.Unsupervised(logits.narrow(0, batch, batch), logits.narrow(0, 2L * batch, batch), _options.OneSidedLabelSmoothing);
         var loss = supervised.add(unsupervised, alpha: _options.UnlabeledWeight);
+        if (history is not null)
+            loss = loss.add(history.Penalty());
         optimizer.ZeroGrad();
         loss.backward();
         optimizer.Step();
+        history?.Update();
         double correct = labeledLogits.argmax(1).eq(classes).sum().item<long>();
         return (loss.item<float>(), correct);
     }
 
-    private double GeneratorStep(Adam optimizer, Tensor realRows, int batch)
+    private double GeneratorStep(Adam optimizer, HistoricalAveraging? history, Tensor realRows, int batch)
     {
-        Tensor realFeatures;
-        using (no_grad())
-            realFeatures = Discriminator.Features(realRows);
-        SetDiscriminatorTrainable(false);
-        var generatedFeatures = Discriminator.Features(Generator.Sample(batch, _random));
-        var loss = FeatureMatchingLoss.Compute(realFeatures, generatedFeatures);
+        Tensor loss;
+        if (_options.GeneratorObjective == GeneratorObjective.FeatureMatching)
+        {
+            Tensor realFeatures;
+            using (no_grad())
+                realFeatures = Discriminator.Features(realRows);
+            SetDiscriminatorTrainable(false);
+            loss = FeatureMatchingLoss.Compute(realFeatures, Discriminator.Features(Generator.Sample(batch, _random)));
+        }
+        else
+        {
+            SetDiscriminatorTrainable(false);
+            var logits = Discriminator.forward(Generator.Sample(batch, _random));
+            loss = _options.GeneratorObjective == GeneratorObjective.NonSaturating ? GeneratorLoss.NonSaturating(logits) : GeneratorLoss.Minimax(logits);
+        }
+        if (history is not null)
+            loss = loss.add(history.Penalty());
         optimizer.ZeroGrad();
         loss.backward();
         optimizer.Step();
+        history?.Update();
         SetDiscriminatorTrainable(true);
         return loss.item<float>();
     }

@@ -23,14 +23,17 @@ internal static class SemiSupervisedLoss
     /// <summary>
     /// The unsupervised loss: unlabeled rows are real, generated rows are fake,
     /// 0.5 * [-mean LSE(l_unl) + mean softplus(LSE(l_unl))] + 0.5 * mean softplus(LSE(l_fake)).
+    /// With one-sided label smoothing the real rows' target is <paramref name="realTarget"/> = alpha instead of 1:
+    /// -alpha log D - (1 - alpha) log(1 - D) = softplus(LSE) - alpha LSE; the fake rows' target stays 0.
     /// </summary>
-    public static Tensor Unsupervised(Tensor unlabeledLogits, Tensor generatedLogits)
+    public static Tensor Unsupervised(Tensor unlabeledLogits, Tensor generatedLogits, double realTarget = 1.0)
     {
         using var lseReal = unlabeledLogits.logsumexp(1);
         using var lseFake = generatedLogits.logsumexp(1);
         using var softplusReal = nn.functional.softplus(lseReal);
         using var softplusFake = nn.functional.softplus(lseFake);
-        using var realTerm = softplusReal.sub(lseReal).mean();
+        using var scaledReal = lseReal.mul(realTarget);
+        using var realTerm = softplusReal.sub(scaledReal).mean();
         using var fakeTerm = softplusFake.mean();
         return realTerm.add(fakeTerm).mul(0.5);
     }

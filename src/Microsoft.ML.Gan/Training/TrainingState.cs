@@ -5,7 +5,8 @@ namespace Microsoft.ML.Gan.Training;
 
 /// <summary>
 /// Everything a training run must restore to continue exactly where it stopped: both networks, the parameter
-/// average and its update count, both optimisers, the best-epoch record and the random generator's state.
+/// average and its update count, both optimisers, the historical averages when on, the best-epoch record and the
+/// random generator's state.
 /// Epochs draw their minibatch orders from that generator, so a resumed run repeats an uninterrupted one.
 /// </summary>
 internal sealed class TrainingState(
@@ -17,10 +18,16 @@ internal sealed class TrainingState(
     Adam discriminatorOptimizer,
     Adam generatorOptimizer,
     ExponentialMovingAverage average,
-    BestEpoch best)
+    BestEpoch best,
+    HistoricalAveraging? discriminatorHistory,
+    HistoricalAveraging? generatorHistory)
 {
     private (string Prefix, nn.Module Network)[] Networks =>
         [("discriminator", discriminator), ("average", averagedDiscriminator), ("generator", generator)];
+
+    private (string Prefix, HistoricalAveraging History)[] Histories =>
+        new[] { ("discriminator.history", discriminatorHistory), ("generator.history", generatorHistory) }
+            .Where(h => h.Item2 is not null).Select(h => (h.Item1, h.Item2!)).ToArray();
 
     /// <summary>Writes the state after <paramref name="epoch"/> to <paramref name="directory"/>/checkpoint.mlgan, atomically.</summary>
     public void Save(string directory, int epoch)
@@ -35,6 +42,12 @@ internal sealed class TrainingState(
         discriminatorOptimizer.SaveTo(checkpoint, "discriminator.adam");
         generatorOptimizer.SaveTo(checkpoint, "generator.adam");
         checkpoint.Numbers["average.updates"] = average.Updates;
+        foreach (var (prefix, history) in Histories)
+        {
+            checkpoint.Numbers[$"{prefix}.count"] = history.Count;
+            for (int i = 0; i < history.Means.Count; i++)
+                checkpoint.Add($"{prefix}.mean{i}", history.Means[i]);
+        }
         best.SaveTo(checkpoint);
         using (var randomState = random.get_state())
             checkpoint.Add("random", randomState);
@@ -54,6 +67,12 @@ internal sealed class TrainingState(
         discriminatorOptimizer.LoadFrom(checkpoint, "discriminator.adam", file);
         generatorOptimizer.LoadFrom(checkpoint, "generator.adam", file);
         average.Updates = (long)checkpoint.GetNumber("average.updates", file);
+        foreach (var (prefix, history) in Histories)
+        {
+            history.Count = (long)checkpoint.GetNumber($"{prefix}.count", file);
+            for (int i = 0; i < history.Means.Count; i++)
+                checkpoint.CopyTo($"{prefix}.mean{i}", history.Means[i], file);
+        }
         best.LoadFrom(checkpoint, file);
         random.set_state(checkpoint.Get("random", file));
         return checkpoint.Epoch;

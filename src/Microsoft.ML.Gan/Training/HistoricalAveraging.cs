@@ -1,0 +1,56 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Training;
+
+/// <summary>
+/// Historical averaging (Salimans et al., 2016, section 3.3): a player's loss gets lambda * ||theta - theta_bar||^2,
+/// theta_bar the mean of the parameters after every update so far (the initial ones included).
+/// </summary>
+internal sealed class HistoricalAveraging : IDisposable
+{
+    private readonly Parameter[] _parameters;
+    private readonly Tensor[] _means;
+    private readonly double _weight;
+
+    public HistoricalAveraging(IEnumerable<Parameter> parameters, double weight)
+    {
+        _parameters = parameters.ToArray();
+        _weight = weight;
+        using var _ = no_grad();
+        _means = _parameters.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
+        Count = 1;
+    }
+
+    /// <summary>How many parameter values the means cover.</summary>
+    public long Count { get; set; }
+
+    /// <summary>The running means, one per parameter, for checkpoints.</summary>
+    public IReadOnlyList<Tensor> Means => _means;
+
+    /// <summary>lambda * sum over parameters of ||theta - theta_bar||^2, differentiable in theta.</summary>
+    public Tensor Penalty()
+    {
+        using var scope = NewDisposeScope();
+        var total = zeros(1, device: _parameters[0].device);
+        for (int i = 0; i < _parameters.Length; i++)
+            total = total.add(_parameters[i].sub(_means[i]).pow(2).sum());
+        return total.mul(_weight).squeeze().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Adds the current parameters to the means: theta_bar += (theta - theta_bar) / (count + 1).</summary>
+    public void Update()
+    {
+        Count++;
+        using var _ = no_grad();
+        for (int i = 0; i < _parameters.Length; i++)
+            _means[i].lerp_(_parameters[i], 1.0 / Count);
+    }
+
+    public void Dispose()
+    {
+        foreach (var mean in _means)
+            mean.Dispose();
+    }
+}

@@ -1,0 +1,116 @@
+using Microsoft.ML.Gan.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Tests;
+
+/// <summary>The paper's other techniques, their math checked on tiny tensors against values worked out by hand.</summary>
+[TestClass]
+public sealed class TechniqueTests
+{
+    // Logits (0, ln 3): Z = 1 + 3 = 4, LSE = ln 4, softplus(LSE) = ln(1 + 4) = ln 5.
+    private static Tensor Logits() => tensor(new[] { 0f, MathF.Log(3) }, [1, 2]);
+
+    [TestMethod]
+    public void OneSidedLabelSmoothingChangesOnlyTheRealTarget()
+    {
+        // Real term: -0.9 log D - 0.1 log(1 - D) = softplus(LSE) - 0.9 LSE = ln 5 - 0.9 ln 4; fake term softplus(LSE) = ln 5.
+        double expected = 0.5 * (Math.Log(5) - 0.9 * Math.Log(4)) + 0.5 * Math.Log(5);
+        using var real = Logits();
+        using var fake = Logits();
+        using var loss = SemiSupervisedLoss.Unsupervised(real, fake, realTarget: 0.9);
+        Assert.AreEqual(expected, loss.item<float>(), 1e-6);
+        using var unsmoothed = SemiSupervisedLoss.Unsupervised(real, fake);
+        Assert.AreEqual(0.5 * (Math.Log(5) - Math.Log(4)) + 0.5 * Math.Log(5), unsmoothed.item<float>(), 1e-6);
+    }
+
+    [TestMethod]
+    public void GeneratorObjectivesMatchTheirDefinitions()
+    {
+        // D = Z / (Z + 1) = 4/5: non-saturating -log D = ln(5/4); minimax log(1 - D) = ln(1/5).
+        using var logits = Logits();
+        using var nonSaturating = GeneratorLoss.NonSaturating(logits);
+        using var minimax = GeneratorLoss.Minimax(logits);
+        Assert.AreEqual(Math.Log(5.0 / 4), nonSaturating.item<float>(), 1e-6);
+        Assert.AreEqual(Math.Log(1.0 / 5), minimax.item<float>(), 1e-6);
+    }
+
+    [TestMethod]
+    public void HistoricalAveragingPenaltyGradientAndRunningMean()
+    {
+        using var parameter = new Parameter(tensor(new[] { 0f, 0f }), requires_grad: true);
+        using var history = new HistoricalAveraging([parameter], weight: 0.5);
+        using (no_grad())
+            parameter.copy_(tensor(new[] { 2f, 4f }));
+        history.Update();
+        // The mean of (0, 0) and (2, 4) is (1, 2); with theta = (3, 2): penalty 0.5 * ((3-1)^2 + (2-2)^2) = 2,
+        // gradient 2 * 0.5 * (theta - mean) = (2, 0).
+        using (no_grad())
+            parameter.copy_(tensor(new[] { 3f, 2f }));
+        using var penalty = history.Penalty();
+        Assert.AreEqual(2.0, penalty.item<float>(), 1e-6);
+        penalty.backward();
+        CollectionAssert.AreEqual(new[] { 2f, 0f }, parameter.grad!.data<float>().ToArray());
+        history.Update();
+        var mean = history.Means[0].data<float>().ToArray();
+        Assert.AreEqual(5.0 / 3, mean[0], 1e-6, "mean of 0, 2, 3");
+        Assert.AreEqual(2.0, mean[1], 1e-6, "mean of 0, 4, 2");
+    }
+
+    [TestMethod]
+    public void InstanceNoiseDecaysLinearlyToZero()
+    {
+        Assert.AreEqual(0.4, InstanceNoise.StandardDeviation(0.4, 4, 1), 1e-12);
+        Assert.AreEqual(0.3, InstanceNoise.StandardDeviation(0.4, 4, 2), 1e-12);
+        Assert.AreEqual(0.1, InstanceNoise.StandardDeviation(0.4, 4, 4), 1e-12);
+        Assert.AreEqual(0.0, InstanceNoise.StandardDeviation(0.4, 4, 5), 1e-12);
+        Assert.AreEqual(0.0, InstanceNoise.StandardDeviation(0.4, 4, 50), 1e-12);
+    }
+
+    [TestMethod]
+    public void TechniquesCombineTrainSaveLoadAndResumeExactly()
+    {
+        var ml = new MLContext(1);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(MnistSubset.Train(ml, 1000, labelsPerClass: 10));
+        var train = keys.Transform(MnistSubset.Train(ml, 1000, labelsPerClass: 10));
+        var test = keys.Transform(MnistSubset.Test(ml, 300));
+        SemiSupervisedGanTrainer.Options Options(int epochs)
+        {
+            var options = MnistSubset.TinyOptions(epochs);
+            options.OneSidedLabelSmoothing = 0.9;
+            options.HistoricalAveragingWeight = 1e-3;
+            options.GeneratorObjective = GeneratorObjective.NonSaturating;
+            options.DiscriminatorSteps = 2;
+            options.InstanceNoiseStandardDeviation = 0.2;
+            options.InstanceNoiseDecayEpochs = 3;
+            return options;
+        }
+
+        using var model = ml.Gan.SemiSupervised(Options(4)).Fit(train);
+        var scored = model.Transform(test);
+        double accuracy = ml.MulticlassClassification.Evaluate(scored).MicroAccuracy;
+        Assert.IsGreaterThan(0.5, accuracy, $"accuracy {accuracy:P1} with every technique on");
+
+        string path = Path.Combine(Path.GetTempPath(), $"techniques-{Guid.NewGuid():N}.zip");
+        ml.Model.SaveAtomically(model, train.Schema, path);
+        var loaded = new MLContext(2).Model.Load(path, out _);
+        var expected = MnistSubset.Column(scored, "Score");
+        var reloaded = MnistSubset.Column(loaded.Transform(test), "Score");
+        for (int i = 0; i < expected.Length; i++)
+            CollectionAssert.AreEqual(expected[i], reloaded[i], $"row {i} after loading");
+        File.Delete(path);
+
+        string checkpoints = Directory.CreateTempSubdirectory("mlgan-techniques-").FullName;
+        var first = Options(2);
+        first.CheckpointDirectory = checkpoints;
+        ml.Gan.SemiSupervised(first).Fit(train).Dispose();
+        var rest = Options(4);
+        rest.ResumeFromCheckpoint = checkpoints;
+        using var resumed = ml.Gan.SemiSupervised(rest).Fit(train);
+        var resumedScores = MnistSubset.Column(resumed.Transform(test), "Score");
+        for (int i = 0; i < expected.Length; i++)
+            CollectionAssert.AreEqual(expected[i], resumedScores[i], $"row {i} after resuming with historical averages");
+        Directory.Delete(checkpoints, recursive: true);
+    }
+}
