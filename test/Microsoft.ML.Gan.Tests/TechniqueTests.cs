@@ -69,6 +69,27 @@ public sealed class TechniqueTests
     }
 
     [TestMethod]
+    public void ExperienceReplayMixesStoredRowsIntoTheBatchAndOverwritesTheOldest()
+    {
+        using var replay = new ExperienceReplay(capacity: 3, width: 1, CPU);
+        using var random = new Generator(1);
+        using var batch = tensor(new[] { 10f, 20f, 30f, 40f }, [4, 1]);
+        Assert.AreSame(batch, replay.Mix(batch, 0.5, random), "nothing stored yet: the batch as it is");
+
+        using var first = tensor(new[] { 1f, 2f }, [2, 1]);
+        replay.Add(first);
+        using var mixed = replay.Mix(batch, 0.5, random);
+        var values = mixed.data<float>().ToArray();
+        Assert.IsTrue(values[..2].All(v => v is 1f or 2f), $"half the rows come from the buffer: {values[0]}, {values[1]}");
+        CollectionAssert.AreEqual(new[] { 30f, 40f }, values[2..], "the rest are the batch's own");
+
+        using var second = tensor(new[] { 3f, 4f }, [2, 1]);
+        replay.Add(second);
+        Assert.AreEqual(3L, replay.Count);
+        CollectionAssert.AreEqual(new[] { 4f, 2f, 3f }, replay.Buffer.data<float>().ToArray(), "4 overwrote the oldest row, 1");
+    }
+
+    [TestMethod]
     public void TechniquesCombineTrainSaveLoadAndResumeExactly()
     {
         var ml = new MLContext(1);
@@ -84,13 +105,14 @@ public sealed class TechniqueTests
             options.DiscriminatorSteps = 2;
             options.InstanceNoiseStandardDeviation = 0.2;
             options.InstanceNoiseDecayEpochs = 3;
+            options.ExperienceReplaySize = 200;
             return options;
         }
 
         using var model = ml.Gan.SemiSupervised(Options(4)).Fit(train);
         var scored = model.Transform(test);
         double accuracy = ml.MulticlassClassification.Evaluate(scored).MicroAccuracy;
-        Assert.IsGreaterThan(0.5, accuracy, $"accuracy {accuracy:P1} with every technique on");
+        Assert.IsGreaterThan(0.5, accuracy, $"accuracy {accuracy:P1} with these techniques on");
 
         string path = Path.Combine(Path.GetTempPath(), $"techniques-{Guid.NewGuid():N}.zip");
         ml.Model.SaveAtomically(model, train.Schema, path);
@@ -110,7 +132,7 @@ public sealed class TechniqueTests
         using var resumed = ml.Gan.SemiSupervised(rest).Fit(train);
         var resumedScores = MnistSubset.Column(resumed.Transform(test), "Score");
         for (int i = 0; i < expected.Length; i++)
-            CollectionAssert.AreEqual(expected[i], resumedScores[i], $"row {i} after resuming with historical averages");
+            CollectionAssert.AreEqual(expected[i], resumedScores[i], $"row {i} after resuming with historical averages and replay");
         Directory.Delete(checkpoints, recursive: true);
     }
 }

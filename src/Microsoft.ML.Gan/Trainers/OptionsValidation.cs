@@ -31,6 +31,9 @@ internal static class OptionsValidation
         Positive(options.DiscriminatorSteps, nameof(options.DiscriminatorSteps));
         NonNegative(options.InstanceNoiseStandardDeviation, nameof(options.InstanceNoiseStandardDeviation));
         Positive(options.InstanceNoiseDecayEpochs, nameof(options.InstanceNoiseDecayEpochs));
+        NonNegative(options.ExperienceReplaySize, nameof(options.ExperienceReplaySize));
+        if (!(options.ExperienceReplayFraction >= 0 && options.ExperienceReplayFraction <= 1))
+            throw new ArgumentOutOfRangeException(nameof(options.ExperienceReplayFraction), options.ExperienceReplayFraction, "ExperienceReplayFraction must be in [0, 1].");
         if (!Enum.IsDefined(options.GeneratorObjective))
             throw new ArgumentOutOfRangeException(nameof(options.GeneratorObjective), options.GeneratorObjective, "GeneratorObjective must be FeatureMatching, NonSaturating or Minimax.");
         if (options.StreamingShuffleBufferSize is int buffer)

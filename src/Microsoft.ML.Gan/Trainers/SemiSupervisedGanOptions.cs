@@ -90,6 +90,15 @@ public sealed partial class SemiSupervisedGanTrainer
         /// <summary>Epochs over which the instance noise decays to 0. Default 10.</summary>
         public int InstanceNoiseDecayEpochs = 10;
 
+        /// <summary>
+        /// Experience replay: rows of earlier generated samples kept in a ring buffer; each discriminator step replaces
+        /// <see cref="ExperienceReplayFraction"/> of its generated batch with rows drawn from it. Default 0 (off).
+        /// </summary>
+        public int ExperienceReplaySize;
+
+        /// <summary>Fraction of each generated batch drawn from the replay buffer, in [0, 1]. Default 0.5.</summary>
+        public double ExperienceReplayFraction = 0.5;
+
         /// <summary>Intra-op threads of libtorch; null or 0 uses all cores. Default null.</summary>
         public int? NumberOfThreads;
 

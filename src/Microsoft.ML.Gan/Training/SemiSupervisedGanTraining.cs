@@ -72,8 +72,9 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         using var best = new BestEpoch(AveragedDiscriminator);
         using var discriminatorHistory = _options.HistoricalAveragingWeight > 0 ? new HistoricalAveraging(_discriminatorParameters, _options.HistoricalAveragingWeight) : null;
         using var generatorHistory = _options.HistoricalAveragingWeight > 0 ? new HistoricalAveraging(Generator.parameters(), _options.HistoricalAveragingWeight) : null;
+        using var replay = _options.ExperienceReplaySize > 0 ? new ExperienceReplay(_options.ExperienceReplaySize, Discriminator.InputSize, device) : null;
         var state = new TrainingState(Architecture(data), _random, Discriminator, AveragedDiscriminator, Generator,
-            discriminatorOptimizer, generatorOptimizer, average, best, discriminatorHistory, generatorHistory);
+            discriminatorOptimizer, generatorOptimizer, average, best, discriminatorHistory, generatorHistory, replay);
         int completed = 0;
         if (_options.ResumeFromCheckpoint is string resume)
         {
@@ -104,7 +105,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
                 var classes = labeledClasses.index_select(0, labeledSlice);
                 var unlabeledRows = unlabeled.Next(batch);
 
-                var (dLoss, stepCorrect) = DiscriminatorStep(discriminatorOptimizer, discriminatorHistory, labeledRows, classes, unlabeledRows, batch, instanceNoise);
+                var (dLoss, stepCorrect) = DiscriminatorStep(discriminatorOptimizer, discriminatorHistory, replay, labeledRows, classes, unlabeledRows, batch, instanceNoise);
                 average.Update();
                 discriminatorLoss += dLoss;
                 correct += stepCorrect;
@@ -170,13 +171,15 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         return Enumerable.Range(0, (int)noise.shape[0]).Select(i => flat.AsSpan(i * width, width).ToArray()).ToArray();
     }
 
-    private (double Loss, double Correct) DiscriminatorStep(Adam optimizer, HistoricalAveraging? history, Tensor labeledRows, Tensor classes,
-        Tensor unlabeledRows, int batch, double instanceNoise)
+    private (double Loss, double Correct) DiscriminatorStep(Adam optimizer, HistoricalAveraging? history, ExperienceReplay? replay,
+        Tensor labeledRows, Tensor classes, Tensor unlabeledRows, int batch, double instanceNoise)
     {
         Tensor generated;
         using (no_grad())
             generated = Generator.Sample(batch, _random);
-        var rows = cat([labeledRows, unlabeledRows, generated], 0);
+        var fake = replay?.Mix(generated, _options.ExperienceReplayFraction, _random) ?? generated;
+        replay?.Add(generated);
+        var rows = cat([labeledRows, unlabeledRows, fake], 0);
         if (instanceNoise > 0)
             rows = rows.add(randn(rows.shape, generator: _random, device: rows.device), alpha: instanceNoise);
         var logits = Discriminator.forward(rows);

@@ -5,8 +5,8 @@ namespace Microsoft.ML.Gan.Training;
 
 /// <summary>
 /// Everything a training run must restore to continue exactly where it stopped: both networks, the parameter
-/// average and its update count, both optimisers, the historical averages when on, the best-epoch record and the
-/// random generator's state.
+/// average and its update count, both optimisers, the historical averages and the replay buffer when on, the
+/// best-epoch record and the random generator's state.
 /// Epochs draw their minibatch orders from that generator, so a resumed run repeats an uninterrupted one.
 /// </summary>
 internal sealed class TrainingState(
@@ -20,7 +20,8 @@ internal sealed class TrainingState(
     ExponentialMovingAverage average,
     BestEpoch best,
     HistoricalAveraging? discriminatorHistory,
-    HistoricalAveraging? generatorHistory)
+    HistoricalAveraging? generatorHistory,
+    ExperienceReplay? replay)
 {
     private (string Prefix, nn.Module Network)[] Networks =>
         [("discriminator", discriminator), ("average", averagedDiscriminator), ("generator", generator)];
@@ -48,6 +49,12 @@ internal sealed class TrainingState(
             for (int i = 0; i < history.Means.Count; i++)
                 checkpoint.Add($"{prefix}.mean{i}", history.Means[i]);
         }
+        if (replay is not null)
+        {
+            checkpoint.Numbers["replay.count"] = replay.Count;
+            checkpoint.Numbers["replay.next"] = replay.Next;
+            checkpoint.Add("replay.buffer", replay.Buffer);
+        }
         best.SaveTo(checkpoint);
         using (var randomState = random.get_state())
             checkpoint.Add("random", randomState);
@@ -72,6 +79,12 @@ internal sealed class TrainingState(
             history.Count = (long)checkpoint.GetNumber($"{prefix}.count", file);
             for (int i = 0; i < history.Means.Count; i++)
                 checkpoint.CopyTo($"{prefix}.mean{i}", history.Means[i], file);
+        }
+        if (replay is not null)
+        {
+            replay.Count = (long)checkpoint.GetNumber("replay.count", file);
+            replay.Next = (long)checkpoint.GetNumber("replay.next", file);
+            checkpoint.CopyTo("replay.buffer", replay.Buffer, file);
         }
         best.LoadFrom(checkpoint, file);
         random.set_state(checkpoint.Get("random", file));
