@@ -4,8 +4,9 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Gan.Onnx;
 
 /// <summary>
-/// Writes a trained discriminator as an ONNX classifier: the weight norm folded into plain weights, no noise,
-/// ReLU between layers, softmax over the K logits.
+/// Writes trained discriminators as an ONNX classifier: the weight norm folded into plain weights, no noise, ReLU
+/// between layers, softmax over the K logits; an ensemble's members each get their own layers and their probabilities
+/// are averaged (ONNX Mean).
 /// </summary>
 internal static class DiscriminatorOnnxExport
 {
@@ -22,12 +23,11 @@ internal static class DiscriminatorOnnxExport
     /// The model users export: input [N, features]; outputs <c>Score</c> [N, K] (class probabilities) and
     /// <c>PredictedLabel</c> [N] (the label value of the most probable class, of the label's own type).
     /// </summary>
-    public static byte[] BuildBatched(MlpDiscriminator discriminator, string inputName, LabelValues labels)
+    public static byte[] BuildBatched(IReadOnlyList<MlpDiscriminator> members, string inputName, LabelValues labels)
     {
-        var graph = Classifier(discriminator, inputName);
-        graph.AddNode("Softmax", ["logits"], [ColumnNames.Score], OnnxAttribute.Int("axis", 1));
-        graph.AddOutput(ColumnNames.Score, OnnxElementType.Float, -1, discriminator.ClassCount);
-        graph.AddNode("ArgMax", ["logits"], ["class_index"], OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
+        var (graph, argmaxInput) = Probabilities(members, inputName, ColumnNames.Score);
+        graph.AddOutput(ColumnNames.Score, OnnxElementType.Float, -1, members[0].ClassCount);
+        graph.AddNode("ArgMax", [argmaxInput], ["class_index"], OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
         labels.AddInitializer(graph, "label_values");
         graph.AddNode("Gather", ["label_values", "class_index"], [PredictedLabelOutput], OnnxAttribute.Int("axis", 0));
         graph.AddOutput(PredictedLabelOutput, labels.ElementType, -1);
@@ -39,15 +39,14 @@ internal static class DiscriminatorOnnxExport
     /// the one-hot indicator [K] of the most probable class. Both are vectors because OnnxTransformer cannot
     /// return scalar outputs; the indicator becomes the scalar PredictedLabel key downstream.
     /// </summary>
-    public static byte[] BuildSingleRow(MlpDiscriminator discriminator, string inputName)
+    public static byte[] BuildSingleRow(IReadOnlyList<MlpDiscriminator> members, string inputName)
     {
-        var graph = Classifier(discriminator, inputName);
-        long classes = discriminator.ClassCount;
-        graph.AddNode("Softmax", ["logits"], ["probabilities"], OnnxAttribute.Int("axis", 1));
+        var (graph, argmaxInput) = Probabilities(members, inputName, "probabilities");
+        long classes = members[0].ClassCount;
         graph.AddInitializer("row_shape", [classes], 1);
         graph.AddNode("Reshape", ["probabilities", "row_shape"], [ProbabilitiesOutput]);
         graph.AddOutput(ProbabilitiesOutput, OnnxElementType.Float, classes);
-        graph.AddNode("ArgMax", ["logits"], ["class_index"], OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
+        graph.AddNode("ArgMax", [argmaxInput], ["class_index"], OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
         graph.AddInitializer("depth", [classes], 1);
         graph.AddInitializer("off_on", [0f, 1f], 2);
         graph.AddNode("OneHot", ["class_index", "depth", "off_on"], ["indicator"], OnnxAttribute.Int("axis", -1));
@@ -56,11 +55,34 @@ internal static class DiscriminatorOnnxExport
         return graph.ToBytes();
     }
 
-    /// <summary>The layers up to the K logits, named "logits".</summary>
-    private static OnnxGraphBuilder Classifier(MlpDiscriminator discriminator, string inputName)
+    /// <summary>
+    /// The graph up to the class probabilities, named <paramref name="probabilitiesName"/>, and the tensor whose argmax is
+    /// the predicted class: a single member's logits (as before ensembles), or the ensemble's mean probabilities.
+    /// </summary>
+    private static (OnnxGraphBuilder Graph, string ArgmaxInput) Probabilities(IReadOnlyList<MlpDiscriminator> members, string inputName, string probabilitiesName)
     {
         var graph = new OnnxGraphBuilder("SemiSupervisedGanDiscriminator");
-        graph.AddInput(inputName, OnnxElementType.Float, -1, discriminator.InputSize);
+        graph.AddInput(inputName, OnnxElementType.Float, -1, members[0].InputSize);
+        if (members.Count == 1)
+        {
+            AddLogits(graph, members[0], inputName, "");
+            graph.AddNode("Softmax", ["logits"], [probabilitiesName], OnnxAttribute.Int("axis", 1));
+            return (graph, "logits");
+        }
+        var memberProbabilities = new string[members.Count];
+        for (int m = 0; m < members.Count; m++)
+        {
+            AddLogits(graph, members[m], inputName, $"m{m}_");
+            memberProbabilities[m] = $"m{m}_probabilities";
+            graph.AddNode("Softmax", [$"m{m}_logits"], [memberProbabilities[m]], OnnxAttribute.Int("axis", 1));
+        }
+        graph.AddNode("Mean", memberProbabilities, [probabilitiesName]);
+        return (graph, probabilitiesName);
+    }
+
+    /// <summary>One member's layers up to its K logits, named prefix + "logits".</summary>
+    private static void AddLogits(OnnxGraphBuilder graph, MlpDiscriminator discriminator, string inputName, string prefix)
+    {
         string x = inputName;
         var layers = discriminator.DenseLayers.ToArray();
         for (int i = 0; i < layers.Length; i++)
@@ -68,17 +90,16 @@ internal static class DiscriminatorOnnxExport
             using var weight = layers[i].FoldedWeight();
             using var transposed = weight.t().contiguous();
             using var bias = layers[i].Bias.detach().contiguous();
-            graph.AddInitializer($"W{i}", transposed.data<float>().ToArray(), layers[i].InputSize, layers[i].OutputSize);
-            graph.AddInitializer($"B{i}", bias.data<float>().ToArray(), layers[i].OutputSize);
-            graph.AddNode("MatMul", [x, $"W{i}"], [$"matmul{i}"]);
-            string preActivation = i == layers.Length - 1 ? "logits" : $"linear{i}";
-            graph.AddNode("Add", [$"matmul{i}", $"B{i}"], [preActivation]);
+            graph.AddInitializer($"{prefix}W{i}", transposed.data<float>().ToArray(), layers[i].InputSize, layers[i].OutputSize);
+            graph.AddInitializer($"{prefix}B{i}", bias.data<float>().ToArray(), layers[i].OutputSize);
+            graph.AddNode("MatMul", [x, $"{prefix}W{i}"], [$"{prefix}matmul{i}"]);
+            string preActivation = i == layers.Length - 1 ? $"{prefix}logits" : $"{prefix}linear{i}";
+            graph.AddNode("Add", [$"{prefix}matmul{i}", $"{prefix}B{i}"], [preActivation]);
             if (i < layers.Length - 1)
             {
-                graph.AddNode("Relu", [preActivation], [$"relu{i}"]);
-                x = $"relu{i}";
+                graph.AddNode("Relu", [preActivation], [$"{prefix}relu{i}"]);
+                x = $"{prefix}relu{i}";
             }
         }
-        return graph;
     }
 }

@@ -38,7 +38,8 @@ internal static class OptionsValidation
             throw new ArgumentOutOfRangeException(nameof(options.GeneratorObjective), options.GeneratorObjective, "GeneratorObjective must be FeatureMatching, NonSaturating or Minimax.");
         if (options.StreamingShuffleBufferSize is int buffer)
             Positive(buffer, nameof(options.StreamingShuffleBufferSize));
-        if (options.ResumeFromCheckpoint is string resume && !File.Exists(resume) && !File.Exists(Path.Combine(resume, Training.TrainingCheckpoint.FileName)))
+        Positive(options.EnsembleSize, nameof(options.EnsembleSize));
+        if (options.ForEnsembleMember(0).ResumeFromCheckpoint is string resume && !File.Exists(resume) && !File.Exists(Path.Combine(resume, Training.TrainingCheckpoint.FileName)))
             throw new FileNotFoundException($"ResumeFromCheckpoint: no checkpoint file at '{resume}' (a checkpoint file or a directory holding {Training.TrainingCheckpoint.FileName} is expected).", resume);
         Sizes(options.DiscriminatorHiddenSizes, nameof(options.DiscriminatorHiddenSizes));
         Sizes(options.GeneratorHiddenSizes, nameof(options.GeneratorHiddenSizes));

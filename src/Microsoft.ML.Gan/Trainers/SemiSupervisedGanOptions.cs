@@ -99,6 +99,13 @@ public sealed partial class SemiSupervisedGanTrainer
         /// <summary>Fraction of each generated batch drawn from the replay buffer, in [0, 1]. Default 0.5.</summary>
         public double ExperienceReplayFraction = 0.5;
 
+        /// <summary>
+        /// Ensemble: trains this many discriminator/generator pairs with seeds Seed, Seed + 1, ... and the fitted model
+        /// averages their class probabilities (still one transformer, one model.zip); the generator is the first one's.
+        /// Checkpoints of member i go to CheckpointDirectory/member-i. Default 1.
+        /// </summary>
+        public int EnsembleSize = 1;
+
         /// <summary>Intra-op threads of libtorch; null or 0 uses all cores. Default null.</summary>
         public int? NumberOfThreads;
 
@@ -145,5 +152,16 @@ public sealed partial class SemiSupervisedGanTrainer
 
         /// <summary>Receives a report after every epoch, in addition to the MLContext log. Default null.</summary>
         public IProgress<GanTrainingProgress>? Progress;
+
+        /// <summary>These options for ensemble member <paramref name="member"/>: its own checkpoint subdirectory.</summary>
+        internal Options ForEnsembleMember(int member)
+        {
+            if (EnsembleSize == 1)
+                return this;
+            var copy = (Options)MemberwiseClone();
+            copy.CheckpointDirectory = CheckpointDirectory is null ? null : Path.Combine(CheckpointDirectory, $"member-{member}");
+            copy.ResumeFromCheckpoint = ResumeFromCheckpoint is null ? null : Path.Combine(ResumeFromCheckpoint, $"member-{member}");
+            return copy;
+        }
     }
 }

@@ -60,20 +60,40 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
         TorchBackend.SetThreads(_options.NumberOfThreads);
         if (NativeAllocator.KeepFreedMemory())
             channel.Info(MessageSensitivity.None, "glibc malloc: mmap threshold 32 MiB, trim threshold 1 GiB, so freed tensor memory is reused instead of re-faulted.");
-        using var training = new SemiSupervisedGanTraining(_options, columns.FeatureCount, columns.ClassCount, seed, channel);
-        Func<Device, UnlabeledRows>? stream = streaming
-            ? device => new ShuffleBufferRows(input, columns.Features, columns.FeatureCount, _options.StreamingShuffleBufferSize!.Value, training.Random, device)
-            : null;
-        training.Run(data, stream, validation is null ? null : d => ErrorRate(d, validation));
         var labels = LabelValues.FromColumn(columns.Label, columns.ClassCount);
-        training.AveragedDiscriminator.to(CPU);
-        training.Generator.to(CPU);
-        training.Generator.eval();
-        training.Generator.FreezeStatistics(GeneratorStatisticsRows, training.Random);
-        byte[] rowModel = DiscriminatorOnnxExport.BuildSingleRow(training.AveragedDiscriminator, columns.Features.Name);
-        byte[] batchModel = DiscriminatorOnnxExport.BuildBatched(training.AveragedDiscriminator, columns.Features.Name, labels);
+        var members = new List<MlpDiscriminator>();
+        MlpGenerator? generator = null;
+        try
+        {
+            for (int member = 0; member < _options.EnsembleSize; member++)
+            {
+                if (_options.EnsembleSize > 1)
+                    channel.Info(MessageSensitivity.None, $"Ensemble member {member + 1} of {_options.EnsembleSize}, seed {seed + member}.");
+                using var training = new SemiSupervisedGanTraining(_options.ForEnsembleMember(member), columns.FeatureCount, columns.ClassCount, seed + member, channel);
+                Func<Device, UnlabeledRows>? stream = streaming
+                    ? device => new ShuffleBufferRows(input, columns.Features, columns.FeatureCount, _options.StreamingShuffleBufferSize!.Value, training.Random, device)
+                    : null;
+                training.Run(data, stream, validation is null ? null : d => ErrorRate(d, validation));
+                training.AveragedDiscriminator.to(CPU);
+                members.Add(training.ReleaseAveragedDiscriminator());
+                if (member > 0)
+                    continue;
+                training.Generator.to(CPU);
+                training.Generator.eval();
+                training.Generator.FreezeStatistics(GeneratorStatisticsRows, training.Random);
+                generator = training.ReleaseGenerator();
+            }
+        }
+        catch
+        {
+            members.ForEach(m => m.Dispose());
+            generator?.Dispose();
+            throw;
+        }
+        byte[] rowModel = DiscriminatorOnnxExport.BuildSingleRow(members, columns.Features.Name);
+        byte[] batchModel = DiscriminatorOnnxExport.BuildBatched(members, columns.Features.Name, labels);
         var scorer = OnnxScorer.Create(_mlContext, input, rowModel, labels, columns.Features.Name);
-        return new SemiSupervisedGanTransformer(_mlContext, scorer, batchModel, training.ReleaseAveragedDiscriminator(), training.ReleaseGenerator(), columns.Features.Name);
+        return new SemiSupervisedGanTransformer(_mlContext, scorer, batchModel, members, generator!, columns.Features.Name);
     }
 
     /// <inheritdoc/>

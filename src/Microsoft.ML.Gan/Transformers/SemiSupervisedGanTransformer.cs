@@ -16,16 +16,16 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     private readonly MLContext _mlContext;
     private readonly ITransformer _scorer;
     private readonly byte[] _onnxModel;
-    private readonly MlpDiscriminator _discriminator;
+    private readonly IReadOnlyList<MlpDiscriminator> _members;
     private readonly MlpGenerator _generator;
 
-    internal SemiSupervisedGanTransformer(MLContext mlContext, ITransformer scorer, byte[] onnxModel, MlpDiscriminator discriminator,
+    internal SemiSupervisedGanTransformer(MLContext mlContext, ITransformer scorer, byte[] onnxModel, IReadOnlyList<MlpDiscriminator> members,
         MlpGenerator generator, string featureColumnName)
     {
         _mlContext = mlContext;
         _scorer = scorer;
         _onnxModel = onnxModel;
-        _discriminator = discriminator;
+        _members = members;
         _generator = generator;
         FeatureColumnName = featureColumnName;
     }
@@ -34,10 +34,13 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     public string FeatureColumnName { get; }
 
     /// <summary>K, the number of classes.</summary>
-    public int ClassCount => (int)_discriminator.ClassCount;
+    public int ClassCount => (int)_members[0].ClassCount;
 
     /// <summary>Length of the feature vector.</summary>
-    public int FeatureCount => (int)_discriminator.InputSize;
+    public int FeatureCount => (int)_members[0].InputSize;
+
+    /// <summary>Number of discriminators whose probabilities are averaged (<c>EnsembleSize</c>).</summary>
+    public int EnsembleSize => _members.Count;
 
     /// <inheritdoc/>
     public bool IsRowToRowMapper => _scorer.IsRowToRowMapper;
@@ -100,14 +103,17 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     /// <summary>Saves as the chain of stock transformers that scores; loading it gives an equivalent transformer.</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) => _scorer.Save(ctx);
 
-    /// <summary>Class probabilities computed by the torch network (no ONNX), rows of shape [features].</summary>
+    /// <summary>Class probabilities computed by the torch networks (no ONNX; an ensemble's mean), rows of shape [features].</summary>
     internal float[][] ScoreWithTorch(float[][] rows)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        _discriminator.eval();
         var input = tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, FeatureCount]);
-        var probabilities = _discriminator.forward(input).softmax(1).contiguous();
+        var probabilities = _members.Select(m =>
+        {
+            m.eval();
+            return m.forward(input).softmax(1);
+        }).Aggregate((a, b) => a.add(b)).div(_members.Count).contiguous();
         var flat = probabilities.data<float>().ToArray();
         return Enumerable.Range(0, rows.Length).Select(i => flat.AsSpan(i * ClassCount, ClassCount).ToArray()).ToArray();
     }
@@ -116,7 +122,8 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     public void Dispose()
     {
         (_scorer as IDisposable)?.Dispose();
-        _discriminator.Dispose();
+        foreach (var member in _members)
+            member.Dispose();
         _generator.Dispose();
     }
 

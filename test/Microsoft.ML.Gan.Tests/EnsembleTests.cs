@@ -1,0 +1,40 @@
+namespace Microsoft.ML.Gan.Tests;
+
+/// <summary>Ensembles: one fitted model averaging the probabilities of members trained with consecutive seeds.</summary>
+[TestClass]
+public sealed class EnsembleTests
+{
+    [TestMethod]
+    public void AnEnsembleScoresTheMeanOfItsMembersThroughOneModel()
+    {
+        var ml = new MLContext(1);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(MnistSubset.Train(ml, 400, labelsPerClass: 4));
+        var train = keys.Transform(MnistSubset.Train(ml, 400, labelsPerClass: 4));
+        var test = keys.Transform(MnistSubset.Test(ml, 100));
+        string checkpoints = Directory.CreateTempSubdirectory("mlgan-ensemble-").FullName;
+
+        var options = MnistSubset.TinyOptions(epochs: 2, seed: 7);
+        options.EnsembleSize = 2;
+        options.CheckpointDirectory = checkpoints;
+        using var ensemble = ml.Gan.SemiSupervised(options).Fit(train);
+        using var first = ml.Gan.SemiSupervised(MnistSubset.TinyOptions(epochs: 2, seed: 7)).Fit(train);
+        using var second = ml.Gan.SemiSupervised(MnistSubset.TinyOptions(epochs: 2, seed: 8)).Fit(train);
+
+        Assert.AreEqual(2, ensemble.EnsembleSize);
+        var scores = MnistSubset.Column(ensemble.Transform(test), "Score");
+        var a = MnistSubset.Column(first.Transform(test), "Score");
+        var b = MnistSubset.Column(second.Transform(test), "Score");
+        var torch = ensemble.ScoreWithTorch(MnistSubset.Column(test, "Features"));
+        for (int i = 0; i < scores.Length; i++)
+        {
+            for (int k = 0; k < scores[i].Length; k++)
+            {
+                Assert.AreEqual((a[i][k] + b[i][k]) / 2, scores[i][k], 1e-5, $"row {i}, class {k}: the mean of the members");
+                Assert.AreEqual(torch[i][k], scores[i][k], 1e-5, $"row {i}, class {k}: libtorch and ONNX Runtime");
+            }
+        }
+        Assert.IsFalse(a[0].SequenceEqual(b[0]), "the members differ");
+        Assert.IsTrue(File.Exists(Path.Combine(checkpoints, "member-0", "checkpoint.mlgan")) && File.Exists(Path.Combine(checkpoints, "member-1", "checkpoint.mlgan")));
+        Directory.Delete(checkpoints, recursive: true);
+    }
+}
