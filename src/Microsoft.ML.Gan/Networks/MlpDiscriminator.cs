@@ -7,7 +7,9 @@ namespace Microsoft.ML.Gan.Networks;
 /// <summary>
 /// The permutation-invariant discriminator of the paper: Gaussian noise on the input, weight-normalised dense
 /// layers with ReLU and Gaussian noise after each, and a weight-normalised output layer with K logits
-/// (the K+1-th "generated" logit is fixed at 0 and never materialised).
+/// (the K+1-th "generated" logit is fixed at 0 and never materialised). With minibatch discrimination on, the last
+/// hidden layer's (noisy) output gets o appended before the output layer, computed within each part of the batch in
+/// training and against a stored reference batch of real rows in evaluation.
 /// </summary>
 internal sealed class MlpDiscriminator : nn.Module<Tensor, Tensor>
 {
@@ -15,9 +17,12 @@ internal sealed class MlpDiscriminator : nn.Module<Tensor, Tensor>
     private readonly ModuleList<WeightNormDense> hidden;
     private readonly ModuleList<GaussianNoise> hiddenNoise;
     private readonly WeightNormDense output;
+    private readonly MinibatchDiscrimination? minibatch;
+    private readonly Tensor? reference_rows;
 
     public MlpDiscriminator(long inputs, IReadOnlyList<int> hiddenSizes, long classes,
-        double inputNoiseStd, double hiddenNoiseStd, double initialWeightStd, Generator random)
+        double inputNoiseStd, double hiddenNoiseStd, double initialWeightStd, Generator random,
+        int minibatchKernels = 0, int minibatchKernelDimension = 5, int referenceRows = 100)
         : base(nameof(MlpDiscriminator))
     {
         inputNoise = new GaussianNoise("input_noise", inputNoiseStd, random);
@@ -30,6 +35,12 @@ internal sealed class MlpDiscriminator : nn.Module<Tensor, Tensor>
             hidden.Add(new WeightNormDense($"dense{i}", previous, hiddenSizes[i], trainScale: false, direction));
             hiddenNoise.Add(new GaussianNoise($"noise{i}", hiddenNoiseStd, random));
             previous = hiddenSizes[i];
+        }
+        if (minibatchKernels > 0)
+        {
+            minibatch = new MinibatchDiscrimination("minibatch", previous, minibatchKernels, minibatchKernelDimension, 0.05, random);
+            reference_rows = zeros(referenceRows, inputs);
+            previous += minibatchKernels;
         }
         using (var direction = normal(0, initialWeightStd, [classes, previous], generator: random))
             output = new WeightNormDense("logits", previous, classes, trainScale: true, direction);
@@ -45,12 +56,76 @@ internal sealed class MlpDiscriminator : nn.Module<Tensor, Tensor>
     /// <summary>The dense layers in order, the output layer last.</summary>
     public IEnumerable<WeightNormDense> DenseLayers => hidden.Append(output);
 
-    /// <summary>The K logits of each row.</summary>
-    public override Tensor forward(Tensor input)
+    /// <summary>Minibatch discrimination before the output layer, or null when off.</summary>
+    public MinibatchDiscrimination? Minibatch => minibatch;
+
+    /// <summary>The K logits of each row; in training mode with minibatch discrimination the whole input is one batch.</summary>
+    public override Tensor forward(Tensor input) => Logits(input, null);
+
+    /// <summary>
+    /// The K logits of each row. <paramref name="parts"/> gives the sizes of the separate batches stacked in
+    /// <paramref name="input"/> (e.g. labeled, unlabeled, generated), within which minibatch discrimination compares rows.
+    /// </summary>
+    public Tensor Logits(Tensor input, IReadOnlyList<long>? parts)
     {
-        using var features = Features(input);
-        using var noisy = hiddenNoise[hidden.Count - 1].forward(features);
-        return output.forward(noisy);
+        using var scope = NewDisposeScope();
+        var noisy = hiddenNoise[hidden.Count - 1].forward(Features(input));
+        return output.forward(WithMinibatchFeatures(noisy, parts)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Stores real rows (the first ones of <paramref name="rows"/>) as the reference batch of evaluation mode.</summary>
+    public void SetReference(Tensor rows)
+    {
+        if (reference_rows is null)
+            return;
+        using var _ = no_grad();
+        using var first = rows.narrow(0, 0, Math.Min(rows.shape[0], reference_rows.shape[0]));
+        reference_rows.narrow(0, 0, first.shape[0]).copy_(first);
+    }
+
+    /// <summary>Projections [R, B, C] of the reference rows' features without noise, as evaluation mode compares against.</summary>
+    public Tensor ReferenceProjections()
+    {
+        using var scope = NewDisposeScope();
+        bool wasTraining = training;
+        eval();
+        var projections = minibatch!.Project(Features(reference_rows!));
+        if (wasTraining)
+            train();
+        return projections.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The scale of evaluation-mode sums over R reference rows so they match training sums over a batch of R.</summary>
+    public double ReferenceScale => reference_rows is null ? 1 : (reference_rows.shape[0] - 1.0) / reference_rows.shape[0];
+
+    /// <summary>Splits <paramref name="rows"/> into parts of the reference batch's size, as training batches are.</summary>
+    private long[]? Batches(long rows)
+    {
+        if (reference_rows is null)
+            return null;
+        long size = reference_rows.shape[0];
+        return Enumerable.Range(0, (int)((rows + size - 1) / size)).Select(i => Math.Min(size, rows - i * size)).ToArray();
+    }
+
+    private Tensor WithMinibatchFeatures(Tensor features, IReadOnlyList<long>? parts)
+    {
+        if (minibatch is null)
+            return features.alias();
+        if (!training)
+        {
+            using var references = ReferenceProjections();
+            return minibatch.AgainstReference(features, references, ReferenceScale);
+        }
+        if (parts is null)
+            return minibatch.forward(features);
+        var pieces = new List<Tensor>();
+        long start = 0;
+        foreach (long size in parts)
+        {
+            pieces.Add(minibatch.forward(features.narrow(0, start, size)));
+            start += size;
+        }
+        return cat(pieces, 0);
     }
 
     /// <summary>
@@ -81,6 +156,6 @@ internal sealed class MlpDiscriminator : nn.Module<Tensor, Tensor>
         var x = inputNoise.forward(batch);
         for (int i = 0; i < hidden.Count; i++)
             x = hiddenNoise[i].forward(nn.functional.relu(hidden[i].InitializeFrom(x)));
-        output.InitializeFrom(x);
+        output.InitializeFrom(WithMinibatchFeatures(x, Batches(batch.shape[0])));
     }
 }

@@ -80,6 +80,36 @@ internal static class DiscriminatorOnnxExport
         return (graph, probabilitiesName);
     }
 
+    /// <summary>
+    /// Minibatch discrimination against the reference batch, whose projections are constants once training is over:
+    /// [f, scale * sum_r exp(-sum_c |M(f) - M_r|)], M(f) = f T viewed as [N, 1, B, C].
+    /// </summary>
+    private static string AddMinibatchFeatures(OnnxGraphBuilder graph, MlpDiscriminator discriminator, string features, string prefix)
+    {
+        var minibatch = discriminator.Minibatch!;
+        int kernels = minibatch.Kernels, dimension = minibatch.KernelDimension;
+        using var projection = minibatch.Projection.detach().contiguous();
+        using var references = discriminator.ReferenceProjections();
+        using var referencesContiguous = references.detach().contiguous();
+        graph.AddInitializer($"{prefix}mbd_T", projection.data<float>().ToArray(), projection.shape[0], projection.shape[1]);
+        graph.AddInitializer($"{prefix}mbd_shape", [-1L, 1, kernels, dimension], 4);
+        graph.AddInitializer($"{prefix}mbd_references", referencesContiguous.data<float>().ToArray(), references.shape[0], kernels, dimension);
+        graph.AddInitializer($"{prefix}mbd_axis_c", [3L], 1);
+        graph.AddInitializer($"{prefix}mbd_axis_r", [1L], 1);
+        graph.AddInitializer($"{prefix}mbd_scale", [(float)discriminator.ReferenceScale], 1);
+        graph.AddNode("MatMul", [features, $"{prefix}mbd_T"], [$"{prefix}mbd_flat"]);
+        graph.AddNode("Reshape", [$"{prefix}mbd_flat", $"{prefix}mbd_shape"], [$"{prefix}mbd_m"]);
+        graph.AddNode("Sub", [$"{prefix}mbd_m", $"{prefix}mbd_references"], [$"{prefix}mbd_difference"]);
+        graph.AddNode("Abs", [$"{prefix}mbd_difference"], [$"{prefix}mbd_abs"]);
+        graph.AddNode("ReduceSum", [$"{prefix}mbd_abs", $"{prefix}mbd_axis_c"], [$"{prefix}mbd_l1"], OnnxAttribute.Int("keepdims", 0));
+        graph.AddNode("Neg", [$"{prefix}mbd_l1"], [$"{prefix}mbd_negative"]);
+        graph.AddNode("Exp", [$"{prefix}mbd_negative"], [$"{prefix}mbd_closeness"]);
+        graph.AddNode("ReduceSum", [$"{prefix}mbd_closeness", $"{prefix}mbd_axis_r"], [$"{prefix}mbd_sum"], OnnxAttribute.Int("keepdims", 0));
+        graph.AddNode("Mul", [$"{prefix}mbd_sum", $"{prefix}mbd_scale"], [$"{prefix}mbd_o"]);
+        graph.AddNode("Concat", [features, $"{prefix}mbd_o"], [$"{prefix}mbd_features"], OnnxAttribute.Int("axis", 1));
+        return $"{prefix}mbd_features";
+    }
+
     /// <summary>One member's layers up to its K logits, named prefix + "logits".</summary>
     private static void AddLogits(OnnxGraphBuilder graph, MlpDiscriminator discriminator, string inputName, string prefix)
     {
@@ -87,6 +117,8 @@ internal static class DiscriminatorOnnxExport
         var layers = discriminator.DenseLayers.ToArray();
         for (int i = 0; i < layers.Length; i++)
         {
+            if (i == layers.Length - 1 && discriminator.Minibatch is not null)
+                x = AddMinibatchFeatures(graph, discriminator, x, prefix);
             using var weight = layers[i].FoldedWeight();
             using var transposed = weight.t().contiguous();
             using var bias = layers[i].Bias.detach().contiguous();

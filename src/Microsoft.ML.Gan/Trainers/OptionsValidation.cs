@@ -32,6 +32,8 @@ internal static class OptionsValidation
         NonNegative(options.InstanceNoiseStandardDeviation, nameof(options.InstanceNoiseStandardDeviation));
         Positive(options.InstanceNoiseDecayEpochs, nameof(options.InstanceNoiseDecayEpochs));
         NonNegative(options.ExperienceReplaySize, nameof(options.ExperienceReplaySize));
+        NonNegative(options.MinibatchDiscriminationKernels, nameof(options.MinibatchDiscriminationKernels));
+        Positive(options.MinibatchDiscriminationKernelDimension, nameof(options.MinibatchDiscriminationKernelDimension));
         if (!(options.ExperienceReplayFraction >= 0 && options.ExperienceReplayFraction <= 1))
             throw new ArgumentOutOfRangeException(nameof(options.ExperienceReplayFraction), options.ExperienceReplayFraction, "ExperienceReplayFraction must be in [0, 1].");
         if (!Enum.IsDefined(options.GeneratorObjective))

@@ -63,6 +63,16 @@ public sealed partial class SemiSupervisedGanTrainer
         /// </summary>
         public double AveragingRate = 1e-4;
 
+        /// <summary>
+        /// Minibatch discrimination: the number of kernels B (the paper uses 100) whose closeness to the other rows of the
+        /// batch is appended to the discriminator's last hidden layer. For scoring, rows are compared with a stored batch
+        /// of BatchSize real training rows instead, so predictions do not depend on their neighbours. Default 0 (off).
+        /// </summary>
+        public int MinibatchDiscriminationKernels;
+
+        /// <summary>Dimension C of each minibatch-discrimination kernel. Default 5.</summary>
+        public int MinibatchDiscriminationKernelDimension = 5;
+
         /// <summary>What the generator minimises. Default <see cref="Gan.GeneratorObjective.FeatureMatching"/>, the paper's.</summary>
         public GeneratorObjective GeneratorObjective = GeneratorObjective.FeatureMatching;
 

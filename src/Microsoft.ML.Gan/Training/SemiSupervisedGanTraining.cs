@@ -182,7 +182,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         var rows = cat([labeledRows, unlabeledRows, fake], 0);
         if (instanceNoise > 0)
             rows = rows.add(randn(rows.shape, generator: _random, device: rows.device), alpha: instanceNoise);
-        var logits = Discriminator.forward(rows);
+        var logits = Discriminator.Logits(rows, [batch, batch, batch]);
         var labeledLogits = logits.narrow(0, 0, batch);
         var supervised = SemiSupervisedLoss.Supervised(labeledLogits, classes);
         var unsupervised = SemiSupervisedLoss.Unsupervised(logits.narrow(0, batch, batch), logits.narrow(0, 2L * batch, batch), _options.OneSidedLabelSmoothing);
@@ -228,6 +228,8 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     private void InitializeDiscriminator(Tensor features, UnlabeledRows? stream)
     {
         using var batch = stream is null ? SampleRows(features) : FirstDraws(stream);
+        Discriminator.SetReference(batch);
+        AveragedDiscriminator.SetReference(batch);
         Discriminator.train();
         Discriminator.InitializeFrom(batch);
     }
@@ -265,11 +267,12 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
 
     private MlpDiscriminator NewDiscriminator(long featureCount, int classCount) =>
         new(featureCount, _options.DiscriminatorHiddenSizes, classCount, _options.InputNoiseStandardDeviation,
-            _options.HiddenNoiseStandardDeviation, _options.InitialWeightStandardDeviation, _random);
+            _options.HiddenNoiseStandardDeviation, _options.InitialWeightStandardDeviation, _random,
+            _options.MinibatchDiscriminationKernels, _options.MinibatchDiscriminationKernelDimension, _options.BatchSize);
 
     /// <summary>What a checkpoint must match to be resumed here: network shapes and the data's size.</summary>
     private string Architecture(SemiSupervisedData data) =>
-        $"mlp features={Discriminator.InputSize} classes={Discriminator.ClassCount} "
+        $"mlp features={Discriminator.InputSize} classes={Discriminator.ClassCount} minibatch={_options.MinibatchDiscriminationKernels}x{_options.MinibatchDiscriminationKernelDimension} "
         + $"discriminator=[{string.Join(",", _options.DiscriminatorHiddenSizes)}] generator=[{string.Join(",", _options.GeneratorHiddenSizes)}] "
         + $"noise={_options.NoiseSize} rows={data.RowCount} labeled={data.LabeledCount}";
 
