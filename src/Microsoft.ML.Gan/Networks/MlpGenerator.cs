@@ -7,19 +7,23 @@ namespace Microsoft.ML.Gan.Networks;
 /// <summary>
 /// The generator of the paper's MNIST code: z ~ U[0,1)^NoiseSize, dense layers without bias followed by
 /// bias-only batch normalisation and softplus, and a weight-normalised dense output layer with a sigmoid,
-/// so that samples lie in [0,1] like the scaled pixels.
+/// so that samples lie in [0,1] like the scaled pixels. With virtual batch normalisation, the batch norms are replaced
+/// by <see cref="VirtualBatchNorm"/> against a reference batch of noise drawn once at construction.
 /// </summary>
 internal sealed class MlpGenerator : nn.Module<Tensor, Tensor>
 {
     private readonly ModuleList<Linear> hidden;
     private readonly ModuleList<BiasOnlyBatchNorm> norms;
+    private readonly ModuleList<VirtualBatchNorm> virtualNorms;
+    private readonly Tensor? reference_noise;
     private readonly WeightNormDense output;
 
-    public MlpGenerator(long noiseSize, IReadOnlyList<int> hiddenSizes, long outputs, Generator random)
+    public MlpGenerator(long noiseSize, IReadOnlyList<int> hiddenSizes, long outputs, Generator random, int virtualBatchNormReference = 0)
         : base(nameof(MlpGenerator))
     {
         hidden = new ModuleList<Linear>();
         norms = new ModuleList<BiasOnlyBatchNorm>();
+        virtualNorms = new ModuleList<VirtualBatchNorm>();
         long previous = noiseSize;
         for (int i = 0; i < hiddenSizes.Count; i++)
         {
@@ -27,9 +31,14 @@ internal sealed class MlpGenerator : nn.Module<Tensor, Tensor>
             using (no_grad())
                 GlorotUniform(layer.weight!, random);
             hidden.Add(layer);
-            norms.Add(new BiasOnlyBatchNorm($"norm{i}", hiddenSizes[i]));
+            if (virtualBatchNormReference > 0)
+                virtualNorms.Add(new VirtualBatchNorm($"vbn{i}", hiddenSizes[i]));
+            else
+                norms.Add(new BiasOnlyBatchNorm($"norm{i}", hiddenSizes[i]));
             previous = hiddenSizes[i];
         }
+        if (virtualBatchNormReference > 0)
+            reference_noise = rand([virtualBatchNormReference, noiseSize], generator: random);
         using (var direction = empty([outputs, previous]))
         {
             GlorotUniform(direction, random);
@@ -47,10 +56,46 @@ internal sealed class MlpGenerator : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var x = z;
-        for (int i = 0; i < hidden.Count; i++)
-            x = nn.functional.softplus(norms[i].forward(hidden[i].forward(x)));
+        if (reference_noise is null)
+        {
+            for (int i = 0; i < hidden.Count; i++)
+                x = nn.functional.softplus(norms[i].forward(hidden[i].forward(x)));
+        }
+        else
+        {
+            var reference = reference_noise;
+            long count = reference_noise.shape[0];
+            for (int i = 0; i < hidden.Count; i++)
+            {
+                var (normalized, mean, meanSquare) = virtualNorms[i].Reference(hidden[i].forward(reference));
+                x = nn.functional.softplus(virtualNorms[i].Normalize(hidden[i].forward(x), mean, meanSquare, count));
+                reference = nn.functional.softplus(normalized);
+            }
+        }
         return nn.functional.sigmoid(output.forward(x)).MoveToOuterDisposeScope();
     }
+
+    /// <summary>Whether the hidden layers use virtual batch normalisation.</summary>
+    public bool UsesVirtualBatchNorm => reference_noise is not null;
+
+    /// <summary>
+    /// With virtual batch normalisation: per hidden layer, the weight, the normalisation and the reference batch's
+    /// statistics (mean, mean square) at that layer, and the reference size.
+    /// </summary>
+    public IEnumerable<(Tensor Weight, VirtualBatchNorm Norm, Tensor Mean, Tensor MeanSquare)> VirtualLayers()
+    {
+        using var _ = no_grad();
+        var reference = reference_noise!;
+        for (int i = 0; i < hidden.Count; i++)
+        {
+            var (normalized, mean, meanSquare) = virtualNorms[i].Reference(hidden[i].forward(reference));
+            yield return ((Tensor)hidden[i].weight!, virtualNorms[i], mean, meanSquare);
+            reference = nn.functional.softplus(normalized);
+        }
+    }
+
+    /// <summary>Rows of the reference batch of virtual batch normalisation.</summary>
+    public long ReferenceCount => reference_noise?.shape[0] ?? 0;
 
     /// <summary>Output length: the features of one sample.</summary>
     public long OutputSize => output.OutputSize;
@@ -63,10 +108,13 @@ internal sealed class MlpGenerator : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Fixes every batch norm's statistics to those of <paramref name="count"/> samples, so that in evaluation mode a
-    /// sample depends only on its own noise.
+    /// sample depends only on its own noise. Virtual batch normalisation needs nothing: it depends on the sample and the
+    /// fixed reference batch only.
     /// </summary>
     public void FreezeStatistics(long count, Generator random)
     {
+        if (reference_noise is not null)
+            return;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var x = rand([count, NoiseSize], generator: random, device: output.Bias.device);

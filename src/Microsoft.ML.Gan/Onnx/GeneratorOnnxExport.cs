@@ -5,18 +5,61 @@ namespace Microsoft.ML.Gan.Onnx;
 
 /// <summary>
 /// Writes a trained generator as an ONNX model: input <c>Noise</c> [N, NoiseSize] (z ~ U[0,1)), output
-/// <c>Features</c> [N, features] in [0, 1]. Each hidden layer is MatMul, the batch norm with its frozen statistics,
-/// and Softplus; the output layer has its weight norm folded in and a Sigmoid.
+/// <c>Features</c> [N, features] in [0, 1]. Each hidden layer is MatMul, the batch norm with its frozen statistics (or
+/// virtual batch norm with the reference batch's statistics as constants), and Softplus; the output layer has its
+/// weight norm folded in and a Sigmoid.
 /// </summary>
 internal static class GeneratorOnnxExport
 {
     public const string NoiseInput = "Noise";
+
+    /// <summary>
+    /// Hidden layers with virtual batch norm: mu = (x + n m) / (n + 1), s = (x^2 + n q) / (n + 1),
+    /// y = (x - mu) / sqrt(s - mu^2 + eps) + beta, m and q the reference batch's mean and mean square at that layer.
+    /// </summary>
+    private static string AddVirtualLayers(OnnxGraphBuilder graph, MlpGenerator generator, string x)
+    {
+        using var scope = NewDisposeScope();
+        long n = generator.ReferenceCount;
+        float own = 1f / (n + 1);
+        int i = 0;
+        foreach (var (weight, norm, mean, meanSquare) in generator.VirtualLayers())
+        {
+            var transposed = weight.detach().t().contiguous();
+            string p = $"v{i}_";
+            graph.AddInitializer($"{p}W", transposed.data<float>().ToArray(), transposed.shape[0], transposed.shape[1]);
+            graph.AddInitializer($"{p}nm", mean.mul(n).contiguous().data<float>().ToArray(), mean.shape[0]);
+            graph.AddInitializer($"{p}nq", meanSquare.mul(n).contiguous().data<float>().ToArray(), meanSquare.shape[0]);
+            graph.AddInitializer($"{p}own", [own], 1);
+            graph.AddInitializer($"{p}eps", [(float)norm.Epsilon], 1);
+            graph.AddInitializer($"{p}beta", norm.Bias.detach().contiguous().data<float>().ToArray(), norm.Bias.shape[0]);
+            graph.AddNode("MatMul", [x, $"{p}W"], [$"{p}h"]);
+            graph.AddNode("Add", [$"{p}h", $"{p}nm"], [$"{p}sum"]);
+            graph.AddNode("Mul", [$"{p}sum", $"{p}own"], [$"{p}mean"]);
+            graph.AddNode("Mul", [$"{p}h", $"{p}h"], [$"{p}square"]);
+            graph.AddNode("Add", [$"{p}square", $"{p}nq"], [$"{p}sumsq"]);
+            graph.AddNode("Mul", [$"{p}sumsq", $"{p}own"], [$"{p}meansq"]);
+            graph.AddNode("Mul", [$"{p}mean", $"{p}mean"], [$"{p}mean2"]);
+            graph.AddNode("Sub", [$"{p}meansq", $"{p}mean2"], [$"{p}var"]);
+            graph.AddNode("Add", [$"{p}var", $"{p}eps"], [$"{p}vareps"]);
+            graph.AddNode("Sqrt", [$"{p}vareps"], [$"{p}sd"]);
+            graph.AddNode("Sub", [$"{p}h", $"{p}mean"], [$"{p}centered"]);
+            graph.AddNode("Div", [$"{p}centered", $"{p}sd"], [$"{p}normalized"]);
+            graph.AddNode("Add", [$"{p}normalized", $"{p}beta"], [$"{p}shifted"]);
+            graph.AddNode("Softplus", [$"{p}shifted"], [$"{p}out"]);
+            x = $"{p}out";
+            i++;
+        }
+        return x;
+    }
 
     public static byte[] Build(MlpGenerator generator, string outputName)
     {
         var graph = new OnnxGraphBuilder("SemiSupervisedGanGenerator");
         graph.AddInput(NoiseInput, OnnxElementType.Float, -1, generator.NoiseSize);
         string x = NoiseInput;
+        if (generator.UsesVirtualBatchNorm)
+            x = AddVirtualLayers(graph, generator, x);
         int i = 0;
         foreach (var (weight, norm) in generator.HiddenLayers)
         {

@@ -73,6 +73,12 @@ public sealed partial class SemiSupervisedGanTrainer
         /// <summary>Dimension C of each minibatch-discrimination kernel. Default 5.</summary>
         public int MinibatchDiscriminationKernelDimension = 5;
 
+        /// <summary>
+        /// Virtual batch normalisation in the generator: each sample is normalised with the statistics of a reference batch
+        /// of noise, fixed at the start of training, mixed with its own (weight 1/(n+1)). Default false (batch norm).
+        /// </summary>
+        public bool VirtualBatchNormalization;
+
         /// <summary>What the generator minimises. Default <see cref="Gan.GeneratorObjective.FeatureMatching"/>, the paper's.</summary>
         public GeneratorObjective GeneratorObjective = GeneratorObjective.FeatureMatching;
 

@@ -32,7 +32,8 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         _seed = seed;
         Discriminator = NewDiscriminator(featureCount, classCount);
         AveragedDiscriminator = NewDiscriminator(featureCount, classCount);
-        Generator = new MlpGenerator(options.NoiseSize, options.GeneratorHiddenSizes, featureCount, _random);
+        Generator = new MlpGenerator(options.NoiseSize, options.GeneratorHiddenSizes, featureCount, _random,
+            options.VirtualBatchNormalization ? options.BatchSize : 0);
     }
 
     /// <summary>The discriminator being trained.</summary>
@@ -273,7 +274,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     /// <summary>What a checkpoint must match to be resumed here: network shapes and the data's size.</summary>
     private string Architecture(SemiSupervisedData data) =>
         $"mlp features={Discriminator.InputSize} classes={Discriminator.ClassCount} minibatch={_options.MinibatchDiscriminationKernels}x{_options.MinibatchDiscriminationKernelDimension} "
-        + $"discriminator=[{string.Join(",", _options.DiscriminatorHiddenSizes)}] generator=[{string.Join(",", _options.GeneratorHiddenSizes)}] "
+        + $"discriminator=[{string.Join(",", _options.DiscriminatorHiddenSizes)}] generator=[{string.Join(",", _options.GeneratorHiddenSizes)}]{(_options.VirtualBatchNormalization ? " vbn" : "")} "
         + $"noise={_options.NoiseSize} rows={data.RowCount} labeled={data.LabeledCount}";
 
     private static string Describe(GanTrainingProgress p) =>

@@ -1,0 +1,50 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Networks;
+
+/// <summary>
+/// Virtual batch normalisation (Salimans et al., 2016, section 3.4), bias-only like the generator's batch norm: each
+/// example x is normalised with the mean and mean square of the reference batch (n rows fixed at the start of training)
+/// and of x itself, weighted n/(n+1) and 1/(n+1): y = (x - mu) / sqrt(s - mu^2 + eps) + beta. The reference batch itself
+/// is normalised with its own statistics.
+/// </summary>
+internal sealed class VirtualBatchNorm : nn.Module
+{
+    private readonly Parameter beta;
+    private readonly double _epsilon;
+
+    public VirtualBatchNorm(string name, long features, double epsilon = 1e-6) : base(name)
+    {
+        _epsilon = epsilon;
+        beta = new Parameter(zeros(features), requires_grad: true);
+        RegisterComponents();
+    }
+
+    /// <summary>Bias beta, shape [features].</summary>
+    public Parameter Bias => beta;
+
+    public double Epsilon => _epsilon;
+
+    /// <summary>The reference batch normalised with its own statistics, and those statistics (mean, mean square).</summary>
+    public (Tensor Normalized, Tensor Mean, Tensor MeanSquare) Reference(Tensor reference)
+    {
+        using var scope = NewDisposeScope();
+        var mean = reference.mean([0L]);
+        var meanSquare = reference.pow(2).mean([0L]);
+        var normalized = reference.sub(mean).div(meanSquare.sub(mean.pow(2)).add(_epsilon).sqrt()).add(beta);
+        return (normalized.MoveToOuterDisposeScope(), mean.MoveToOuterDisposeScope(), meanSquare.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Each row of <paramref name="input"/> normalised with statistics mixing itself and the reference batch of <paramref name="referenceCount"/> rows.</summary>
+    public Tensor Normalize(Tensor input, Tensor referenceMean, Tensor referenceMeanSquare, long referenceCount)
+    {
+        using var scope = NewDisposeScope();
+        double own = 1.0 / (referenceCount + 1);
+        var mean = input.mul(own).add(referenceMean.mul(referenceCount * own));
+        var meanSquare = input.pow(2).mul(own).add(referenceMeanSquare.mul(referenceCount * own));
+        var variance = meanSquare.sub(mean.pow(2));
+        return input.sub(mean).div(variance.add(_epsilon).sqrt()).add(beta).MoveToOuterDisposeScope();
+    }
+}
