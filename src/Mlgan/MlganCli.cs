@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace Microsoft.ML.Gan.Cli;
 
 /// <summary>
-/// The command line: <c>train</c>, <c>evaluate</c>, <c>predict</c> and <c>generate</c>. Exit codes: 0 success, 1 a runtime error (a
+/// The command line: <c>train</c>, <c>evaluate</c>, <c>predict</c>, <c>generate</c> and <c>export-onnx</c>. Exit codes: 0 success, 1 a runtime error (a
 /// one-line message; the stack trace with --verbose), 2 a usage error (the message and the command's help).
 /// </summary>
 internal static class MlganCli
@@ -24,6 +24,7 @@ internal static class MlganCli
             EvaluateCommand.Create(output),
             PredictCommand.Create(output),
             GenerateCommand.Create(output),
+            ExportOnnxCommand.Create(output),
             Verbose,
         };
         var parsed = root.Parse(args);

@@ -20,7 +20,7 @@ public sealed class CliTests
     {
         var (code, output, _) = Run("--help");
         Assert.AreEqual(0, code);
-        foreach (string command in new[] { "train", "evaluate", "predict" })
+        foreach (string command in new[] { "train", "evaluate", "predict", "generate", "export-onnx" })
             StringAssert.Contains(output, command);
     }
 
@@ -39,6 +39,17 @@ public sealed class CliTests
         var (code, _, error) = Run("evaluate", "--model", "/nonexistent/model.zip", "--csv", csv);
         Assert.AreEqual(1, code);
         StringAssert.Contains(error, "/nonexistent/model.zip");
+    }
+
+    [TestMethod]
+    public void ExportingAFileThatIsNotAModelIsARuntimeErrorNamingTheFile()
+    {
+        string path = Path.Combine(Directory.CreateTempSubdirectory("mlgan-cli-").FullName, "model.zip");
+        File.WriteAllText(path, "not a zip");
+        var (code, _, error) = Run("export-onnx", "--model", path, "--output", path + ".onnx");
+        Assert.AreEqual(1, code);
+        StringAssert.Contains(error, path);
+        Assert.IsFalse(File.Exists(path + ".onnx"), "nothing is written");
     }
 
     [TestMethod]
@@ -75,6 +86,22 @@ public sealed class CliTests
         var lines = File.ReadAllLines(predictions);
         Assert.HasCount(201, lines);
         StringAssert.StartsWith(lines[0], "PredictedLabel,Score[");
+
+        string exported = Path.Combine(directory, "exported.onnx");
+        var export = Run("export-onnx", "--model", model, "--output", exported);
+        Assert.AreEqual(0, export.Code, export.Error);
+        StringAssert.Contains(export.Output, "Score.Probabilities");
+        using (var session = new Microsoft.ML.OnnxRuntime.InferenceSession(exported))
+        {
+            float[] firstRow = File.ReadAllLines(csv)[1].Split(',').Skip(1).Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            var input = Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("Features", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(firstRow, [1, 4]));
+            using var results = session.Run([input]);
+            float[] probabilities = results.Single(r => r.Name == "Score.Probabilities").AsEnumerable<float>().ToArray();
+            float[] predicted = lines[1].Split(',').Skip(1).Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+            Assert.HasCount(2, probabilities);
+            for (int k = 0; k < 2; k++)
+                Assert.AreEqual(predicted[k], probabilities[k], 1e-4, "the exported graph scores like model.zip (predict writes 6 significant digits)");
+        }
 
         var generate = Run("generate", "--generator", Path.Combine(directory, "generator.onnx"), "--count", "9", "--output", Path.Combine(directory, "samples.png"));
         Assert.AreEqual(0, generate.Code, generate.Error);
