@@ -29,58 +29,82 @@ internal static class PaperTableBenchmark
         ("+ experience replay 1,000", o => o.ExperienceReplaySize = 1000),
     ];
 
-    public static void Run(int epochs, int seeds, string parts, int rows, int ensembleSize, int ensembleSeeds, int threads, string outputDirectory)
+    /// <summary>
+    /// Runs the parts named in <paramref name="parts"/> ("table", "ensemble", "ablation", "baselines", comma-separated);
+    /// a part may name what it covers after a colon, joined by '+': labels per class for "table" and "ensemble"
+    /// (e.g. "ensemble:10"), ablation rows by number from 1 in the order to run them (e.g. "ablation:10+9+8"). The report is
+    /// rewritten after every line, so a stopped run keeps what it finished.
+    /// </summary>
+    public static void Run(int epochs, int seeds, string parts, int rows, int ensembleSize, int ensembleSeeds, int threads, string reportName,
+        string outputDirectory)
     {
         var ml = new MLContext(1);
         var (fullTrain, test) = MnistDataset.Load(ml, Repository.DataDirectory);
         var train = rows < 60_000 ? ml.Data.TakeRows(fullTrain, rows) : fullTrain;
-        var wanted = parts.Split(',', StringSplitOptions.TrimEntries);
+        var wanted = parts.Split(',', StringSplitOptions.TrimEntries).Select(Part.Parse).ToDictionary(p => p.Name, p => p.Selection);
+        var table = wanted.TryGetValue("table", out var t) ? t ?? LabelsPerClass : [];
+        var ensembles = wanted.TryGetValue("ensemble", out var e) ? e ?? LabelsPerClass : [];
+        var ablations = wanted.TryGetValue("ablation", out var a) ? a?.Select(row => row - 1).ToArray() ?? Enumerable.Range(0, Ablations.Length).ToArray() : [];
         var report = new StringBuilder();
         var clock = Stopwatch.StartNew();
         string setup = $"{epochs} epochs, {rows:N0} training rows, seeds 1-{seeds} (ensembles: seeds 1-{ensembleSeeds}), {threads} torch thread(s) per run";
+        string path = Path.Combine(outputDirectory, reportName);
         Console.WriteLine($"MNIST, permutation invariant: {setup}");
 
-        if (wanted.Contains("table") || wanted.Contains("ensemble"))
+        void Add(string line)
         {
-            report.AppendLine("## Test error (%) by number of labels");
-            report.AppendLine();
-            report.AppendLine("| labels | ours: mean ± std | paper, feature matching (300 epochs) | ours, ensemble of " + ensembleSize + " | paper, ensemble of 10 | seconds per run |");
-            report.AppendLine("|---:|---:|---:|---:|---:|---:|");
-            foreach (int perClass in LabelsPerClass)
-            {
-                var single = wanted.Contains("table") ? Runs(ml, train, test, perClass, seeds, epochs, threads, _ => { }) : [];
-                var ensemble = wanted.Contains("ensemble") ? Runs(ml, train, test, perClass, ensembleSeeds, epochs, threads, o => o.EnsembleSize = ensembleSize) : [];
-                string line = $"| {perClass * 10} | {Summary(single)} | {Paper[perClass]} | {Summary(ensemble)} | {PaperEnsemble[perClass]} | {Seconds(single.Concat(ensemble))} |";
-                Console.WriteLine(line);
-                report.AppendLine(line);
-            }
-            report.AppendLine();
+            Console.WriteLine(line);
+            report.AppendLine(line);
+            File.WriteAllText(path, $"""
+                # Permutation-invariant MNIST: the paper's table within a budget
+
+                Command: `dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- paper-table {epochs} {seeds} {parts} {rows} {ensembleSize} {ensembleSeeds} {threads} {reportName}`
+                Machine: {Environment.ProcessorCount} cores, {threads} torch thread(s) per run, {Environment.OSVersion}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {clock.Elapsed.TotalMinutes:F0} minutes so far.
+                Budget: {setup}. The paper trains 300 epochs on all 60,000 rows and reports 10 seeds (errors out of 10,000 converted to %).
+                The seed picks both the labeled rows (KeepLabelsPerClass) and the weights. Test error on the 10,000 test images.
+
+                {report}
+                """);
         }
-        if (wanted.Contains("ablation"))
+
+        if (table.Length + ensembles.Length > 0)
         {
-            report.AppendLine("## Ablation at 100 labels: each technique added to the default");
-            report.AppendLine();
-            report.AppendLine("| setting | test error (%) mean ± std | seconds per run |");
-            report.AppendLine("|---|---:|---:|");
-            foreach (var (name, change) in Ablations)
+            Add("## Test error (%) by number of labels");
+            Add("");
+            Add("| labels | ours: mean ± std | paper, feature matching (300 epochs) | ours, ensemble of " + ensembleSize + " | paper, ensemble of 10 | seconds per run |");
+            Add("|---:|---:|---:|---:|---:|---:|");
+            foreach (int perClass in LabelsPerClass.Where(n => table.Contains(n) || ensembles.Contains(n)))
             {
+                var single = table.Contains(perClass) ? Runs(ml, train, test, perClass, seeds, epochs, threads, _ => { }) : [];
+                var ensemble = ensembles.Contains(perClass) ? Runs(ml, train, test, perClass, ensembleSeeds, epochs, threads, o => o.EnsembleSize = ensembleSize) : [];
+                Add($"| {perClass * 10} | {Summary(single)} | {Paper[perClass]} | {Summary(ensemble)} | {PaperEnsemble[perClass]} | {Seconds(single)} / {Seconds(ensemble)} |");
+            }
+            Add("");
+        }
+        if (ablations.Length > 0)
+        {
+            Add("## Ablation at 100 labels: each technique added to the default");
+            Add("");
+            Add("| # | setting | test error (%) mean ± std | seconds per run |");
+            Add("|---:|---|---:|---:|");
+            foreach (int row in ablations)
+            {
+                var (name, change) = Ablations[row];
                 var runs = Runs(ml, train, test, 10, seeds, epochs, threads, o =>
                 {
                     change(o);
                     o.InstanceNoiseDecayEpochs = epochs;
                 });
-                string line = $"| {name} | {Summary(runs)} | {Seconds(runs)} |";
-                Console.WriteLine(line);
-                report.AppendLine(line);
+                Add($"| {row + 1} | {name} | {Summary(runs)} | {Seconds(runs)} |");
             }
-            report.AppendLine();
+            Add("");
         }
-        if (wanted.Contains("baselines"))
+        if (wanted.ContainsKey("baselines"))
         {
-            report.AppendLine("## ML.NET supervised trainers on the labeled rows only");
-            report.AppendLine();
-            report.AppendLine("| trainer | " + string.Join(" | ", LabelsPerClass.Select(n => $"{n * 10} labels")) + " |");
-            report.AppendLine("|---|" + string.Concat(LabelsPerClass.Select(_ => "---:|")));
+            Add("## ML.NET supervised trainers on the labeled rows only");
+            Add("");
+            Add("| trainer | " + string.Join(" | ", LabelsPerClass.Select(n => $"{n * 10} labels")) + " |");
+            Add("|---|" + string.Concat(LabelsPerClass.Select(_ => "---:|")));
             foreach (var (name, trainer) in new (string, Func<IEstimator<ITransformer>>)[]
             {
                 ("LbfgsMaximumEntropy", () => ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy()),
@@ -95,26 +119,21 @@ internal static class PaperTableBenchmark
                     var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(trainer()).Fit(labeled);
                     return (100 * (1 - ml.MulticlassClassification.Evaluate(model.Transform(test)).MicroAccuracy), watch.Elapsed.TotalSeconds);
                 }).ToList()));
-                string line = $"| {name} | {string.Join(" | ", cells)} |";
-                Console.WriteLine(line);
-                report.AppendLine(line);
+                Add($"| {name} | {string.Join(" | ", cells)} |");
             }
-            report.AppendLine();
+            Add("");
         }
-
-        string reportName = wanted.Length == 1 && wanted[0] == "ablation" ? "paper-table-ablation.md" : "paper-table.md";
-        string path = Path.Combine(outputDirectory, reportName);
-        File.WriteAllText(path, $"""
-            # Permutation-invariant MNIST: the paper's table within a budget
-
-            Command: `dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- paper-table {epochs} {seeds} {parts} {rows} {ensembleSize} {ensembleSeeds} {threads}`
-            Machine: {Environment.ProcessorCount} cores, {threads} torch thread(s) per run, {Environment.OSVersion}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {clock.Elapsed.TotalMinutes:F0} minutes in all.
-            Budget: {setup}. The paper trains 300 epochs on all 60,000 rows and reports 10 seeds (errors out of 10,000 converted to %).
-            The seed picks both the labeled rows (KeepLabelsPerClass) and the weights. Test error on the 10,000 test images.
-
-            {report}
-            """);
         Console.WriteLine($"Wrote {path}");
+    }
+
+    /// <summary>A part of the benchmark and what it covers (null: everything).</summary>
+    private sealed record Part(string Name, int[]? Selection)
+    {
+        public static Part Parse(string text)
+        {
+            var halves = text.Split(':', 2);
+            return new Part(halves[0], halves.Length == 2 ? halves[1].Split('+').Select(int.Parse).ToArray() : null);
+        }
     }
 
     private static List<(double Error, double Seconds)> Runs(MLContext ml, IDataView train, IDataView test, int perClass, int seeds, int epochs,

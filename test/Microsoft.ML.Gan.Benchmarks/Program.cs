@@ -15,8 +15,9 @@
 //       Inception score, pixel-space Fréchet distance and MS-SSIM of 10,000 generated digits against the real test set.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- paper-table [epochs 10] [seeds 3]
 //       [parts table,ensemble,ablation,baselines] [training rows 60000] [ensemble size 3] [ensemble seeds 3] [threads 2]
+//       [report paper-table.md]
 //       The paper's MNIST table (20-200 labels) within an epoch budget, an ablation at 100 labels, ML.NET baselines.
-//       Written to paper-table.md, or paper-table-ablation.md when the ablation runs alone (so two processes can share the work).
+//       A part may say what it covers: "table:5+10" (labels per class), "ablation:10+9" (rows, in that order).
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- fuzz [cases 1000]
 //       Randomly damaged model.zip and ONNX files: every case must load or throw a managed exception.
 using Microsoft.ML.Gan.Benchmarks;
@@ -48,7 +49,7 @@ switch (command)
         PaperTableBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 10, args.Length > 2 ? int.Parse(args[2]) : 3,
             args.Length > 3 ? args[3] : "table,ensemble,ablation,baselines", args.Length > 4 ? int.Parse(args[4]) : 60_000,
             args.Length > 5 ? int.Parse(args[5]) : 3, args.Length > 6 ? int.Parse(args[6]) : 3, args.Length > 7 ? int.Parse(args[7]) : 2,
-            outputDirectory);
+            args.Length > 8 ? args[8] : "paper-table.md", outputDirectory);
         break;
     case "fuzz":
         FuzzBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 1000, outputDirectory);
