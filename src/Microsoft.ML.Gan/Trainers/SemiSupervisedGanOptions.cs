@@ -35,6 +35,35 @@ public sealed partial class SemiSupervisedGanTrainer
         /// <summary>Seed of weights, noise and minibatch order; null draws one from the MLContext's seed. Default null.</summary>
         public int? Seed;
 
+        /// <summary>
+        /// The networks: dense layers (<see cref="GanArchitecture.Mlp"/>, using <see cref="DiscriminatorHiddenSizes"/> and
+        /// <see cref="GeneratorHiddenSizes"/>) or convolutions on images (<see cref="GanArchitecture.Convolutional"/>,
+        /// using <see cref="ConvolutionalWidth"/> and the image shape; dropout instead of Gaussian noise). Default Mlp.
+        /// </summary>
+        public GanArchitecture Architecture = GanArchitecture.Mlp;
+
+        /// <summary>
+        /// Convolutional architecture: channels per pixel (1 grayscale, 3 colour). The features must hold the image in
+        /// ExtractPixels' default channel-major (planar) order: all values of the first channel (red) row by row, then
+        /// all of the second (green), then the third (blue). Default null: 1.
+        /// </summary>
+        public int? ImageChannels;
+
+        /// <summary>
+        /// Convolutional architecture: image height in pixels, at least 9. Default null: with <see cref="ImageWidth"/>
+        /// also null, a square image whose side is the square root of features / channels.
+        /// </summary>
+        public int? ImageHeight;
+
+        /// <summary>Convolutional architecture: image width in pixels, at least 9. Default null (see <see cref="ImageHeight"/>).</summary>
+        public int? ImageWidth;
+
+        /// <summary>
+        /// Convolutional architecture: the channel multiplier w. The discriminator's convolutions have w and 2w channels,
+        /// the generator's maps 4w and 2w (the paper's CIFAR-10 discriminator has 96 and 192 channels: w = 96). Default 16.
+        /// </summary>
+        public int ConvolutionalWidth = 16;
+
         /// <summary>Widths of the discriminator's hidden layers. Default 1000, 500, 250, 250, 250.</summary>
         public int[] DiscriminatorHiddenSizes = [1000, 500, 250, 250, 250];
 
