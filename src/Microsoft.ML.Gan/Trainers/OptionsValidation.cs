@@ -65,14 +65,20 @@ internal static class OptionsValidation
     }
 
     /// <summary>
-    /// The image shape the convolutional networks read the <paramref name="featureCount"/> features as: the options'
-    /// channels (default 1), height and width, or a square of features / channels when both sides are null.
+    /// The image shape the convolutional networks read the <paramref name="featureCount"/> features as: the feature
+    /// column's <paramref name="dimensions"/> when they are [channels, height, width] (as ExtractPixels declares them) and
+    /// no image option is set; else the options' channels (default 1), height and width, or a square of
+    /// features / channels when both sides are null.
     /// </summary>
-    public static ImageShape ImageShapeFor(SemiSupervisedGanTrainer.Options options, long featureCount)
+    public static ImageShape ImageShapeFor(SemiSupervisedGanTrainer.Options options, long featureCount, IReadOnlyList<int> dimensions)
     {
         int channels = options.ImageChannels ?? 1;
         int height, width;
-        if (options.ImageHeight is null && options.ImageWidth is null)
+        if (options.ImageChannels is null && options.ImageHeight is null && options.ImageWidth is null && dimensions.Count == 3)
+        {
+            (channels, height, width) = (dimensions[0], dimensions[1], dimensions[2]);
+        }
+        else if (options.ImageHeight is null && options.ImageWidth is null)
         {
             long side = (long)Math.Round(Math.Sqrt(featureCount / (double)channels));
             if (side * side * channels != featureCount)

@@ -45,13 +45,16 @@ public sealed partial class SemiSupervisedGanTrainer
         /// <summary>
         /// Convolutional architecture: channels per pixel (1 grayscale, 3 colour). The features must hold the image in
         /// ExtractPixels' default channel-major (planar) order: all values of the first channel (red) row by row, then
-        /// all of the second (green), then the third (blue). Default null: 1.
+        /// all of the second (green), then the third (blue). Default null: with all three image options null, the shape
+        /// comes from the feature column's dimensions when it has three ([channels, height, width], as ExtractPixels
+        /// declares them); otherwise 1.
         /// </summary>
         public int? ImageChannels;
 
         /// <summary>
         /// Convolutional architecture: image height in pixels, at least 9. Default null: with <see cref="ImageWidth"/>
-        /// also null, a square image whose side is the square root of features / channels.
+        /// also null, the column's dimensions (see <see cref="ImageChannels"/>) or else a square image whose side is the
+        /// square root of features / channels.
         /// </summary>
         public int? ImageHeight;
 

@@ -42,7 +42,9 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
     public SemiSupervisedGanTransformer Fit(IDataView input, IDataView? validationData)
     {
         var columns = SemiSupervisedColumns.Find(input.Schema, _options.FeatureColumnName, _options.LabelColumnName);
-        ImageShape? image = _options.Architecture == GanArchitecture.Convolutional ? OptionsValidation.ImageShapeFor(_options, columns.FeatureCount) : null;
+        ImageShape? image = _options.Architecture == GanArchitecture.Convolutional
+            ? OptionsValidation.ImageShapeFor(_options, columns.FeatureCount, ((VectorDataViewType)columns.Features.Type).Dimensions)
+            : null;
         if (_options.EarlyStoppingPatience is not null && validationData is null)
             throw new ArgumentException("EarlyStoppingPatience needs validation data: call Fit(train, validation).", nameof(validationData));
         using var channel = _host.Start("Training");
