@@ -143,6 +143,47 @@ public sealed class ConvolutionalGanTests
     }
 
     [TestMethod]
+    public void AResumedConvRunEqualsAnUninterruptedOneAndAnMlpCheckpointIsRejected()
+    {
+        var ml = new MLContext(1);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(MnistSubset.Train(ml, 300, labelsPerClass: 3));
+        var train = keys.Transform(MnistSubset.Train(ml, 300, labelsPerClass: 3));
+        var test = keys.Transform(MnistSubset.Test(ml, 50));
+        float[][] Scores(SemiSupervisedGanTrainer.Options options)
+        {
+            using var model = ml.Gan.SemiSupervised(options).Fit(train);
+            return MnistSubset.Column(model.Transform(test), "Score");
+        }
+        string first = Directory.CreateTempSubdirectory("mlgan-conv-").FullName, second = Directory.CreateTempSubdirectory("mlgan-conv-").FullName;
+        try
+        {
+            var uninterrupted = ConvOptions(epochs: 3);
+            uninterrupted.CheckpointDirectory = first;
+            var expected = Scores(uninterrupted);
+            var stopped = ConvOptions(epochs: 1);
+            stopped.CheckpointDirectory = second;
+            var afterOne = Scores(stopped);
+            var resumed = ConvOptions(epochs: 3, seed: 12345);
+            resumed.ResumeFromCheckpoint = second;
+            var actual = Scores(resumed);
+
+            Assert.IsFalse(expected.Zip(afterOne).All(p => p.First.SequenceEqual(p.Second)), "epochs 2 and 3 must change the model");
+            for (int i = 0; i < expected.Length; i++)
+                CollectionAssert.AreEqual(expected[i], actual[i], $"row {i}: resumed scores differ from the uninterrupted run");
+
+            var mlp = MnistSubset.TinyOptions(epochs: 2);
+            mlp.ResumeFromCheckpoint = second;
+            var e = Assert.ThrowsExactly<InvalidOperationException>(() => ml.Gan.SemiSupervised(mlp).Fit(train));
+            StringAssert.Contains(e.Message, "conv image=1x28x28");
+        }
+        finally
+        {
+            Directory.Delete(first, recursive: true);
+            Directory.Delete(second, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void ImageShapeOptionsAreCheckedAgainstTheFeatureLength()
     {
         var ml = new MLContext(1);

@@ -17,9 +17,10 @@ internal static class ConvDiscriminatorOnnx
         graph.AddInitializer($"{prefix}image_shape", [-1L, image.Channels, image.Height, image.Width], 4);
         graph.AddNode("Reshape", [inputName, $"{prefix}image_shape"], [$"{prefix}image"]);
         string x = $"{prefix}image";
-        for (int i = 0; i < discriminator.Convolutions.Count; i++)
+        var convolutions = discriminator.Convolutions;
+        for (int i = 0; i < convolutions.Count; i++)
         {
-            var conv = discriminator.Convolutions[i];
+            var conv = convolutions[i];
             using var kernels = conv.FoldedWeight();
             using var bias = conv.Bias.detach().contiguous();
             graph.AddInitializer($"{prefix}K{i}", kernels.contiguous().data<float>().ToArray(), kernels.shape);
