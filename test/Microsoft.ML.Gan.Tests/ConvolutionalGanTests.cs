@@ -18,7 +18,7 @@ public sealed class ConvolutionalGanTests
 
     /// <summary>
     /// A convolutional model small enough to train in seconds. One torch thread: on a machine whose cores are busy,
-    /// libtorch's convolutions with two threads ran 10-40 times slower than with one.
+    /// the conv training ran 10-50 times slower with two torch threads than with one.
     /// </summary>
     internal static SemiSupervisedGanTrainer.Options ConvOptions(int epochs, int seed = 7)
     {
