@@ -41,7 +41,7 @@ internal sealed class ConvGenerator : GeneratorNetwork
         deconv_weight = new Parameter(normal(0, InitialWeightStd, [StartChannels, MiddleChannels, Kernel, Kernel], generator: random), requires_grad: true);
         deconv_norm = new BiasOnlyBatchNorm("deconv_norm", MiddleChannels);
         using (var direction = normal(0, InitialWeightStd, [MiddleChannels, image.Channels, Kernel, Kernel], generator: random))
-            output = new WeightNormConvTranspose2d("pixels", MiddleChannels, image.Channels, Kernel, Stride, Padding, OutputPadding, direction);
+            output = new WeightNormConvTranspose2d("pixels", Kernel, Stride, Padding, OutputPadding, direction);
         RegisterComponents();
     }
 

@@ -19,8 +19,6 @@ internal sealed class WeightNormConv2d : nn.Module<Tensor, Tensor>
     public WeightNormConv2d(string name, long inputChannels, long outputChannels, int kernelSize, int stride, int padding,
         bool trainScale, double initialWeightStd, Generator random) : base(name)
     {
-        InputChannels = inputChannels;
-        OutputChannels = outputChannels;
         KernelSize = kernelSize;
         Stride = stride;
         Padding = padding;
@@ -29,10 +27,6 @@ internal sealed class WeightNormConv2d : nn.Module<Tensor, Tensor>
         b = new Parameter(zeros(outputChannels), requires_grad: true);
         RegisterComponents();
     }
-
-    public long InputChannels { get; }
-
-    public long OutputChannels { get; }
 
     public int KernelSize { get; }
 

@@ -15,9 +15,10 @@ internal sealed class WeightNormConvTranspose2d : nn.Module<Tensor, Tensor>
     private readonly Parameter g;
     private readonly Parameter b;
 
-    public WeightNormConvTranspose2d(string name, long inputChannels, long outputChannels, int kernelSize, int stride, int padding,
-        int outputPadding, Tensor initialDirection) : base(name)
+    /// <summary>A layer with kernels v = <paramref name="initialDirection"/>, shape [in, out, k, k], g = 1 and b = 0.</summary>
+    public WeightNormConvTranspose2d(string name, int kernelSize, int stride, int padding, int outputPadding, Tensor initialDirection) : base(name)
     {
+        long outputChannels = initialDirection.shape[1];
         KernelSize = kernelSize;
         Stride = stride;
         Padding = padding;

@@ -67,19 +67,19 @@ public sealed partial class SemiSupervisedGanTrainer
         /// </summary>
         public int ConvolutionalWidth = 16;
 
-        /// <summary>Widths of the discriminator's hidden layers. Default 1000, 500, 250, 250, 250.</summary>
+        /// <summary>Widths of the discriminator's hidden layers (Mlp architecture). Default 1000, 500, 250, 250, 250.</summary>
         public int[] DiscriminatorHiddenSizes = [1000, 500, 250, 250, 250];
 
-        /// <summary>Widths of the generator's hidden layers. Default 500, 500.</summary>
+        /// <summary>Widths of the generator's hidden layers (Mlp architecture). Default 500, 500.</summary>
         public int[] GeneratorHiddenSizes = [500, 500];
 
         /// <summary>Length of the generator's uniform noise vector z. Default 100.</summary>
         public int NoiseSize = 100;
 
-        /// <summary>Standard deviation of the Gaussian noise on the discriminator's input. Default 0.3.</summary>
+        /// <summary>Standard deviation of the Gaussian noise on the discriminator's input (Mlp architecture). Default 0.3.</summary>
         public double InputNoiseStandardDeviation = 0.3;
 
-        /// <summary>Standard deviation of the Gaussian noise after each hidden layer of the discriminator. Default 0.5.</summary>
+        /// <summary>Standard deviation of the Gaussian noise after each hidden layer of the discriminator (Mlp architecture). Default 0.5.</summary>
         public double HiddenNoiseStandardDeviation = 0.5;
 
         /// <summary>Standard deviation of the normal initialisation of the weight-normalised directions v. Default 0.1.</summary>
