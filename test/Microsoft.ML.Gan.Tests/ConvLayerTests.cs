@@ -93,28 +93,34 @@ public sealed class ConvLayerTests
     }
 
     [TestMethod]
-    public void AnUntrainedNonSquareColourDiscriminatorMatchesItsOnnxExport()
+    [DataRow(1)]
+    [DataRow(2)]
+    public void UntrainedNonSquareColourDiscriminatorsMatchTheirOnnxExport(int members)
     {
         using var random = new Generator(4);
         var image = new ImageShape(3, 12, 20);
-        using var discriminator = new ConvDiscriminator(image, 4, 5, 0.1, random);
+        var discriminators = Enumerable.Range(0, members).Select(_ => new ConvDiscriminator(image, 4, 5, 0.1, random)).ToArray();
         using var rows = rand([40, image.Size], generator: random);
-        discriminator.train();
-        discriminator.InitializeFrom(rows);
-        discriminator.eval();
+        foreach (var discriminator in discriminators)
+        {
+            discriminator.train();
+            discriminator.InitializeFrom(rows);
+            discriminator.eval();
+        }
+        using var scope = NewDisposeScope();
         using var _ = no_grad();
-        using var logits = discriminator.forward(rows);
-        using var probabilities = logits.softmax(1);
+        var probabilities = discriminators.Select(d => d.forward(rows).softmax(1)).Aggregate((a, b) => a.add(b)).div(members);
 
-        using var session = new InferenceSession(DiscriminatorOnnxExport.BuildSingleRow([discriminator], "Features"));
+        using var session = new InferenceSession(DiscriminatorOnnxExport.BuildSingleRow(discriminators, "Features"));
         for (int i = 0; i < 4; i++)
         {
-            using var row = rows[i].contiguous();
-            var input = new DenseTensor<float>(row.data<float>().ToArray(), [1, (int)image.Size]);
+            var input = new DenseTensor<float>(rows[i].contiguous().data<float>().ToArray(), [1, (int)image.Size]);
             using var results = session.Run([NamedOnnxValue.CreateFromTensor("Features", input)]);
             var onnx = results.First(r => r.Name == DiscriminatorOnnxExport.ProbabilitiesOutput).AsTensor<float>().ToArray();
             for (int k = 0; k < 5; k++)
                 Assert.AreEqual(probabilities[i, k].item<float>(), onnx[k], 1e-5, $"row {i}, class {k}");
         }
+        foreach (var discriminator in discriminators)
+            discriminator.Dispose();
     }
 }
