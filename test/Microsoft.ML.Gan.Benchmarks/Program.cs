@@ -1,7 +1,8 @@
 // End-to-end benchmarks of Microsoft.ML.Gan on MNIST. Each prints a table and writes it under docs/benchmarks/.
 //
-//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- curve [epochs 45] [threads 2] [seed 1]
-//       MNIST with 100 labels, all 60,000 training images unlabeled, default options: test error and seconds per epoch.
+//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- curve [epochs 45] [threads 2] [seed 1] [mlp|conv]
+//       MNIST with 100 labels, all 60,000 training images unlabeled, default options (of the architecture): test error
+//       and seconds per epoch.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- scoring [model.zip]
 //       (default artifacts/mnist-100-seed1.zip written by 'curve', with its .onnx beside it)
 //       Scoring throughput of a saved model over the 10,000 test images, and single-prediction latency.
@@ -20,6 +21,7 @@
 //       A part may say what it covers: "table:5+10" (labels per class), "ablation:10+9" (rows, in that order).
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- fuzz [cases 1000]
 //       Randomly damaged model.zip and ONNX files: every case must load or throw a managed exception.
+using Microsoft.ML.Gan;
 using Microsoft.ML.Gan.Benchmarks;
 
 string command = args.Length > 0 ? args[0] : "curve";
@@ -28,7 +30,8 @@ Directory.CreateDirectory(outputDirectory);
 switch (command)
 {
     case "curve":
-        LearningCurveBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 45, args.Length > 2 ? int.Parse(args[2]) : 2, args.Length > 3 ? int.Parse(args[3]) : 1, outputDirectory);
+        LearningCurveBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 45, args.Length > 2 ? int.Parse(args[2]) : 2, args.Length > 3 ? int.Parse(args[3]) : 1,
+            args.Length > 4 && args[4] == "conv" ? GanArchitecture.Convolutional : GanArchitecture.Mlp, outputDirectory);
         break;
     case "scoring":
         ScoringBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine(Repository.Root, "artifacts", "mnist-100-seed1.zip"), outputDirectory);

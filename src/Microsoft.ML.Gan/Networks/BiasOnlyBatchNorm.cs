@@ -6,7 +6,7 @@ namespace Microsoft.ML.Gan.Networks;
 
 /// <summary>
 /// Batch normalisation with a learned bias and no gain, using the statistics of the current batch as in the
-/// generator of the paper's MNIST code: y = (x - mean) / sqrt(var + eps) + beta. After training, <see cref="Freeze"/>
+/// generator of the paper's MNIST code: y = (x - mean) / sqrt(var + eps) + beta. After training, <see cref="Freeze(Tensor)"/>
 /// fixes the statistics (measured on a large batch), and in evaluation mode they replace the batch's, so that a
 /// generated sample does not depend on the others in its batch.
 /// </summary>
@@ -29,7 +29,7 @@ internal sealed class BiasOnlyBatchNorm : nn.Module<Tensor, Tensor>
     /// <summary>Bias beta, shape [features].</summary>
     public Parameter Bias => beta;
 
-    /// <summary>Whether <see cref="Freeze"/> has set the statistics used in evaluation mode.</summary>
+    /// <summary>Whether <see cref="Freeze(Tensor)"/> has set the statistics used in evaluation mode.</summary>
     public bool IsFrozen => !frozen_variance.isnan().any().item<bool>();
 
     /// <summary>The statistics used in evaluation mode: mean and variance per feature.</summary>
@@ -43,6 +43,13 @@ internal sealed class BiasOnlyBatchNorm : nn.Module<Tensor, Tensor>
         using var _ = no_grad();
         using var mean = batch.mean([0L]);
         using var variance = batch.sub(mean).pow(2).mean([0L]);
+        Freeze(mean, variance);
+    }
+
+    /// <summary>Sets the evaluation-mode statistics to the given mean and variance per feature.</summary>
+    public void Freeze(Tensor mean, Tensor variance)
+    {
+        using var _ = no_grad();
         frozen_mean.copy_(mean);
         frozen_variance.copy_(variance);
     }

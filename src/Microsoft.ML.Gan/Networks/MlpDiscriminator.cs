@@ -11,7 +11,7 @@ namespace Microsoft.ML.Gan.Networks;
 /// hidden layer's (noisy) output gets o appended before the output layer, computed within each part of the batch in
 /// training and against a stored reference batch of real rows in evaluation.
 /// </summary>
-internal sealed class MlpDiscriminator : nn.Module<Tensor, Tensor>
+internal sealed class MlpDiscriminator : DiscriminatorNetwork
 {
     private readonly GaussianNoise inputNoise;
     private readonly ModuleList<WeightNormDense> hidden;
@@ -23,7 +23,7 @@ internal sealed class MlpDiscriminator : nn.Module<Tensor, Tensor>
     public MlpDiscriminator(long inputs, IReadOnlyList<int> hiddenSizes, long classes,
         double inputNoiseStd, double hiddenNoiseStd, double initialWeightStd, Generator random,
         int minibatchKernels = 0, int minibatchKernelDimension = 5, int referenceRows = 100)
-        : base(nameof(MlpDiscriminator))
+        : base(nameof(MlpDiscriminator), inputs, classes)
     {
         inputNoise = new GaussianNoise("input_noise", inputNoiseStd, random);
         hidden = new ModuleList<WeightNormDense>();
@@ -44,14 +44,8 @@ internal sealed class MlpDiscriminator : nn.Module<Tensor, Tensor>
         }
         using (var direction = normal(0, initialWeightStd, [classes, previous], generator: random))
             output = new WeightNormDense("logits", previous, classes, trainScale: true, direction);
-        InputSize = inputs;
-        ClassCount = classes;
         RegisterComponents();
     }
-
-    public long InputSize { get; }
-
-    public long ClassCount { get; }
 
     /// <summary>The dense layers in order, the output layer last.</summary>
     public IEnumerable<WeightNormDense> DenseLayers => hidden.Append(output);
@@ -59,14 +53,8 @@ internal sealed class MlpDiscriminator : nn.Module<Tensor, Tensor>
     /// <summary>Minibatch discrimination before the output layer, or null when off.</summary>
     public MinibatchDiscrimination? Minibatch => minibatch;
 
-    /// <summary>The K logits of each row; in training mode with minibatch discrimination the whole input is one batch.</summary>
-    public override Tensor forward(Tensor input) => Logits(input, null);
-
-    /// <summary>
-    /// The K logits of each row. <paramref name="parts"/> gives the sizes of the separate batches stacked in
-    /// <paramref name="input"/> (e.g. labeled, unlabeled, generated), within which minibatch discrimination compares rows.
-    /// </summary>
-    public Tensor Logits(Tensor input, IReadOnlyList<long>? parts)
+    /// <summary>The K logits of each row; minibatch discrimination compares rows within each of <paramref name="parts"/>.</summary>
+    public override Tensor Logits(Tensor input, IReadOnlyList<long>? parts)
     {
         using var scope = NewDisposeScope();
         var noisy = hiddenNoise[hidden.Count - 1].forward(Features(input));
@@ -74,7 +62,7 @@ internal sealed class MlpDiscriminator : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Stores real rows (the first ones of <paramref name="rows"/>) as the reference batch of evaluation mode.</summary>
-    public void SetReference(Tensor rows)
+    public override void SetReference(Tensor rows)
     {
         if (reference_rows is null)
             return;
@@ -132,7 +120,7 @@ internal sealed class MlpDiscriminator : nn.Module<Tensor, Tensor>
     /// The last hidden layer's ReLU output, before its noise (earlier layers' noise included in training mode):
     /// the features that feature matching compares, as in the paper's MNIST code.
     /// </summary>
-    public Tensor Features(Tensor input)
+    public override Tensor Features(Tensor input)
     {
         using var scope = NewDisposeScope();
         var x = inputNoise.forward(input);
@@ -149,7 +137,7 @@ internal sealed class MlpDiscriminator : nn.Module<Tensor, Tensor>
     /// Data-dependent initialisation over one batch, layer by layer, in training mode (noise on), as in the
     /// official code: each layer's g and b are set so that its pre-activations on this batch are standardised.
     /// </summary>
-    public void InitializeFrom(Tensor batch)
+    public override void InitializeFrom(Tensor batch)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();

@@ -10,7 +10,7 @@ namespace Microsoft.ML.Gan.Networks;
 /// so that samples lie in [0,1] like the scaled pixels. With virtual batch normalisation, the batch norms are replaced
 /// by <see cref="VirtualBatchNorm"/> against a reference batch of noise drawn once at construction.
 /// </summary>
-internal sealed class MlpGenerator : nn.Module<Tensor, Tensor>
+internal sealed class MlpGenerator : GeneratorNetwork
 {
     private readonly ModuleList<Linear> hidden;
     private readonly ModuleList<BiasOnlyBatchNorm> norms;
@@ -19,7 +19,7 @@ internal sealed class MlpGenerator : nn.Module<Tensor, Tensor>
     private readonly WeightNormDense output;
 
     public MlpGenerator(long noiseSize, IReadOnlyList<int> hiddenSizes, long outputs, Generator random, int virtualBatchNormReference = 0)
-        : base(nameof(MlpGenerator))
+        : base(nameof(MlpGenerator), noiseSize, outputs)
     {
         hidden = new ModuleList<Linear>();
         norms = new ModuleList<BiasOnlyBatchNorm>();
@@ -44,12 +44,8 @@ internal sealed class MlpGenerator : nn.Module<Tensor, Tensor>
             GlorotUniform(direction, random);
             output = new WeightNormDense("pixels", previous, outputs, trainScale: true, direction);
         }
-        NoiseSize = noiseSize;
         RegisterComponents();
     }
-
-    /// <summary>Length of the noise vector z.</summary>
-    public long NoiseSize { get; }
 
     /// <summary>Maps noise z (shape [n, NoiseSize]) to samples (shape [n, outputs]) in [0,1].</summary>
     public override Tensor forward(Tensor z)
@@ -97,9 +93,6 @@ internal sealed class MlpGenerator : nn.Module<Tensor, Tensor>
     /// <summary>Rows of the reference batch of virtual batch normalisation.</summary>
     public long ReferenceCount => reference_noise?.shape[0] ?? 0;
 
-    /// <summary>Output length: the features of one sample.</summary>
-    public long OutputSize => output.OutputSize;
-
     /// <summary>The hidden layers in order: weight [width, previous] and the batch norm that follows it.</summary>
     public IEnumerable<(Tensor Weight, BiasOnlyBatchNorm Norm)> HiddenLayers => hidden.Zip(norms, (l, n) => ((Tensor)l.weight!, n));
 
@@ -107,11 +100,10 @@ internal sealed class MlpGenerator : nn.Module<Tensor, Tensor>
     public WeightNormDense OutputLayer => output;
 
     /// <summary>
-    /// Fixes every batch norm's statistics to those of <paramref name="count"/> samples, so that in evaluation mode a
-    /// sample depends only on its own noise. Virtual batch normalisation needs nothing: it depends on the sample and the
-    /// fixed reference batch only.
+    /// Fixes every batch norm's statistics to those of <paramref name="count"/> samples. Virtual batch normalisation
+    /// needs nothing: it depends on the sample and the fixed reference batch only.
     /// </summary>
-    public void FreezeStatistics(long count, Generator random)
+    public override void FreezeStatistics(long count, Generator random)
     {
         if (reference_noise is not null)
             return;
@@ -124,13 +116,6 @@ internal sealed class MlpGenerator : nn.Module<Tensor, Tensor>
             norms[i].Freeze(linear);
             x = nn.functional.softplus(norms[i].forward(linear));
         }
-    }
-
-    /// <summary>Draws z ~ U[0,1)^NoiseSize for <paramref name="count"/> samples and generates them.</summary>
-    public Tensor Sample(long count, Generator random)
-    {
-        using var z = rand([count, NoiseSize], generator: random);
-        return forward(z);
     }
 
     private static void GlorotUniform(Tensor weight, Generator random)

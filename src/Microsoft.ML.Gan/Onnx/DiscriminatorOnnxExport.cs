@@ -5,7 +5,7 @@ namespace Microsoft.ML.Gan.Onnx;
 
 /// <summary>
 /// Writes trained discriminators as an ONNX classifier: the weight norm folded into plain weights, no noise, ReLU
-/// between layers, softmax over the K logits; an ensemble's members each get their own layers and their probabilities
+/// between dense layers (convolutional members: <see cref="ConvDiscriminatorOnnx"/>), softmax over the K logits; an ensemble's members each get their own layers and their probabilities
 /// are averaged (ONNX Mean).
 /// </summary>
 internal static class DiscriminatorOnnxExport
@@ -23,7 +23,7 @@ internal static class DiscriminatorOnnxExport
     /// The model users export: input [N, features]; outputs <c>Score</c> [N, K] (class probabilities) and
     /// <c>PredictedLabel</c> [N] (the label value of the most probable class, of the label's own type).
     /// </summary>
-    public static byte[] BuildBatched(IReadOnlyList<MlpDiscriminator> members, string inputName, LabelValues labels)
+    public static byte[] BuildBatched(IReadOnlyList<DiscriminatorNetwork> members, string inputName, LabelValues labels)
     {
         var (graph, argmaxInput) = Probabilities(members, inputName, ColumnNames.Score);
         graph.AddOutput(ColumnNames.Score, OnnxElementType.Float, -1, members[0].ClassCount);
@@ -39,7 +39,7 @@ internal static class DiscriminatorOnnxExport
     /// the one-hot indicator [K] of the most probable class. Both are vectors because OnnxTransformer cannot
     /// return scalar outputs; the indicator becomes the scalar PredictedLabel key downstream.
     /// </summary>
-    public static byte[] BuildSingleRow(IReadOnlyList<MlpDiscriminator> members, string inputName)
+    public static byte[] BuildSingleRow(IReadOnlyList<DiscriminatorNetwork> members, string inputName)
     {
         var (graph, argmaxInput) = Probabilities(members, inputName, "probabilities");
         long classes = members[0].ClassCount;
@@ -59,7 +59,7 @@ internal static class DiscriminatorOnnxExport
     /// The graph up to the class probabilities, named <paramref name="probabilitiesName"/>, and the tensor whose argmax is
     /// the predicted class: a single member's logits (as before ensembles), or the ensemble's mean probabilities.
     /// </summary>
-    private static (OnnxGraphBuilder Graph, string ArgmaxInput) Probabilities(IReadOnlyList<MlpDiscriminator> members, string inputName, string probabilitiesName)
+    private static (OnnxGraphBuilder Graph, string ArgmaxInput) Probabilities(IReadOnlyList<DiscriminatorNetwork> members, string inputName, string probabilitiesName)
     {
         var graph = new OnnxGraphBuilder("SemiSupervisedGanDiscriminator");
         graph.AddInput(inputName, OnnxElementType.Float, -1, members[0].InputSize);
@@ -111,7 +111,22 @@ internal static class DiscriminatorOnnxExport
     }
 
     /// <summary>One member's layers up to its K logits, named prefix + "logits".</summary>
-    private static void AddLogits(OnnxGraphBuilder graph, MlpDiscriminator discriminator, string inputName, string prefix)
+    private static void AddLogits(OnnxGraphBuilder graph, DiscriminatorNetwork discriminator, string inputName, string prefix)
+    {
+        switch (discriminator)
+        {
+            case MlpDiscriminator mlp:
+                AddMlpLogits(graph, mlp, inputName, prefix);
+                break;
+            case ConvDiscriminator conv:
+                ConvDiscriminatorOnnx.AddLogits(graph, conv, inputName, prefix);
+                break;
+            default:
+                throw new NotSupportedException($"No ONNX export for {discriminator.GetType().Name}.");
+        }
+    }
+
+    private static void AddMlpLogits(OnnxGraphBuilder graph, MlpDiscriminator discriminator, string inputName, string prefix)
     {
         string x = inputName;
         var layers = discriminator.DenseLayers.ToArray();

@@ -7,7 +7,7 @@ namespace Microsoft.ML.Gan.Onnx;
 /// Writes a trained generator as an ONNX model: input <c>Noise</c> [N, NoiseSize] (z ~ U[0,1)), output
 /// <c>Features</c> [N, features] in [0, 1]. Each hidden layer is MatMul, the batch norm with its frozen statistics (or
 /// virtual batch norm with the reference batch's statistics as constants), and Softplus; the output layer has its
-/// weight norm folded in and a Sigmoid.
+/// weight norm folded in and a Sigmoid. Convolutional generators: <see cref="ConvGeneratorOnnx"/>.
 /// </summary>
 internal static class GeneratorOnnxExport
 {
@@ -53,7 +53,14 @@ internal static class GeneratorOnnxExport
         return x;
     }
 
-    public static byte[] Build(MlpGenerator generator, string outputName)
+    public static byte[] Build(GeneratorNetwork generator, string outputName) => generator switch
+    {
+        MlpGenerator mlp => BuildMlp(mlp, outputName),
+        ConvGenerator conv => ConvGeneratorOnnx.Build(conv, outputName),
+        _ => throw new NotSupportedException($"No ONNX export for {generator.GetType().Name}."),
+    };
+
+    private static byte[] BuildMlp(MlpGenerator generator, string outputName)
     {
         var graph = new OnnxGraphBuilder("SemiSupervisedGanGenerator");
         graph.AddInput(NoiseInput, OnnxElementType.Float, -1, generator.NoiseSize);

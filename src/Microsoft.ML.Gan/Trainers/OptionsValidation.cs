@@ -1,3 +1,5 @@
+using Microsoft.ML.Gan.Networks;
+
 namespace Microsoft.ML.Gan;
 
 /// <summary>Checks the trainer's options before any data is read, naming the option and its value.</summary>
@@ -45,6 +47,10 @@ internal static class OptionsValidation
             throw new FileNotFoundException($"ResumeFromCheckpoint: no checkpoint file at '{resume}' (a checkpoint file or a directory holding {Training.TrainingCheckpoint.FileName} is expected).", resume);
         Sizes(options.DiscriminatorHiddenSizes, nameof(options.DiscriminatorHiddenSizes));
         Sizes(options.GeneratorHiddenSizes, nameof(options.GeneratorHiddenSizes));
+        if (!Enum.IsDefined(options.Architecture))
+            throw new ArgumentOutOfRangeException(nameof(options.Architecture), options.Architecture, "Architecture must be Mlp or Convolutional.");
+        if (options.Architecture == GanArchitecture.Convolutional)
+            Convolutional(options);
         if (string.IsNullOrWhiteSpace(options.LabelColumnName))
             throw new ArgumentException("LabelColumnName must name a column.", nameof(options.LabelColumnName));
         if (string.IsNullOrWhiteSpace(options.FeatureColumnName))
@@ -56,6 +62,72 @@ internal static class OptionsValidation
         if (options.BatchSize > rows)
             throw new ArgumentOutOfRangeException(nameof(options.BatchSize), options.BatchSize,
                 $"BatchSize {options.BatchSize} is larger than the {rows} rows of the training data.");
+    }
+
+    /// <summary>
+    /// The image shape the convolutional networks read the <paramref name="featureCount"/> features as: the feature
+    /// column's <paramref name="dimensions"/> when they are [channels, height, width] (as ExtractPixels declares them) and
+    /// no image option is set; else the options' channels (default 1), height and width, or a square of
+    /// features / channels when both sides are null.
+    /// </summary>
+    public static ImageShape ImageShapeFor(SemiSupervisedGanTrainer.Options options, long featureCount, IReadOnlyList<int> dimensions)
+    {
+        int channels = options.ImageChannels ?? 1;
+        int height, width;
+        if (options.ImageChannels is null && options.ImageHeight is null && options.ImageWidth is null && dimensions.Count == 3)
+        {
+            (channels, height, width) = (dimensions[0], dimensions[1], dimensions[2]);
+        }
+        else if (options.ImageHeight is null && options.ImageWidth is null)
+        {
+            long side = (long)Math.Round(Math.Sqrt(featureCount / (double)channels));
+            if (side * side * channels != featureCount)
+                throw new ArgumentException(
+                    $"The Convolutional architecture cannot infer the image shape: {featureCount} features are not {channels} channel(s) of a square image. Set ImageHeight and ImageWidth (and ImageChannels).",
+                    nameof(options.ImageHeight));
+            height = width = (int)side;
+        }
+        else if (options.ImageHeight is int h && options.ImageWidth is int w)
+        {
+            (height, width) = (h, w);
+        }
+        else
+        {
+            var (missing, given) = options.ImageHeight is null
+                ? (nameof(options.ImageHeight), nameof(options.ImageWidth))
+                : (nameof(options.ImageWidth), nameof(options.ImageHeight));
+            throw new ArgumentException($"{missing} must be set when {given} is.", missing);
+        }
+        var shape = new ImageShape(channels, height, width);
+        if (shape.Size != featureCount)
+            throw new ArgumentException(
+                $"ImageChannels x ImageHeight x ImageWidth = {shape} = {shape.Size} values, but the feature column has {featureCount}.", nameof(options.ImageChannels));
+        if (height < MinimumImageSide || width < MinimumImageSide)
+            throw new ArgumentOutOfRangeException(height < MinimumImageSide ? nameof(options.ImageHeight) : nameof(options.ImageWidth), shape.ToString(),
+                $"The Convolutional architecture needs images of at least {MinimumImageSide}x{MinimumImageSide} pixels (two stride-2 convolutions and a 3x3 valid one); the image is {shape}.");
+        return shape;
+    }
+
+    /// <summary>Smallest image side the convolutional discriminator takes: ceil(side / 4) must cover its 3x3 valid convolution.</summary>
+    public const int MinimumImageSide = 9;
+
+    private static void Convolutional(SemiSupervisedGanTrainer.Options options)
+    {
+        Positive(options.ConvolutionalWidth, nameof(options.ConvolutionalWidth));
+        if (options.ImageChannels is int channels)
+            Positive(channels, nameof(options.ImageChannels));
+        if (options.ImageHeight is int height)
+            Positive(height, nameof(options.ImageHeight));
+        if (options.ImageWidth is int width)
+            Positive(width, nameof(options.ImageWidth));
+        if (options.MinibatchDiscriminationKernels > 0)
+            throw new ArgumentException(
+                $"MinibatchDiscriminationKernels = {options.MinibatchDiscriminationKernels}: minibatch discrimination is available with the Mlp architecture only; set it to 0 for Convolutional.",
+                nameof(options.MinibatchDiscriminationKernels));
+        if (options.VirtualBatchNormalization)
+            throw new ArgumentException(
+                "VirtualBatchNormalization = true: virtual batch normalisation is available with the Mlp architecture only; set it to false for Convolutional.",
+                nameof(options.VirtualBatchNormalization));
     }
 
     private static void Positive(double value, string name)

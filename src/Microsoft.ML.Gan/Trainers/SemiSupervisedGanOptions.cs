@@ -35,19 +35,51 @@ public sealed partial class SemiSupervisedGanTrainer
         /// <summary>Seed of weights, noise and minibatch order; null draws one from the MLContext's seed. Default null.</summary>
         public int? Seed;
 
-        /// <summary>Widths of the discriminator's hidden layers. Default 1000, 500, 250, 250, 250.</summary>
+        /// <summary>
+        /// The networks: dense layers (<see cref="GanArchitecture.Mlp"/>, using <see cref="DiscriminatorHiddenSizes"/> and
+        /// <see cref="GeneratorHiddenSizes"/>) or convolutions on images (<see cref="GanArchitecture.Convolutional"/>,
+        /// using <see cref="ConvolutionalWidth"/> and the image shape; dropout instead of Gaussian noise). Default Mlp.
+        /// </summary>
+        public GanArchitecture Architecture = GanArchitecture.Mlp;
+
+        /// <summary>
+        /// Convolutional architecture: channels per pixel (1 grayscale, 3 colour). The features must hold the image in
+        /// ExtractPixels' default channel-major (planar) order: all values of the first channel (red) row by row, then
+        /// all of the second (green), then the third (blue). Default null: with all three image options null, the shape
+        /// comes from the feature column's dimensions when it has three ([channels, height, width], as ExtractPixels
+        /// declares them); otherwise 1.
+        /// </summary>
+        public int? ImageChannels;
+
+        /// <summary>
+        /// Convolutional architecture: image height in pixels, at least 9. Default null: with <see cref="ImageWidth"/>
+        /// also null, the column's dimensions (see <see cref="ImageChannels"/>) or else a square image whose side is the
+        /// square root of features / channels.
+        /// </summary>
+        public int? ImageHeight;
+
+        /// <summary>Convolutional architecture: image width in pixels, at least 9. Default null (see <see cref="ImageHeight"/>).</summary>
+        public int? ImageWidth;
+
+        /// <summary>
+        /// Convolutional architecture: the channel multiplier w. The discriminator's convolutions have w and 2w channels,
+        /// the generator's maps 4w and 2w (the paper's CIFAR-10 discriminator has 96 and 192 channels: w = 96). Default 16.
+        /// </summary>
+        public int ConvolutionalWidth = 16;
+
+        /// <summary>Widths of the discriminator's hidden layers (Mlp architecture). Default 1000, 500, 250, 250, 250.</summary>
         public int[] DiscriminatorHiddenSizes = [1000, 500, 250, 250, 250];
 
-        /// <summary>Widths of the generator's hidden layers. Default 500, 500.</summary>
+        /// <summary>Widths of the generator's hidden layers (Mlp architecture). Default 500, 500.</summary>
         public int[] GeneratorHiddenSizes = [500, 500];
 
         /// <summary>Length of the generator's uniform noise vector z. Default 100.</summary>
         public int NoiseSize = 100;
 
-        /// <summary>Standard deviation of the Gaussian noise on the discriminator's input. Default 0.3.</summary>
+        /// <summary>Standard deviation of the Gaussian noise on the discriminator's input (Mlp architecture). Default 0.3.</summary>
         public double InputNoiseStandardDeviation = 0.3;
 
-        /// <summary>Standard deviation of the Gaussian noise after each hidden layer of the discriminator. Default 0.5.</summary>
+        /// <summary>Standard deviation of the Gaussian noise after each hidden layer of the discriminator (Mlp architecture). Default 0.5.</summary>
         public double HiddenNoiseStandardDeviation = 0.5;
 
         /// <summary>Standard deviation of the normal initialisation of the weight-normalised directions v. Default 0.1.</summary>

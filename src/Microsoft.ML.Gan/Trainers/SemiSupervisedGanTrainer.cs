@@ -42,6 +42,9 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
     public SemiSupervisedGanTransformer Fit(IDataView input, IDataView? validationData)
     {
         var columns = SemiSupervisedColumns.Find(input.Schema, _options.FeatureColumnName, _options.LabelColumnName);
+        ImageShape? image = _options.Architecture == GanArchitecture.Convolutional
+            ? OptionsValidation.ImageShapeFor(_options, columns.FeatureCount, ((VectorDataViewType)columns.Features.Type).Dimensions)
+            : null;
         if (_options.EarlyStoppingPatience is not null && validationData is null)
             throw new ArgumentException("EarlyStoppingPatience needs validation data: call Fit(train, validation).", nameof(validationData));
         using var channel = _host.Start("Training");
@@ -61,15 +64,15 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
         if (NativeAllocator.KeepFreedMemory())
             channel.Info(MessageSensitivity.None, "glibc malloc: mmap threshold 32 MiB, trim threshold 1 GiB, so freed tensor memory is reused instead of re-faulted.");
         var labels = LabelValues.FromColumn(columns.Label, columns.ClassCount);
-        var members = new List<MlpDiscriminator>();
-        MlpGenerator? generator = null;
+        var members = new List<DiscriminatorNetwork>();
+        GeneratorNetwork? generator = null;
         try
         {
             for (int member = 0; member < _options.EnsembleSize; member++)
             {
                 if (_options.EnsembleSize > 1)
                     channel.Info(MessageSensitivity.None, $"Ensemble member {member + 1} of {_options.EnsembleSize}, seed {seed + member}.");
-                using var training = new SemiSupervisedGanTraining(_options.ForEnsembleMember(member), columns.FeatureCount, columns.ClassCount, seed + member, channel);
+                using var training = new SemiSupervisedGanTraining(_options.ForEnsembleMember(member), columns.FeatureCount, columns.ClassCount, image, seed + member, channel);
                 Func<Device, UnlabeledRows>? stream = streaming
                     ? device => new ShuffleBufferRows(input, columns.Features, columns.FeatureCount, _options.StreamingShuffleBufferSize!.Value, training.Random, device)
                     : null;
@@ -129,7 +132,7 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
         return SemiSupervisedData.Read(validationData, columns, requireLabels: false);
     }
 
-    private static double ErrorRate(MlpDiscriminator discriminator, SemiSupervisedData validation)
+    private static double ErrorRate(DiscriminatorNetwork discriminator, SemiSupervisedData validation)
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();

@@ -20,29 +20,34 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     private readonly IChannel _log;
     private readonly Generator _random;
     private readonly int _seed;
+    private readonly ImageShape? _image;
     private Parameter[] _discriminatorParameters = [];
     private bool _averagedReleased;
     private bool _generatorReleased;
 
-    public SemiSupervisedGanTraining(SemiSupervisedGanTrainer.Options options, long featureCount, int classCount, int seed, IChannel log)
+    /// <summary>Sets up the networks; <paramref name="image"/> is the image shape of the convolutional architecture, null for the MLP.</summary>
+    public SemiSupervisedGanTraining(SemiSupervisedGanTrainer.Options options, long featureCount, int classCount, ImageShape? image, int seed, IChannel log)
     {
         _options = options;
         _log = log;
         _random = new Generator((ulong)seed);
         _seed = seed;
+        _image = image;
         Discriminator = NewDiscriminator(featureCount, classCount);
         AveragedDiscriminator = NewDiscriminator(featureCount, classCount);
-        Generator = new MlpGenerator(options.NoiseSize, options.GeneratorHiddenSizes, featureCount, _random,
-            options.VirtualBatchNormalization ? options.BatchSize : 0);
+        Generator = image is ImageShape shape
+            ? new ConvGenerator(options.NoiseSize, shape, options.ConvolutionalWidth, _random)
+            : new MlpGenerator(options.NoiseSize, options.GeneratorHiddenSizes, featureCount, _random,
+                options.VirtualBatchNormalization ? options.BatchSize : 0);
     }
 
     /// <summary>The discriminator being trained.</summary>
-    public MlpDiscriminator Discriminator { get; }
+    public DiscriminatorNetwork Discriminator { get; }
 
     /// <summary>The exponential moving average of the discriminator: the final classifier.</summary>
-    public MlpDiscriminator AveragedDiscriminator { get; }
+    public DiscriminatorNetwork AveragedDiscriminator { get; }
 
-    public MlpGenerator Generator { get; }
+    public GeneratorNetwork Generator { get; }
 
     /// <summary>The random generator of weights, noise and minibatch order; its state is part of a checkpoint.</summary>
     public Generator Random => _random;
@@ -52,7 +57,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     /// <paramref name="streamUnlabeled"/> (called twice, for two independent streams) when it is given;
     /// <paramref name="validate"/> gives the averaged model's error after each epoch.
     /// </summary>
-    public void Run(SemiSupervisedData data, Func<Device, UnlabeledRows>? streamUnlabeled, Func<MlpDiscriminator, double>? validate)
+    public void Run(SemiSupervisedData data, Func<Device, UnlabeledRows>? streamUnlabeled, Func<DiscriminatorNetwork, double>? validate)
     {
         var device = TorchBackend.ResolveDevice(_options.Device);
         Discriminator.to(device);
@@ -266,14 +271,16 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
             p.requires_grad = trainable;
     }
 
-    private MlpDiscriminator NewDiscriminator(long featureCount, int classCount) =>
-        new(featureCount, _options.DiscriminatorHiddenSizes, classCount, _options.InputNoiseStandardDeviation,
+    private DiscriminatorNetwork NewDiscriminator(long featureCount, int classCount) => _image is ImageShape image
+        ? new ConvDiscriminator(image, _options.ConvolutionalWidth, classCount, _options.InitialWeightStandardDeviation, _random)
+        : new MlpDiscriminator(featureCount, _options.DiscriminatorHiddenSizes, classCount, _options.InputNoiseStandardDeviation,
             _options.HiddenNoiseStandardDeviation, _options.InitialWeightStandardDeviation, _random,
             _options.MinibatchDiscriminationKernels, _options.MinibatchDiscriminationKernelDimension, _options.BatchSize);
 
     /// <summary>What a checkpoint must match to be resumed here: network shapes and the data's size.</summary>
-    private string Architecture(SemiSupervisedData data) =>
-        $"mlp features={Discriminator.InputSize} classes={Discriminator.ClassCount} minibatch={_options.MinibatchDiscriminationKernels}x{_options.MinibatchDiscriminationKernelDimension} "
+    private string Architecture(SemiSupervisedData data) => _image is ImageShape image
+        ? $"conv image={image} width={_options.ConvolutionalWidth} classes={Discriminator.ClassCount} noise={_options.NoiseSize} rows={data.RowCount} labeled={data.LabeledCount}"
+        : $"mlp features={Discriminator.InputSize} classes={Discriminator.ClassCount} minibatch={_options.MinibatchDiscriminationKernels}x{_options.MinibatchDiscriminationKernelDimension} "
         + $"discriminator=[{string.Join(",", _options.DiscriminatorHiddenSizes)}] generator=[{string.Join(",", _options.GeneratorHiddenSizes)}]{(_options.VirtualBatchNormalization ? " vbn" : "")} "
         + $"noise={_options.NoiseSize} rows={data.RowCount} labeled={data.LabeledCount}";
 
@@ -283,14 +290,14 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         + $", {p.EpochSeconds:F1} s, ETA {p.EstimatedTimeLeft:hh\\:mm\\:ss}";
 
     /// <summary>Hands the averaged discriminator to the caller, who then owns it; Dispose leaves it alone.</summary>
-    public MlpDiscriminator ReleaseAveragedDiscriminator()
+    public DiscriminatorNetwork ReleaseAveragedDiscriminator()
     {
         _averagedReleased = true;
         return AveragedDiscriminator;
     }
 
     /// <summary>Hands the generator to the caller, who then owns it; Dispose leaves it alone.</summary>
-    public MlpGenerator ReleaseGenerator()
+    public GeneratorNetwork ReleaseGenerator()
     {
         _generatorReleased = true;
         return Generator;

@@ -16,11 +16,11 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     private readonly MLContext _mlContext;
     private readonly ITransformer _scorer;
     private readonly byte[] _onnxModel;
-    private readonly IReadOnlyList<MlpDiscriminator> _members;
-    private readonly MlpGenerator _generator;
+    private readonly IReadOnlyList<DiscriminatorNetwork> _members;
+    private readonly GeneratorNetwork _generator;
 
-    internal SemiSupervisedGanTransformer(MLContext mlContext, ITransformer scorer, byte[] onnxModel, IReadOnlyList<MlpDiscriminator> members,
-        MlpGenerator generator, string featureColumnName)
+    internal SemiSupervisedGanTransformer(MLContext mlContext, ITransformer scorer, byte[] onnxModel, IReadOnlyList<DiscriminatorNetwork> members,
+        GeneratorNetwork generator, string featureColumnName)
     {
         _mlContext = mlContext;
         _scorer = scorer;

@@ -1,0 +1,44 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Networks;
+
+/// <summary>
+/// What training, averaging, checkpoints and scoring need from a discriminator, whatever its layers: K logits per
+/// row (the K+1-th "generated" logit fixed at 0), the features that feature matching compares, and data-dependent
+/// initialisation. Rows come in flat, [n, InputSize].
+/// </summary>
+internal abstract class DiscriminatorNetwork : nn.Module<Tensor, Tensor>
+{
+    protected DiscriminatorNetwork(string name, long inputSize, long classCount) : base(name)
+    {
+        InputSize = inputSize;
+        ClassCount = classCount;
+    }
+
+    /// <summary>Length of an input row.</summary>
+    public long InputSize { get; }
+
+    /// <summary>K, the number of logits.</summary>
+    public long ClassCount { get; }
+
+    /// <summary>The K logits of each row, the whole input taken as one batch.</summary>
+    public override Tensor forward(Tensor input) => Logits(input, null);
+
+    /// <summary>
+    /// The K logits of each row. <paramref name="parts"/> gives the sizes of the separate batches stacked in
+    /// <paramref name="input"/> (labeled, unlabeled, generated), for layers that compare rows within a batch.
+    /// </summary>
+    public abstract Tensor Logits(Tensor input, IReadOnlyList<long>? parts);
+
+    /// <summary>The intermediate features whose batch means feature matching compares.</summary>
+    public abstract Tensor Features(Tensor input);
+
+    /// <summary>Data-dependent initialisation of the weight-normalised layers on one batch of real rows.</summary>
+    public abstract void InitializeFrom(Tensor batch);
+
+    /// <summary>Stores real rows as the reference batch of layers that need one for scoring; by default nothing.</summary>
+    public virtual void SetReference(Tensor rows)
+    {
+    }
+}

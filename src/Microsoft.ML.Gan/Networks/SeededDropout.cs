@@ -1,0 +1,30 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Networks;
+
+/// <summary>
+/// Dropout drawing its masks from the training run's own random generator (TorchSharp's dropout draws from the global
+/// one), so that the same seed gives the same model: in training mode each value is zeroed with probability p and the
+/// others are scaled by 1 / (1 - p); the identity in evaluation mode.
+/// </summary>
+internal sealed class SeededDropout : nn.Module<Tensor, Tensor>
+{
+    private readonly double _probability;
+    private readonly Generator _random;
+
+    public SeededDropout(string name, double probability, Generator random) : base(name)
+    {
+        _probability = probability;
+        _random = random;
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        if (!training || _probability == 0)
+            return input.alias();
+        using var uniform = rand(input.shape, dtype: input.dtype, device: input.device, generator: _random);
+        using var keep = uniform.ge(_probability);
+        return input.mul(keep).div_(1 - _probability);
+    }
+}
