@@ -8,7 +8,8 @@ namespace Microsoft.ML.Gan.Networks;
 /// The generator of the paper's MNIST code: z ~ U[0,1)^NoiseSize, dense layers without bias followed by
 /// bias-only batch normalisation and softplus, and a weight-normalised dense output layer with a sigmoid,
 /// so that samples lie in [0,1] like the scaled pixels. With virtual batch normalisation, the batch norms are replaced
-/// by <see cref="VirtualBatchNorm"/> against a reference batch of noise drawn once at construction.
+/// by <see cref="VirtualBatchNorm"/> against a reference batch of noise drawn once at construction. A class-conditional
+/// generator (ClassCount K &gt; 0) takes z followed by a one-hot class vector of length K.
 /// </summary>
 internal sealed class MlpGenerator : nn.Module<Tensor, Tensor>
 {
@@ -18,13 +19,15 @@ internal sealed class MlpGenerator : nn.Module<Tensor, Tensor>
     private readonly Tensor? reference_noise;
     private readonly WeightNormDense output;
 
-    public MlpGenerator(long noiseSize, IReadOnlyList<int> hiddenSizes, long outputs, Generator random, int virtualBatchNormReference = 0)
+    public MlpGenerator(long noiseSize, IReadOnlyList<int> hiddenSizes, long outputs, Generator random, int virtualBatchNormReference = 0, int classCount = 0)
         : base(nameof(MlpGenerator))
     {
+        NoiseSize = noiseSize;
+        ClassCount = classCount;
         hidden = new ModuleList<Linear>();
         norms = new ModuleList<BiasOnlyBatchNorm>();
         virtualNorms = new ModuleList<VirtualBatchNorm>();
-        long previous = noiseSize;
+        long previous = noiseSize + classCount;
         for (int i = 0; i < hiddenSizes.Count; i++)
         {
             var layer = nn.Linear(previous, hiddenSizes[i], hasBias: false);
@@ -38,20 +41,22 @@ internal sealed class MlpGenerator : nn.Module<Tensor, Tensor>
             previous = hiddenSizes[i];
         }
         if (virtualBatchNormReference > 0)
-            reference_noise = rand([virtualBatchNormReference, noiseSize], generator: random);
+            reference_noise = Input(virtualBatchNormReference, random);
         using (var direction = empty([outputs, previous]))
         {
             GlorotUniform(direction, random);
             output = new WeightNormDense("pixels", previous, outputs, trainScale: true, direction);
         }
-        NoiseSize = noiseSize;
         RegisterComponents();
     }
 
     /// <summary>Length of the noise vector z.</summary>
     public long NoiseSize { get; }
 
-    /// <summary>Maps noise z (shape [n, NoiseSize]) to samples (shape [n, outputs]) in [0,1].</summary>
+    /// <summary>K, the length of the one-hot class vector after z; 0 for an unconditional generator.</summary>
+    public long ClassCount { get; }
+
+    /// <summary>Maps inputs (shape [n, NoiseSize + ClassCount]: z, then the one-hot class) to samples (shape [n, outputs]) in [0,1].</summary>
     public override Tensor forward(Tensor z)
     {
         using var scope = NewDisposeScope();
@@ -117,7 +122,7 @@ internal sealed class MlpGenerator : nn.Module<Tensor, Tensor>
             return;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var x = rand([count, NoiseSize], generator: random, device: output.Bias.device);
+        var x = Input(count, random, device: output.Bias.device);
         for (int i = 0; i < hidden.Count; i++)
         {
             var linear = hidden[i].forward(x);
@@ -126,11 +131,38 @@ internal sealed class MlpGenerator : nn.Module<Tensor, Tensor>
         }
     }
 
-    /// <summary>Draws z ~ U[0,1)^NoiseSize for <paramref name="count"/> samples and generates them.</summary>
+    /// <summary>Draws z ~ U[0,1)^NoiseSize (and uniform classes when conditional) for <paramref name="count"/> samples and generates them.</summary>
     public Tensor Sample(long count, Generator random)
     {
-        using var z = rand([count, NoiseSize], generator: random);
-        return forward(z);
+        using var input = Input(count, random);
+        return forward(input);
+    }
+
+    /// <summary>Generates one sample of each class index in <paramref name="classes"/> (int64, [n]) from fresh noise z ~ U[0,1)^NoiseSize.</summary>
+    public Tensor Sample(Tensor classes, Generator random)
+    {
+        using var z = rand([classes.shape[0], NoiseSize], generator: random, device: classes.device);
+        using var input = Condition(z, classes);
+        return forward(input);
+    }
+
+    /// <summary>The input of a conditional generator: z [n, NoiseSize] followed by the one-hot vectors of <paramref name="classes"/> (int64, [n]).</summary>
+    public Tensor Condition(Tensor z, Tensor classes)
+    {
+        using var oneHot = nn.functional.one_hot(classes, ClassCount);
+        using var floats = oneHot.to_type(z.dtype);
+        return cat([z, floats], 1);
+    }
+
+    /// <summary>Inputs for <paramref name="count"/> samples: z ~ U[0,1)^NoiseSize, followed when conditional by uniformly drawn classes' one-hot vectors.</summary>
+    private Tensor Input(long count, Generator random, Device? device = null)
+    {
+        var z = rand([count, NoiseSize], generator: random, device: device);
+        if (ClassCount == 0)
+            return z;
+        using (z)
+        using (var classes = randint(ClassCount, [count], generator: random, device: device))
+            return Condition(z, classes);
     }
 
     private static void GlorotUniform(Tensor weight, Generator random)
