@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Networks;
 using Microsoft.ML.Gan.Onnx;
@@ -94,7 +95,7 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
             throw new InvalidOperationException("This model's generator is not class-conditional; train with ConditionalGenerator = true to generate samples of one label, or call Generate(count, seed).");
         int index = _labels.IndexOf(label);
         if (index < 0)
-            throw new ArgumentException($"Label value '{label}' is not one of the training label's values ({_labels}).", nameof(label));
+            throw new ArgumentException($"Label value '{Convert.ToString(label, CultureInfo.InvariantCulture)}' is not one of the training label's values ({_labels}).", nameof(label));
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         using var random = new Generator((ulong)seed);
