@@ -36,25 +36,26 @@ public sealed class ConditionalGeneratorTests
     public static void Dispose() => s_model.Dispose();
 
     [TestMethod]
-    public void ConditionalLossIsTheCrossEntropyOfTheLogitsAgainstTheConditioningClass()
+    public void ConditionalLossIsTheCrossEntropyOfTheKPlusOneClassesAgainstTheConditioningClass()
     {
-        // Row 0: logits (0, ln 3), class 1: LSE = ln 4, loss ln 4 - ln 3. Row 1: logits (ln 3, 0), class 1: ln 4 - 0.
+        // The K+1-th logit is 0, so -log p(c) = log(1 + sum exp l) - l_c.
+        // Row 0: logits (0, ln 3), class 1: log(1 + 1 + 3) - ln 3 = ln 5 - ln 3. Row 1: logits (ln 3, 0), class 1: ln 5 - 0.
         using var logits = tensor(new[] { 0f, MathF.Log(3), MathF.Log(3), 0f }, [2, 2]);
         using var classes = tensor(new long[] { 1, 1 });
         using var loss = GeneratorLoss.Conditional(logits, classes);
-        Assert.AreEqual((Math.Log(4.0 / 3) + Math.Log(4)) / 2, loss.item<float>(), 1e-6);
+        Assert.AreEqual((Math.Log(5.0 / 3) + Math.Log(5)) / 2, loss.item<float>(), 1e-6);
     }
 
     [TestMethod]
     public void SamplesOfALabelAreClassifiedAsThatLabelFarMoreOftenThanChance()
     {
-        // Measured: 100% with the class term, 10% (chance; every sample called "5") with ConditionalClassWeight = 0.
+        // Measured: 74.6% with the class term (default weight 0.1), 10% (chance; every sample called "5") with weight 0.
         var withoutClassTerm = ConditionalOptions(epochs: 5);
         withoutClassTerm.ConditionalClassWeight = 0;
         using var control = s_ml.Gan.SemiSupervised(withoutClassTerm).Fit(s_train);
         double conditioned = AgreementRate(s_model), uncontrolled = AgreementRate(control);
         Console.WriteLine($"Samples classified as their label: {conditioned:P1} with the class term, {uncontrolled:P1} without");
-        Assert.IsGreaterThan(0.8, conditioned, "chance is 10%");
+        Assert.IsGreaterThan(0.5, conditioned, "chance is 10%");
         Assert.IsLessThan(0.3, uncontrolled, "without the class term the label input alone does not steer the samples");
     }
 
@@ -117,7 +118,7 @@ public sealed class ConditionalGeneratorTests
     [TestMethod]
     public void GeneratingALabelFromAnUnconditionalGeneratorIsRefused()
     {
-        using var plain = s_ml.Gan.SemiSupervised(MnistSubset.TinyOptions(epochs: 1)).Fit(s_train);
+        using var plain = s_ml.Gan.SemiSupervised(MnistSubset.TinyOptions(epochs: 1)).Fit(Keyed(s_ml, MnistSubset.Train(s_ml, 200, labelsPerClass: 2)));
         var e = Assert.ThrowsExactly<InvalidOperationException>(() => plain.GenerateForLabel(4, 3f));
         StringAssert.Contains(e.Message, "ConditionalGenerator");
     }

@@ -204,7 +204,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
 
     /// <summary>
     /// One generator update. A conditional generator draws uniform classes, and its loss adds ConditionalClassWeight times
-    /// the cross-entropy of the discriminator's K logits on its samples against those classes.
+    /// the cross-entropy of the discriminator's K+1 classes on its samples against those classes.
     /// </summary>
     private double GeneratorStep(Adam optimizer, HistoricalAveraging? history, Tensor realRows, int batch)
     {
