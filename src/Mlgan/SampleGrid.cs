@@ -8,8 +8,11 @@ namespace Microsoft.ML.Gan.Cli;
 /// </summary>
 internal static class SampleGrid
 {
-    /// <summary>Writes the samples side by side in a square grid, one pixel of white between them; false when they are not square images.</summary>
-    public static bool TryWrite(IReadOnlyList<float[]> samples, string path)
+    /// <summary>
+    /// Writes the samples side by side, row by row, one pixel of white between them: <paramref name="columns"/> per row
+    /// (null: a square grid). False when they are not square images.
+    /// </summary>
+    public static bool TryWrite(IReadOnlyList<float[]> samples, string path, int? columns = null)
     {
         int length = samples[0].Length;
         int channels = IsSquare(length) ? 1 : length % 3 == 0 && IsSquare(length / 3) ? 3 : 0;
@@ -17,12 +20,12 @@ internal static class SampleGrid
             return false;
         bool color = channels == 3;
         int side = (int)Math.Round(Math.Sqrt(length / channels));
-        int columns = (int)Math.Ceiling(Math.Sqrt(samples.Count)), gridRows = (samples.Count + columns - 1) / columns;
-        using var bitmap = new SKBitmap(columns * (side + 2), gridRows * (side + 2));
+        int perRow = columns ?? (int)Math.Ceiling(Math.Sqrt(samples.Count)), gridRows = (samples.Count + perRow - 1) / perRow;
+        using var bitmap = new SKBitmap(perRow * (side + 2), gridRows * (side + 2));
         bitmap.Erase(SKColors.White);
         for (int s = 0; s < samples.Count; s++)
         {
-            int left = (s % columns) * (side + 2) + 1, top = (s / columns) * (side + 2) + 1;
+            int left = (s % perRow) * (side + 2) + 1, top = (s / perRow) * (side + 2) + 1;
             for (int y = 0; y < side; y++)
             {
                 for (int x = 0; x < side; x++)

@@ -26,11 +26,12 @@ internal static class TrainCommand
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue from the checkpoint in this directory." };
         var plots = new Option<DirectoryInfo?>("--plots") { Description = "After every epoch, draw the training curves (training-curves.png) and 64 generator samples (samples-epoch-N.png) into this directory." };
         var plain = new Option<bool>("--plain") { Description = "One line per epoch instead of a progress bar." };
+        var conditional = new Option<bool>("--conditional") { Description = "Train a class-conditional generator ('mlgan generate' then draws one row per class)." };
 
         var command = new System.CommandLine.Command("train", "Train a classifier from labeled and unlabeled rows and save it as model.zip.");
         foreach (var option in data.Options().Concat(test.Options(shared: false)))
             command.Add(option);
-        foreach (Option option in new Option[] { model, onnx, generatorFile, rows, labelsPerClass, epochs, batch, seed, hidden, generatorHidden, noise, threads, checkpoints, resume, plots, plain })
+        foreach (Option option in new Option[] { model, onnx, generatorFile, rows, labelsPerClass, epochs, batch, seed, hidden, generatorHidden, noise, threads, checkpoints, resume, plots, plain, conditional })
             command.Add(option);
 
         command.SetAction(parsed =>
@@ -52,6 +53,7 @@ internal static class TrainCommand
                 NumberOfThreads = parsed.GetValue(threads),
                 CheckpointDirectory = parsed.GetValue(checkpoints)?.FullName,
                 ResumeFromCheckpoint = parsed.GetValue(resume)?.FullName,
+                ConditionalGenerator = parsed.GetValue(conditional),
             };
             var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
                 .Append(ml.Gan.SemiSupervised(options))

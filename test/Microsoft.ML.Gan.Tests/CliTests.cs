@@ -134,8 +134,12 @@ public sealed class CliTests
         }
 
         var train = Run("train", "--image-folder", folder, "--image-size", "8", "--model", model, "--epochs", "3", "--batch-size", "20",
-            "--hidden", "16,8", "--generator-hidden", "8", "--noise-size", "4", "--verbose");
+            "--hidden", "16,8", "--generator-hidden", "8", "--noise-size", "4", "--verbose", "--conditional", "--generator", Path.Combine(directory, "generator.onnx"));
         Assert.AreEqual(0, train.Code, train.Error);
+        var generate = Run("generate", "--generator", Path.Combine(directory, "generator.onnx"), "--per-class", "3", "--output", Path.Combine(directory, "classes.png"));
+        Assert.AreEqual(0, generate.Code, generate.Error);
+        using (var grid = SkiaSharp.SKBitmap.Decode(Path.Combine(directory, "classes.png")))
+            Assert.AreEqual((3 * 10, 2 * 10), (grid.Width, grid.Height), "two classes: two rows of three 8x8 samples with borders");
         var evaluate = Run("evaluate", "--model", model, "--image-folder", folder, "--image-size", "8");
         Assert.AreEqual(0, evaluate.Code, evaluate.Error);
         StringAssert.StartsWith(evaluate.Output, "Error rate: 0.00%", "bright and dark images are trivially separable");

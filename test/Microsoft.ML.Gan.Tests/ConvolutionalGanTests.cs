@@ -223,6 +223,11 @@ public sealed class ConvolutionalGanTests
         e = Assert.ThrowsExactly<ArgumentException>(() => ml.Gan.SemiSupervised(virtualNorm));
         Assert.AreEqual("VirtualBatchNormalization", e.ParamName);
 
+        var conditional = ConvOptions(epochs: 1);
+        conditional.ConditionalGenerator = true;
+        e = Assert.ThrowsExactly<ArgumentException>(() => ml.Gan.SemiSupervised(conditional));
+        Assert.AreEqual("ConditionalGenerator", e.ParamName);
+
         var width = ConvOptions(epochs: 1);
         width.ConvolutionalWidth = 0;
         range = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Gan.SemiSupervised(width));

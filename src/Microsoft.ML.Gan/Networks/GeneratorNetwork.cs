@@ -5,14 +5,16 @@ namespace Microsoft.ML.Gan.Networks;
 
 /// <summary>
 /// What training, checkpoints and generation need from a generator, whatever its layers: it maps noise
-/// z ~ U[0,1)^NoiseSize to flat rows [n, OutputSize] in [0, 1], and can fix its batch-norm statistics after training.
+/// z ~ U[0,1)^NoiseSize (followed, for a class-conditional generator, by a one-hot class vector of length ClassCount) to
+/// flat rows [n, OutputSize] in [0, 1], and can fix its batch-norm statistics after training.
 /// </summary>
 internal abstract class GeneratorNetwork : nn.Module<Tensor, Tensor>
 {
-    protected GeneratorNetwork(string name, long noiseSize, long outputSize) : base(name)
+    protected GeneratorNetwork(string name, long noiseSize, long outputSize, long classCount = 0) : base(name)
     {
         NoiseSize = noiseSize;
         OutputSize = outputSize;
+        ClassCount = classCount;
     }
 
     /// <summary>Length of the noise vector z.</summary>
@@ -21,16 +23,46 @@ internal abstract class GeneratorNetwork : nn.Module<Tensor, Tensor>
     /// <summary>Output length: the features of one sample.</summary>
     public long OutputSize { get; }
 
+    /// <summary>K, the length of the one-hot class vector after z; 0 for an unconditional generator.</summary>
+    public long ClassCount { get; }
+
     /// <summary>
     /// Fixes every batch norm's statistics to those of <paramref name="count"/> samples, so that in evaluation mode a
     /// sample depends only on its own noise.
     /// </summary>
     public abstract void FreezeStatistics(long count, Generator random);
 
-    /// <summary>Draws z ~ U[0,1)^NoiseSize for <paramref name="count"/> samples and generates them.</summary>
+    /// <summary>Draws z ~ U[0,1)^NoiseSize (and uniform classes when conditional) for <paramref name="count"/> samples and generates them.</summary>
     public Tensor Sample(long count, Generator random)
     {
-        using var z = rand([count, NoiseSize], generator: random);
-        return forward(z);
+        using var input = Input(count, random);
+        return forward(input);
+    }
+
+    /// <summary>Generates one sample of each class index in <paramref name="classes"/> (int64, [n]) from fresh noise z ~ U[0,1)^NoiseSize.</summary>
+    public Tensor Sample(Tensor classes, Generator random)
+    {
+        using var z = rand([classes.shape[0], NoiseSize], generator: random, device: classes.device);
+        using var input = Condition(z, classes);
+        return forward(input);
+    }
+
+    /// <summary>The input of a conditional generator: z [n, NoiseSize] followed by the one-hot vectors of <paramref name="classes"/> (int64, [n]).</summary>
+    public Tensor Condition(Tensor z, Tensor classes)
+    {
+        using var oneHot = nn.functional.one_hot(classes, ClassCount);
+        using var floats = oneHot.to_type(z.dtype);
+        return cat([z, floats], 1);
+    }
+
+    /// <summary>Inputs for <paramref name="count"/> samples: z ~ U[0,1)^NoiseSize, followed when conditional by uniformly drawn classes' one-hot vectors.</summary>
+    protected Tensor Input(long count, Generator random, Device? device = null)
+    {
+        var z = rand([count, NoiseSize], generator: random, device: device);
+        if (ClassCount == 0)
+            return z;
+        using (z)
+        using (var classes = randint(ClassCount, [count], generator: random, device: device))
+            return Condition(z, classes);
     }
 }

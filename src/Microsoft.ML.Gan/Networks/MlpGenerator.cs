@@ -8,7 +8,8 @@ namespace Microsoft.ML.Gan.Networks;
 /// The generator of the paper's MNIST code: z ~ U[0,1)^NoiseSize, dense layers without bias followed by
 /// bias-only batch normalisation and softplus, and a weight-normalised dense output layer with a sigmoid,
 /// so that samples lie in [0,1] like the scaled pixels. With virtual batch normalisation, the batch norms are replaced
-/// by <see cref="VirtualBatchNorm"/> against a reference batch of noise drawn once at construction.
+/// by <see cref="VirtualBatchNorm"/> against a reference batch of noise drawn once at construction. A class-conditional
+/// generator (ClassCount K &gt; 0) takes z followed by a one-hot class vector of length K.
 /// </summary>
 internal sealed class MlpGenerator : GeneratorNetwork
 {
@@ -18,13 +19,13 @@ internal sealed class MlpGenerator : GeneratorNetwork
     private readonly Tensor? reference_noise;
     private readonly WeightNormDense output;
 
-    public MlpGenerator(long noiseSize, IReadOnlyList<int> hiddenSizes, long outputs, Generator random, int virtualBatchNormReference = 0)
-        : base(nameof(MlpGenerator), noiseSize, outputs)
+    public MlpGenerator(long noiseSize, IReadOnlyList<int> hiddenSizes, long outputs, Generator random, int virtualBatchNormReference = 0, int classCount = 0)
+        : base(nameof(MlpGenerator), noiseSize, outputs, classCount)
     {
         hidden = new ModuleList<Linear>();
         norms = new ModuleList<BiasOnlyBatchNorm>();
         virtualNorms = new ModuleList<VirtualBatchNorm>();
-        long previous = noiseSize;
+        long previous = noiseSize + classCount;
         for (int i = 0; i < hiddenSizes.Count; i++)
         {
             var layer = nn.Linear(previous, hiddenSizes[i], hasBias: false);
@@ -38,7 +39,7 @@ internal sealed class MlpGenerator : GeneratorNetwork
             previous = hiddenSizes[i];
         }
         if (virtualBatchNormReference > 0)
-            reference_noise = rand([virtualBatchNormReference, noiseSize], generator: random);
+            reference_noise = Input(virtualBatchNormReference, random);
         using (var direction = empty([outputs, previous]))
         {
             GlorotUniform(direction, random);
@@ -47,7 +48,7 @@ internal sealed class MlpGenerator : GeneratorNetwork
         RegisterComponents();
     }
 
-    /// <summary>Maps noise z (shape [n, NoiseSize]) to samples (shape [n, outputs]) in [0,1].</summary>
+    /// <summary>Maps inputs (shape [n, NoiseSize + ClassCount]: z, then the one-hot class) to samples (shape [n, outputs]) in [0,1].</summary>
     public override Tensor forward(Tensor z)
     {
         using var scope = NewDisposeScope();
@@ -109,7 +110,7 @@ internal sealed class MlpGenerator : GeneratorNetwork
             return;
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var x = rand([count, NoiseSize], generator: random, device: output.Bias.device);
+        var x = Input(count, random, device: output.Bias.device);
         for (int i = 0; i < hidden.Count; i++)
         {
             var linear = hidden[i].forward(x);

@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Gan.Onnx;
 
 /// <summary>
-/// Writes a trained generator as an ONNX model: input <c>Noise</c> [N, NoiseSize] (z ~ U[0,1)), output
+/// Writes a trained generator as an ONNX model: input <c>Noise</c> [N, NoiseSize] (z ~ U[0,1)), for a conditional
+/// generator a second input <c>Class</c> [N, K] (one-hot, concatenated after z), output
 /// <c>Features</c> [N, features] in [0, 1]. Each hidden layer is MatMul, the batch norm with its frozen statistics (or
 /// virtual batch norm with the reference batch's statistics as constants), and Softplus; the output layer has its
 /// weight norm folded in and a Sigmoid. Convolutional generators: <see cref="ConvGeneratorOnnx"/>.
@@ -12,6 +13,7 @@ namespace Microsoft.ML.Gan.Onnx;
 internal static class GeneratorOnnxExport
 {
     public const string NoiseInput = "Noise";
+    public const string ClassInput = "Class";
 
     /// <summary>
     /// Hidden layers with virtual batch norm: mu = (x + n m) / (n + 1), s = (x^2 + n q) / (n + 1),
@@ -65,6 +67,12 @@ internal static class GeneratorOnnxExport
         var graph = new OnnxGraphBuilder("SemiSupervisedGanGenerator");
         graph.AddInput(NoiseInput, OnnxElementType.Float, -1, generator.NoiseSize);
         string x = NoiseInput;
+        if (generator.ClassCount > 0)
+        {
+            graph.AddInput(ClassInput, OnnxElementType.Float, -1, generator.ClassCount);
+            graph.AddNode("Concat", [NoiseInput, ClassInput], ["conditioned"], OnnxAttribute.Int("axis", 1));
+            x = "conditioned";
+        }
         if (generator.UsesVirtualBatchNorm)
             x = AddVirtualLayers(graph, generator, x);
         int i = 0;

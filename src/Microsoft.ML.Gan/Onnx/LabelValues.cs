@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Gan.Onnx;
@@ -17,6 +18,24 @@ internal sealed class LabelValues
     }
 
     public OnnxElementType ElementType { get; }
+
+    /// <summary>
+    /// The 0-based class (key order) of a label value, or -1 when no class has it. Numbers compare by value whatever
+    /// their type (7 finds 7f); text compares ordinally (string or ReadOnlyMemory&lt;char&gt;).
+    /// </summary>
+    public int IndexOf(object? value) => (_values, value) switch
+    {
+        (string[] v, string text) => Array.IndexOf(v, text),
+        (string[] v, ReadOnlyMemory<char> text) => Array.IndexOf(v, text.ToString()),
+        (bool[] v, bool flag) => Array.IndexOf(v, flag),
+        (string[] or bool[], _) => -1,
+        (_, float or double or int or long or uint or short or ushort or byte or sbyte or ulong) =>
+            Array.FindIndex(_values.Cast<object>().ToArray(), k => Convert.ToDouble(k, CultureInfo.InvariantCulture) == Convert.ToDouble(value, CultureInfo.InvariantCulture)),
+        _ => -1,
+    };
+
+    /// <summary>The label values in key order, for messages.</summary>
+    public override string ToString() => string.Join(", ", _values.Cast<object>().Select(v => Convert.ToString(v, CultureInfo.InvariantCulture)));
 
     public static LabelValues FromColumn(DataViewSchema.Column label, int classCount)
     {

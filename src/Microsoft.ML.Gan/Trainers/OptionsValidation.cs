@@ -30,6 +30,7 @@ internal static class OptionsValidation
         if (!(options.OneSidedLabelSmoothing > 0 && options.OneSidedLabelSmoothing <= 1))
             throw new ArgumentOutOfRangeException(nameof(options.OneSidedLabelSmoothing), options.OneSidedLabelSmoothing, "OneSidedLabelSmoothing must be in (0, 1]; 1 is off, 0.9 the usual value.");
         NonNegative(options.HistoricalAveragingWeight, nameof(options.HistoricalAveragingWeight));
+        NonNegative(options.ConditionalClassWeight, nameof(options.ConditionalClassWeight));
         Positive(options.DiscriminatorSteps, nameof(options.DiscriminatorSteps));
         NonNegative(options.InstanceNoiseStandardDeviation, nameof(options.InstanceNoiseStandardDeviation));
         Positive(options.InstanceNoiseDecayEpochs, nameof(options.InstanceNoiseDecayEpochs));
@@ -128,6 +129,10 @@ internal static class OptionsValidation
             throw new ArgumentException(
                 "VirtualBatchNormalization = true: virtual batch normalisation is available with the Mlp architecture only; set it to false for Convolutional.",
                 nameof(options.VirtualBatchNormalization));
+        if (options.ConditionalGenerator)
+            throw new ArgumentException(
+                "ConditionalGenerator = true: the class-conditional generator is available with the Mlp architecture only; set it to false for Convolutional.",
+                nameof(options.ConditionalGenerator));
     }
 
     private static void Positive(double value, string name)

@@ -111,6 +111,21 @@ public sealed partial class SemiSupervisedGanTrainer
         /// </summary>
         public bool VirtualBatchNormalization;
 
+        /// <summary>
+        /// Class-conditional generator: it receives z followed by a one-hot class vector (classes drawn uniformly), and its
+        /// loss adds <see cref="ConditionalClassWeight"/> times the cross-entropy of the discriminator's K+1 classes on its
+        /// samples against their class (real and of that class). The discriminator still treats every generated row as
+        /// fake (the K+1-th class). Samples of one class come from
+        /// <see cref="SemiSupervisedGanTransformer.GenerateForLabel{TLabel}"/>. Default false.
+        /// </summary>
+        public bool ConditionalGenerator;
+
+        /// <summary>
+        /// Weight of the class cross-entropy in a conditional generator's loss, added to feature matching (unitless).
+        /// Default 0.1: on MNIST with 100 labels, 1 made the generator collapse to one image within 5 epochs.
+        /// </summary>
+        public double ConditionalClassWeight = 0.1;
+
         /// <summary>What the generator minimises. Default <see cref="Gan.GeneratorObjective.FeatureMatching"/>, the paper's.</summary>
         public GeneratorObjective GeneratorObjective = GeneratorObjective.FeatureMatching;
 

@@ -96,7 +96,7 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
         byte[] rowModel = DiscriminatorOnnxExport.BuildSingleRow(members, columns.Features.Name);
         byte[] batchModel = DiscriminatorOnnxExport.BuildBatched(members, columns.Features.Name, labels);
         var scorer = OnnxScorer.Create(_mlContext, input, rowModel, labels, columns.Features.Name);
-        return new SemiSupervisedGanTransformer(_mlContext, scorer, batchModel, members, generator!, columns.Features.Name);
+        return new SemiSupervisedGanTransformer(_mlContext, scorer, batchModel, members, generator!, labels, columns.Features.Name);
     }
 
     /// <inheritdoc/>

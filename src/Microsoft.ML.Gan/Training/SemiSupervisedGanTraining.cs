@@ -38,7 +38,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         Generator = image is ImageShape shape
             ? new ConvGenerator(options.NoiseSize, shape, options.ConvolutionalWidth, _random)
             : new MlpGenerator(options.NoiseSize, options.GeneratorHiddenSizes, featureCount, _random,
-                options.VirtualBatchNormalization ? options.BatchSize : 0);
+                options.VirtualBatchNormalization ? options.BatchSize : 0, options.ConditionalGenerator ? classCount : 0);
     }
 
     /// <summary>The discriminator being trained.</summary>
@@ -157,14 +157,18 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         AveragedDiscriminator.eval();
     }
 
-    /// <summary>The fixed noise of the progress samples, from a generator of its own so that training draws are unchanged.</summary>
+    /// <summary>The fixed noise of the progress samples (classes 0, 1, ..., K-1, 0, ... when conditional), from a generator of its own so that training draws are unchanged.</summary>
     private Tensor? SampleNoise(Device device)
     {
         if (_options.ProgressSampleCount == 0)
             return null;
         using var random = new Generator((ulong)_seed + 1);
         using var z = rand([_options.ProgressSampleCount, Generator.NoiseSize], generator: random);
-        return z.to(device);
+        if (Generator.ClassCount == 0)
+            return z.to(device);
+        using var classes = arange(_options.ProgressSampleCount).remainder(Generator.ClassCount);
+        using var input = Generator.Condition(z, classes);
+        return input.to(device);
     }
 
     /// <summary>The generator's samples of <paramref name="noise"/> (batch statistics of that noise, no gradients).</summary>
@@ -203,23 +207,34 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         return (loss.item<float>(), correct);
     }
 
+    /// <summary>
+    /// One generator update. A conditional generator draws uniform classes, and its loss adds ConditionalClassWeight times
+    /// the cross-entropy of the discriminator's K+1 classes on its samples against those classes.
+    /// </summary>
     private double GeneratorStep(Adam optimizer, HistoricalAveraging? history, Tensor realRows, int batch)
     {
         Tensor loss;
+        var classes = Generator.ClassCount > 0 ? randint(Generator.ClassCount, [batch], generator: _random, device: realRows.device) : null;
+        Tensor? logits = null;
         if (_options.GeneratorObjective == GeneratorObjective.FeatureMatching)
         {
             Tensor realFeatures;
             using (no_grad())
                 realFeatures = Discriminator.Features(realRows);
             SetDiscriminatorTrainable(false);
-            loss = FeatureMatchingLoss.Compute(realFeatures, Discriminator.Features(Generator.Sample(batch, _random)));
+            var generated = classes is null ? Generator.Sample(batch, _random) : Generator.Sample(classes, _random);
+            loss = FeatureMatchingLoss.Compute(realFeatures, Discriminator.Features(generated));
+            if (classes is not null)
+                logits = Discriminator.forward(generated);
         }
         else
         {
             SetDiscriminatorTrainable(false);
-            var logits = Discriminator.forward(Generator.Sample(batch, _random));
+            logits = Discriminator.forward(classes is null ? Generator.Sample(batch, _random) : Generator.Sample(classes, _random));
             loss = _options.GeneratorObjective == GeneratorObjective.NonSaturating ? GeneratorLoss.NonSaturating(logits) : GeneratorLoss.Minimax(logits);
         }
+        if (classes is not null)
+            loss = loss.add(GeneratorLoss.Conditional(logits!, classes), alpha: _options.ConditionalClassWeight);
         if (history is not null)
             loss = loss.add(history.Penalty());
         optimizer.ZeroGrad();
@@ -281,7 +296,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     private string Architecture(SemiSupervisedData data) => _image is ImageShape image
         ? $"conv image={image} width={_options.ConvolutionalWidth} classes={Discriminator.ClassCount} noise={_options.NoiseSize} rows={data.RowCount} labeled={data.LabeledCount}"
         : $"mlp features={Discriminator.InputSize} classes={Discriminator.ClassCount} minibatch={_options.MinibatchDiscriminationKernels}x{_options.MinibatchDiscriminationKernelDimension} "
-        + $"discriminator=[{string.Join(",", _options.DiscriminatorHiddenSizes)}] generator=[{string.Join(",", _options.GeneratorHiddenSizes)}]{(_options.VirtualBatchNormalization ? " vbn" : "")} "
+        + $"discriminator=[{string.Join(",", _options.DiscriminatorHiddenSizes)}] generator=[{string.Join(",", _options.GeneratorHiddenSizes)}]{(_options.VirtualBatchNormalization ? " vbn" : "")}{(_options.ConditionalGenerator ? " conditional" : "")} "
         + $"noise={_options.NoiseSize} rows={data.RowCount} labeled={data.LabeledCount}";
 
     private static string Describe(GanTrainingProgress p) =>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Networks;
 using Microsoft.ML.Gan.Onnx;
@@ -18,10 +19,12 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     private readonly byte[] _onnxModel;
     private readonly IReadOnlyList<DiscriminatorNetwork> _members;
     private readonly GeneratorNetwork _generator;
+    private readonly LabelValues _labels;
 
     internal SemiSupervisedGanTransformer(MLContext mlContext, ITransformer scorer, byte[] onnxModel, IReadOnlyList<DiscriminatorNetwork> members,
-        GeneratorNetwork generator, string featureColumnName)
+        GeneratorNetwork generator, LabelValues labels, string featureColumnName)
     {
+        _labels = labels;
         _mlContext = mlContext;
         _scorer = scorer;
         _onnxModel = onnxModel;
@@ -63,7 +66,8 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     /// feature column, vectors of <see cref="FeatureCount"/> values in [0, 1] (for images, the pixels in ExtractPixels'
     /// order). The same seed gives the same samples. The batch norms use statistics frozen after training (from 10,000
     /// samples), so a sample does not depend on the others. Runs on libtorch; a saved model.zip holds only the
-    /// classifier, so keep the generator with <see cref="SaveGeneratorOnnx(string)"/>.
+    /// classifier, so keep the generator with <see cref="SaveGeneratorOnnx(string)"/>. A conditional generator
+    /// (<c>ConditionalGenerator</c>) draws each sample's class uniformly.
     /// </summary>
     public IDataView Generate(int count, int seed = 0)
     {
@@ -72,7 +76,37 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
         using var _ = no_grad();
         using var random = new Generator((ulong)seed);
         _generator.eval();
-        var samples = _generator.Sample(count, random).contiguous().data<float>().ToArray();
+        return ToDataView(_generator.Sample(count, random), count);
+    }
+
+    /// <summary>
+    /// Draws <paramref name="count"/> samples of one class from a conditional generator (trained with
+    /// <c>ConditionalGenerator = true</c>), as <see cref="Generate(int, int)"/> does. <paramref name="label"/> is a value of
+    /// the training label column before MapValueToKey (e.g. 7f for MNIST's Single labels, "Trouser" for text labels; a
+    /// number of another numeric type compares by value); a label key without values is named by its key, 1..K.
+    /// The same label and seed give the same samples.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The generator is not conditional.</exception>
+    /// <exception cref="ArgumentException">No class has the value <paramref name="label"/>.</exception>
+    public IDataView GenerateForLabel<TLabel>(int count, TLabel label, int seed = 0)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
+        if (_generator.ClassCount == 0)
+            throw new InvalidOperationException("This model's generator is not class-conditional; train with ConditionalGenerator = true to generate samples of one label, or call Generate(count, seed).");
+        int index = _labels.IndexOf(label);
+        if (index < 0)
+            throw new ArgumentException($"Label value '{Convert.ToString(label, CultureInfo.InvariantCulture)}' is not one of the training label's values ({_labels}).", nameof(label));
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        using var random = new Generator((ulong)seed);
+        _generator.eval();
+        return ToDataView(_generator.Sample(full(count, (long)index, ScalarType.Int64), random), count);
+    }
+
+    /// <summary>Generated samples [count, features] as an IDataView with the feature column.</summary>
+    private IDataView ToDataView(Tensor generated, int count)
+    {
+        var samples = generated.contiguous().data<float>().ToArray();
         var rows = Enumerable.Range(0, count).Select(i => new GeneratedRow { Features = samples.AsSpan(i * FeatureCount, FeatureCount).ToArray() });
         var schema = SchemaDefinition.Create(typeof(GeneratedRow));
         schema[nameof(GeneratedRow.Features)].ColumnName = FeatureColumnName;
@@ -82,8 +116,9 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
 
     /// <summary>
     /// Writes the generator as an ONNX model (opset 17): input <c>Noise</c> [N, <see cref="NoiseSize"/>], z uniform in
-    /// [0, 1); output named after the feature column, [N, <see cref="FeatureCount"/>]. ML.NET's ApplyOnnxModel scores it.
-    /// Written to a temporary file and renamed.
+    /// [0, 1), and for a conditional generator a second input <c>Class</c> [N, <see cref="ClassCount"/>], the one-hot
+    /// class in key order; output named after the feature column, [N, <see cref="FeatureCount"/>]. ML.NET's
+    /// ApplyOnnxModel scores it. Written to a temporary file and renamed.
     /// </summary>
     public void SaveGeneratorOnnx(string path)
     {
