@@ -113,7 +113,68 @@ public sealed class CliTests
     public void TrainAndPredictOnAnImageFolderWithClassSubfolders()
     {
         string directory = Directory.CreateTempSubdirectory("mlgan-images-").FullName;
-        string folder = Path.Combine(directory, "images"), model = Path.Combine(directory, "model.zip");
+        string folder = WriteImageFolder(directory), model = Path.Combine(directory, "model.zip");
+
+        var train = Run("train", "--image-folder", folder, "--image-size", "8", "--model", model, "--epochs", "3", "--batch-size", "20",
+            "--hidden", "16,8", "--generator-hidden", "8", "--noise-size", "4", "--verbose");
+        Assert.AreEqual(0, train.Code, train.Error);
+        var evaluate = Run("evaluate", "--model", model, "--image-folder", folder, "--image-size", "8");
+        Assert.AreEqual(0, evaluate.Code, evaluate.Error);
+        StringAssert.StartsWith(evaluate.Output, "Error rate: 0.00%", "bright and dark images are trivially separable");
+        var predict = Run("predict", "--model", model, "--image-folder", folder, "--image-size", "8");
+        Assert.AreEqual(0, predict.Code, predict.Error);
+        var lines = predict.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.HasCount(121, lines);
+        StringAssert.Contains(lines[0], "Score[bright]");
+        CollectionAssert.IsSubsetOf(lines.Skip(1).Select(l => l.Split(',')[0]).Distinct().ToArray(), new[] { "bright", "dark" });
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [TestMethod]
+    public void TrainEvaluateAndPredictWithTheConvArchitectureOnColourImages()
+    {
+        string directory = Directory.CreateTempSubdirectory("mlgan-conv-").FullName;
+        string folder = WriteImageFolder(directory), model = Path.Combine(directory, "model.zip");
+
+        // --color gives ExtractPixels' [3, 12, 12] column: the trainer must read that shape (432 values are no square of one channel).
+        var train = Run("train", "--image-folder", folder, "--image-size", "12", "--color", "--architecture", "conv", "--conv-width", "4",
+            "--model", model, "--epochs", "2", "--batch-size", "20", "--noise-size", "4", "--threads", "1", "--plain", "--verbose");
+        Assert.AreEqual(0, train.Code, train.Error);
+        StringAssert.Contains(train.Output, "epoch 2/2");
+        var evaluate = Run("evaluate", "--model", model, "--image-folder", folder, "--image-size", "12", "--color");
+        Assert.AreEqual(0, evaluate.Code, evaluate.Error);
+        StringAssert.StartsWith(evaluate.Output, "Error rate: ");
+        var predict = Run("predict", "--model", model, "--image-folder", folder, "--image-size", "12", "--color");
+        Assert.AreEqual(0, predict.Code, predict.Error);
+        var lines = predict.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.HasCount(121, lines);
+        StringAssert.Contains(lines[0], "Score[bright]");
+        CollectionAssert.IsSubsetOf(lines.Skip(1).Select(l => l.Split(',')[0]).Distinct().ToArray(), new[] { "bright", "dark" });
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [TestMethod]
+    public void BadArchitectureOptionsAreUsageErrorsNamingTheOption()
+    {
+        string directory = Directory.CreateTempSubdirectory("mlgan-conv-").FullName;
+        string folder = WriteImageFolder(directory), model = Path.Combine(directory, "model.zip");
+        var unknown = Run("train", "--image-folder", folder, "--model", model, "--architecture", "foo");
+        Assert.AreEqual(2, unknown.Code);
+        StringAssert.Contains(unknown.Error, "--architecture 'foo'");
+        var width = Run("train", "--image-folder", folder, "--model", model, "--architecture", "conv", "--conv-width", "0");
+        Assert.AreEqual(2, width.Code);
+        StringAssert.Contains(width.Error, "--conv-width 0");
+        var small = Run("train", "--image-folder", folder, "--model", model, "--architecture", "conv", "--image-size", "8");
+        Assert.AreEqual(2, small.Code);
+        StringAssert.Contains(small.Error, "--image-size 8");
+        Assert.IsFalse(File.Exists(model), "nothing is trained");
+        Directory.Delete(directory, recursive: true);
+    }
+
+    /// <summary>120 grey 12x12 PNG files, bright or dark; every third one in a class subfolder, the rest in "unlabeled".</summary>
+    private static string WriteImageFolder(string directory)
+    {
+        string folder = Path.Combine(directory, "images");
         var random = new Random(2);
         for (int i = 0; i < 120; i++)
         {
@@ -132,20 +193,7 @@ public sealed class CliTests
             using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
             File.WriteAllBytes(Path.Combine(folder, label, $"{i:D3}.png"), png.ToArray());
         }
-
-        var train = Run("train", "--image-folder", folder, "--image-size", "8", "--model", model, "--epochs", "3", "--batch-size", "20",
-            "--hidden", "16,8", "--generator-hidden", "8", "--noise-size", "4", "--verbose");
-        Assert.AreEqual(0, train.Code, train.Error);
-        var evaluate = Run("evaluate", "--model", model, "--image-folder", folder, "--image-size", "8");
-        Assert.AreEqual(0, evaluate.Code, evaluate.Error);
-        StringAssert.StartsWith(evaluate.Output, "Error rate: 0.00%", "bright and dark images are trivially separable");
-        var predict = Run("predict", "--model", model, "--image-folder", folder, "--image-size", "8");
-        Assert.AreEqual(0, predict.Code, predict.Error);
-        var lines = predict.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.HasCount(121, lines);
-        StringAssert.Contains(lines[0], "Score[bright]");
-        CollectionAssert.IsSubsetOf(lines.Skip(1).Select(l => l.Split(',')[0]).Distinct().ToArray(), new[] { "bright", "dark" });
-        Directory.Delete(directory, recursive: true);
+        return folder;
     }
 
     /// <summary>200 rows of two Gaussian blobs (labels 3 and 8) in 4 features; every fifth row labeled, the rest empty.</summary>
