@@ -154,6 +154,19 @@ public sealed class CliTests
     }
 
     [TestMethod]
+    public void TheConvArchitectureReadsIdxDigitsAsSquareImages()
+    {
+        string directory = Directory.CreateTempSubdirectory("mlgan-conv-").FullName;
+        string images = Path.Combine(TestData.DataDirectory, "mnist", "t10k-images-idx3-ubyte.gz"), labels = Path.Combine(TestData.DataDirectory, "mnist", "t10k-labels-idx1-ubyte.gz");
+        var train = Run("train", "--images", images, "--labels", labels, "--rows", "300", "--labels-per-class", "5", "--architecture", "conv",
+            "--conv-width", "4", "--epochs", "1", "--batch-size", "50", "--threads", "1", "--model", Path.Combine(directory, "model.zip"),
+            "--test-images", images, "--test-labels", labels, "--verbose");
+        Assert.AreEqual(0, train.Code, train.Error);
+        StringAssert.Contains(train.Output, "Error rate: ", "784 features are read as one 28x28 channel");
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [TestMethod]
     public void BadArchitectureOptionsAreUsageErrorsNamingTheOption()
     {
         string directory = Directory.CreateTempSubdirectory("mlgan-conv-").FullName;
