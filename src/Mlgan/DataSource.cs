@@ -35,6 +35,9 @@ internal sealed class DataSource
     public bool IsGiven(ParseResult parsed) =>
         parsed.GetValue(_images) is not null || parsed.GetValue(_csv) is not null || parsed.GetValue(_imageFolder) is not null;
 
+    /// <summary>The side the images are resized to when the rows come from an image folder, else null.</summary>
+    public int? ImageSize(ParseResult parsed) => parsed.GetValue(_imageFolder) is null ? null : parsed.GetValue(_imageSize);
+
     /// <summary>Loads the rows as Label (Single with NaN, or text with empty, when missing) and Features (vector of Single).</summary>
     public IDataView Load(MLContext ml, ParseResult parsed)
     {

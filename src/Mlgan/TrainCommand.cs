@@ -18,8 +18,10 @@ internal static class TrainCommand
         var epochs = new Option<int>("--epochs") { Description = "Passes over the data.", DefaultValueFactory = _ => 20 };
         var batch = new Option<int>("--batch-size") { Description = "Rows per minibatch.", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Seed of the label subset, the weights and the minibatch order.", DefaultValueFactory = _ => 1 };
-        var hidden = new Option<string>("--hidden") { Description = "Widths of the discriminator's hidden layers.", DefaultValueFactory = _ => "1000,500,250,250,250" };
-        var generatorHidden = new Option<string>("--generator-hidden") { Description = "Widths of the generator's hidden layers.", DefaultValueFactory = _ => "500,500" };
+        var hidden = new Option<string>("--hidden") { Description = "Widths of the discriminator's hidden layers (mlp).", DefaultValueFactory = _ => "1000,500,250,250,250" };
+        var generatorHidden = new Option<string>("--generator-hidden") { Description = "Widths of the generator's hidden layers (mlp).", DefaultValueFactory = _ => "500,500" };
+        var architecture = new Option<string>("--architecture") { Description = "The networks: mlp (dense layers, --hidden and --generator-hidden) or conv (convolutions on the images, --conv-width).", DefaultValueFactory = _ => "mlp" };
+        var convWidth = new Option<int>("--conv-width") { Description = "Channel multiplier w of the conv architecture: the discriminator's convolutions have w and 2w channels.", DefaultValueFactory = _ => 16 };
         var noise = new Option<int>("--noise-size") { Description = "Length of the generator's noise vector.", DefaultValueFactory = _ => 100 };
         var threads = new Option<int?>("--threads") { Description = "Torch threads (default: all cores)." };
         var checkpoints = new Option<DirectoryInfo?>("--checkpoints") { Description = "Write a checkpoint to this directory after every epoch." };
@@ -31,11 +33,17 @@ internal static class TrainCommand
         var command = new System.CommandLine.Command("train", "Train a classifier from labeled and unlabeled rows and save it as model.zip.");
         foreach (var option in data.Options().Concat(test.Options(shared: false)))
             command.Add(option);
-        foreach (Option option in new Option[] { model, onnx, generatorFile, rows, labelsPerClass, epochs, batch, seed, hidden, generatorHidden, noise, threads, checkpoints, resume, plots, plain, conditional })
+        foreach (Option option in new Option[] { model, onnx, generatorFile, rows, labelsPerClass, epochs, batch, seed, architecture, convWidth, hidden, generatorHidden, noise, threads, checkpoints, resume, plots, plain, conditional })
             command.Add(option);
 
         command.SetAction(parsed =>
         {
+            var networks = Architecture(parsed.GetValue(architecture)!);
+            int width = parsed.GetValue(convWidth);
+            if (width <= 0)
+                throw new ArgumentException($"--conv-width {width}: expected a positive number of channels, e.g. 16.");
+            if (networks == GanArchitecture.Convolutional && data.ImageSize(parsed) is int side && side < OptionsValidation.MinimumImageSide)
+                throw new ArgumentException($"--image-size {side}: the conv architecture needs images of at least {OptionsValidation.MinimumImageSide}x{OptionsValidation.MinimumImageSide} pixels.");
             var ml = new MLContext(parsed.GetValue(seed));
             var train = data.Load(ml, parsed);
             if (parsed.GetValue(rows) is long count)
@@ -47,6 +55,8 @@ internal static class TrainCommand
                 MaxEpoch = parsed.GetValue(epochs),
                 BatchSize = parsed.GetValue(batch),
                 Seed = parsed.GetValue(seed),
+                Architecture = networks,
+                ConvolutionalWidth = width,
                 DiscriminatorHiddenSizes = Widths(parsed.GetValue(hidden)!, "--hidden"),
                 GeneratorHiddenSizes = Widths(parsed.GetValue(generatorHidden)!, "--generator-hidden"),
                 NoiseSize = parsed.GetValue(noise),
@@ -89,6 +99,13 @@ internal static class TrainCommand
         });
         return command;
     }
+
+    private static GanArchitecture Architecture(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "mlp" => GanArchitecture.Mlp,
+        "conv" => GanArchitecture.Convolutional,
+        _ => throw new ArgumentException($"--architecture '{text}': expected mlp or conv."),
+    };
 
     private static int[] Widths(string text, string option)
     {

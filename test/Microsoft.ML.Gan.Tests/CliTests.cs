@@ -113,25 +113,7 @@ public sealed class CliTests
     public void TrainAndPredictOnAnImageFolderWithClassSubfolders()
     {
         string directory = Directory.CreateTempSubdirectory("mlgan-images-").FullName;
-        string folder = Path.Combine(directory, "images"), model = Path.Combine(directory, "model.zip");
-        var random = new Random(2);
-        for (int i = 0; i < 120; i++)
-        {
-            bool bright = i % 2 == 0;
-            string label = i % 3 == 0 ? (bright ? "bright" : "dark") : "unlabeled";
-            Directory.CreateDirectory(Path.Combine(folder, label));
-            using var bitmap = new SkiaSharp.SKBitmap(12, 12);
-            for (int y = 0; y < 12; y++)
-            {
-                for (int x = 0; x < 12; x++)
-                {
-                    byte level = (byte)((bright ? 200 : 40) + random.Next(-30, 30));
-                    bitmap.SetPixel(x, y, new SkiaSharp.SKColor(level, level, level));
-                }
-            }
-            using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
-            File.WriteAllBytes(Path.Combine(folder, label, $"{i:D3}.png"), png.ToArray());
-        }
+        string folder = WriteImageFolder(directory), model = Path.Combine(directory, "model.zip");
 
         var train = Run("train", "--image-folder", folder, "--image-size", "8", "--model", model, "--epochs", "3", "--batch-size", "20",
             "--hidden", "16,8", "--generator-hidden", "8", "--noise-size", "4", "--verbose", "--conditional", "--generator", Path.Combine(directory, "generator.onnx"));
@@ -150,6 +132,85 @@ public sealed class CliTests
         StringAssert.Contains(lines[0], "Score[bright]");
         CollectionAssert.IsSubsetOf(lines.Skip(1).Select(l => l.Split(',')[0]).Distinct().ToArray(), new[] { "bright", "dark" });
         Directory.Delete(directory, recursive: true);
+    }
+
+    [TestMethod]
+    public void TrainEvaluateAndPredictWithTheConvArchitectureOnColourImages()
+    {
+        string directory = Directory.CreateTempSubdirectory("mlgan-conv-").FullName;
+        string folder = WriteImageFolder(directory), model = Path.Combine(directory, "model.zip");
+
+        // --color gives ExtractPixels' [3, 12, 12] column: the trainer must read that shape (432 values are no square of one channel).
+        var train = Run("train", "--image-folder", folder, "--image-size", "12", "--color", "--architecture", "conv", "--conv-width", "4",
+            "--model", model, "--epochs", "2", "--batch-size", "20", "--noise-size", "4", "--threads", "1", "--plain", "--verbose");
+        Assert.AreEqual(0, train.Code, train.Error);
+        StringAssert.Contains(train.Output, "epoch 2/2");
+        var evaluate = Run("evaluate", "--model", model, "--image-folder", folder, "--image-size", "12", "--color");
+        Assert.AreEqual(0, evaluate.Code, evaluate.Error);
+        StringAssert.StartsWith(evaluate.Output, "Error rate: ");
+        var predict = Run("predict", "--model", model, "--image-folder", folder, "--image-size", "12", "--color");
+        Assert.AreEqual(0, predict.Code, predict.Error);
+        var lines = predict.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.HasCount(121, lines);
+        StringAssert.Contains(lines[0], "Score[bright]");
+        CollectionAssert.IsSubsetOf(lines.Skip(1).Select(l => l.Split(',')[0]).Distinct().ToArray(), new[] { "bright", "dark" });
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [TestMethod]
+    public void TheConvArchitectureReadsIdxDigitsAsSquareImages()
+    {
+        string directory = Directory.CreateTempSubdirectory("mlgan-conv-").FullName;
+        string images = Path.Combine(TestData.DataDirectory, "mnist", "t10k-images-idx3-ubyte.gz"), labels = Path.Combine(TestData.DataDirectory, "mnist", "t10k-labels-idx1-ubyte.gz");
+        var train = Run("train", "--images", images, "--labels", labels, "--rows", "300", "--labels-per-class", "5", "--architecture", "conv",
+            "--conv-width", "4", "--epochs", "1", "--batch-size", "50", "--threads", "1", "--model", Path.Combine(directory, "model.zip"),
+            "--test-images", images, "--test-labels", labels, "--verbose");
+        Assert.AreEqual(0, train.Code, train.Error);
+        StringAssert.Contains(train.Output, "Error rate: ", "784 features are read as one 28x28 channel");
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [TestMethod]
+    public void BadArchitectureOptionsAreUsageErrorsNamingTheOption()
+    {
+        string directory = Directory.CreateTempSubdirectory("mlgan-conv-").FullName;
+        string folder = WriteImageFolder(directory), model = Path.Combine(directory, "model.zip");
+        var unknown = Run("train", "--image-folder", folder, "--model", model, "--architecture", "foo");
+        Assert.AreEqual(2, unknown.Code);
+        StringAssert.Contains(unknown.Error, "--architecture 'foo'");
+        var width = Run("train", "--image-folder", folder, "--model", model, "--architecture", "conv", "--conv-width", "0");
+        Assert.AreEqual(2, width.Code);
+        StringAssert.Contains(width.Error, "--conv-width 0");
+        var small = Run("train", "--image-folder", folder, "--model", model, "--architecture", "conv", "--image-size", "8");
+        Assert.AreEqual(2, small.Code);
+        StringAssert.Contains(small.Error, "--image-size 8");
+        Assert.IsFalse(File.Exists(model), "nothing is trained");
+        Directory.Delete(directory, recursive: true);
+    }
+
+    /// <summary>120 grey 12x12 PNG files, bright or dark; every third one in a class subfolder, the rest in "unlabeled".</summary>
+    private static string WriteImageFolder(string directory)
+    {
+        string folder = Path.Combine(directory, "images");
+        var random = new Random(2);
+        for (int i = 0; i < 120; i++)
+        {
+            bool bright = i % 2 == 0;
+            string label = i % 3 == 0 ? (bright ? "bright" : "dark") : "unlabeled";
+            Directory.CreateDirectory(Path.Combine(folder, label));
+            using var bitmap = new SkiaSharp.SKBitmap(12, 12);
+            for (int y = 0; y < 12; y++)
+            {
+                for (int x = 0; x < 12; x++)
+                {
+                    byte level = (byte)((bright ? 200 : 40) + random.Next(-30, 30));
+                    bitmap.SetPixel(x, y, new SkiaSharp.SKColor(level, level, level));
+                }
+            }
+            using var png = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(Path.Combine(folder, label, $"{i:D3}.png"), png.ToArray());
+        }
+        return folder;
     }
 
     /// <summary>200 rows of two Gaussian blobs (labels 3 and 8) in 4 features; every fifth row labeled, the rest empty.</summary>
