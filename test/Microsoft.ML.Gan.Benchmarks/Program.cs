@@ -1,6 +1,6 @@
 // End-to-end benchmarks of Microsoft.ML.Gan on MNIST. Each prints a table and writes it under docs/benchmarks/.
 //
-//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- curve [epochs 45] [threads 2] [seed 1] [mlp|conv]
+//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- curve [epochs 45] [threads 2] [seed 1] [mlp|conv|vbn]
 //       MNIST with 100 labels, all 60,000 training images unlabeled, default options (of the architecture): test error
 //       and seconds per epoch.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- scoring [model.zip]
@@ -31,7 +31,7 @@ switch (command)
 {
     case "curve":
         LearningCurveBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 45, args.Length > 2 ? int.Parse(args[2]) : 2, args.Length > 3 ? int.Parse(args[3]) : 1,
-            args.Length > 4 && args[4] == "conv" ? GanArchitecture.Convolutional : GanArchitecture.Mlp, outputDirectory);
+            args.Length > 4 ? args[4] : "mlp", outputDirectory);
         break;
     case "scoring":
         ScoringBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine(Repository.Root, "artifacts", "mnist-100-seed1.zip"), outputDirectory);
