@@ -127,10 +127,7 @@ public sealed class CliTests
         StringAssert.StartsWith(evaluate.Output, "Error rate: 0.00%", "bright and dark images are trivially separable");
         var predict = Run("predict", "--model", model, "--image-folder", folder, "--image-size", "8");
         Assert.AreEqual(0, predict.Code, predict.Error);
-        var lines = predict.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.HasCount(121, lines);
-        StringAssert.Contains(lines[0], "Score[bright]");
-        CollectionAssert.IsSubsetOf(lines.Skip(1).Select(l => l.Split(',')[0]).Distinct().ToArray(), new[] { "bright", "dark" });
+        AssertPredictsTheImageFolder(predict.Output);
         Directory.Delete(directory, recursive: true);
     }
 
@@ -150,10 +147,7 @@ public sealed class CliTests
         StringAssert.StartsWith(evaluate.Output, "Error rate: ");
         var predict = Run("predict", "--model", model, "--image-folder", folder, "--image-size", "12", "--color");
         Assert.AreEqual(0, predict.Code, predict.Error);
-        var lines = predict.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.HasCount(121, lines);
-        StringAssert.Contains(lines[0], "Score[bright]");
-        CollectionAssert.IsSubsetOf(lines.Skip(1).Select(l => l.Split(',')[0]).Distinct().ToArray(), new[] { "bright", "dark" });
+        AssertPredictsTheImageFolder(predict.Output);
         Directory.Delete(directory, recursive: true);
     }
 
@@ -186,6 +180,15 @@ public sealed class CliTests
         StringAssert.Contains(small.Error, "--image-size 8");
         Assert.IsFalse(File.Exists(model), "nothing is trained");
         Directory.Delete(directory, recursive: true);
+    }
+
+    /// <summary>Checks the predictions of the 120 images of <see cref="WriteImageFolder"/>: a header with the class scores, one bright or dark row each.</summary>
+    private static void AssertPredictsTheImageFolder(string output)
+    {
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.HasCount(121, lines);
+        StringAssert.Contains(lines[0], "Score[bright]");
+        CollectionAssert.IsSubsetOf(lines.Skip(1).Select(l => l.Split(',')[0]).Distinct().ToArray(), new[] { "bright", "dark" });
     }
 
     /// <summary>120 grey 12x12 PNG files, bright or dark; every third one in a class subfolder, the rest in "unlabeled".</summary>
