@@ -35,8 +35,8 @@ public class TrainingStepBenchmarks
     {
         set_num_threads(Threads);
         _random = new Generator(1);
-        _discriminator = new MlpDiscriminator(784, [1000, 500, 250, 250, 250], 10, 0.3, 0.5, 0.1, _random);
-        _average = new MlpDiscriminator(784, [1000, 500, 250, 250, 250], 10, 0.3, 0.5, 0.1, _random);
+        _discriminator = new MlpDiscriminator(784, [1000, 500, 250, 250, 250], 10, 0.3, 0.5, 0.1, _random, new GaussianNoiseSource(1));
+        _average = new MlpDiscriminator(784, [1000, 500, 250, 250, 250], 10, 0.3, 0.5, 0.1, _random, new GaussianNoiseSource(1));
         _generator = new MlpGenerator(100, [500, 500], 784, _random);
         _labeled = rand(Batch, 784, generator: _random);
         _classes = randint(10, [Batch], generator: _random, dtype: ScalarType.Int64);

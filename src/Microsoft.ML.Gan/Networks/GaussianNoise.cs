@@ -10,19 +10,19 @@ namespace Microsoft.ML.Gan.Networks;
 internal sealed class GaussianNoise : nn.Module<Tensor, Tensor>
 {
     private readonly double _standardDeviation;
-    private readonly Generator _random;
+    private readonly GaussianNoiseSource _source;
 
-    public GaussianNoise(string name, double standardDeviation, Generator random) : base(name)
+    public GaussianNoise(string name, double standardDeviation, GaussianNoiseSource source) : base(name)
     {
         _standardDeviation = standardDeviation;
-        _random = random;
+        _source = source;
     }
 
     public override Tensor forward(Tensor input)
     {
         if (!training || _standardDeviation == 0)
             return input.alias();
-        using var noise = randn(input.shape, dtype: input.dtype, device: input.device, generator: _random);
+        using var noise = _source.Normal(input.shape, input.device);
         return input.add(noise, alpha: _standardDeviation);
     }
 }

@@ -21,11 +21,11 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
     private readonly Tensor? reference_rows;
 
     public MlpDiscriminator(long inputs, IReadOnlyList<int> hiddenSizes, long classes,
-        double inputNoiseStd, double hiddenNoiseStd, double initialWeightStd, Generator random,
+        double inputNoiseStd, double hiddenNoiseStd, double initialWeightStd, Generator random, GaussianNoiseSource noise,
         int minibatchKernels = 0, int minibatchKernelDimension = 5, int referenceRows = 100)
         : base(nameof(MlpDiscriminator), inputs, classes)
     {
-        inputNoise = new GaussianNoise("input_noise", inputNoiseStd, random);
+        inputNoise = new GaussianNoise("input_noise", inputNoiseStd, noise);
         hidden = new ModuleList<WeightNormDense>();
         hiddenNoise = new ModuleList<GaussianNoise>();
         long previous = inputs;
@@ -33,7 +33,7 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
         {
             using var direction = normal(0, initialWeightStd, [hiddenSizes[i], previous], generator: random);
             hidden.Add(new WeightNormDense($"dense{i}", previous, hiddenSizes[i], trainScale: false, direction));
-            hiddenNoise.Add(new GaussianNoise($"noise{i}", hiddenNoiseStd, random));
+            hiddenNoise.Add(new GaussianNoise($"noise{i}", hiddenNoiseStd, noise));
             previous = hiddenSizes[i];
         }
         if (minibatchKernels > 0)

@@ -19,6 +19,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     private readonly SemiSupervisedGanTrainer.Options _options;
     private readonly IChannel _log;
     private readonly Generator _random;
+    private readonly GaussianNoiseSource _noise;
     private readonly int _seed;
     private readonly ImageShape? _image;
     private Parameter[] _discriminatorParameters = [];
@@ -31,6 +32,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         _options = options;
         _log = log;
         _random = new Generator((ulong)seed);
+        _noise = new GaussianNoiseSource(seed);
         _seed = seed;
         _image = image;
         Discriminator = NewDiscriminator(featureCount, classCount);
@@ -79,7 +81,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         using var discriminatorHistory = _options.HistoricalAveragingWeight > 0 ? new HistoricalAveraging(_discriminatorParameters, _options.HistoricalAveragingWeight) : null;
         using var generatorHistory = _options.HistoricalAveragingWeight > 0 ? new HistoricalAveraging(Generator.parameters(), _options.HistoricalAveragingWeight) : null;
         using var replay = _options.ExperienceReplaySize > 0 ? new ExperienceReplay(_options.ExperienceReplaySize, Discriminator.InputSize, device) : null;
-        var state = new TrainingState(Architecture(data), _random, Discriminator, AveragedDiscriminator, Generator,
+        var state = new TrainingState(Architecture(data), _random, _noise, Discriminator, AveragedDiscriminator, Generator,
             discriminatorOptimizer, generatorOptimizer, average, best, discriminatorHistory, generatorHistory, replay);
         int completed = 0;
         if (_options.ResumeFromCheckpoint is string resume)
@@ -289,7 +291,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     private DiscriminatorNetwork NewDiscriminator(long featureCount, int classCount) => _image is ImageShape image
         ? new ConvDiscriminator(image, _options.ConvolutionalWidth, classCount, _options.InitialWeightStandardDeviation, _random)
         : new MlpDiscriminator(featureCount, _options.DiscriminatorHiddenSizes, classCount, _options.InputNoiseStandardDeviation,
-            _options.HiddenNoiseStandardDeviation, _options.InitialWeightStandardDeviation, _random,
+            _options.HiddenNoiseStandardDeviation, _options.InitialWeightStandardDeviation, _random, _noise,
             _options.MinibatchDiscriminationKernels, _options.MinibatchDiscriminationKernelDimension, _options.BatchSize);
 
     /// <summary>What a checkpoint must match to be resumed here: network shapes and the data's size.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Networks;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -6,12 +7,13 @@ namespace Microsoft.ML.Gan.Training;
 /// <summary>
 /// Everything a training run must restore to continue exactly where it stopped: both networks, the parameter
 /// average and its update count, both optimisers, the historical averages and the replay buffer when on, the
-/// best-epoch record and the random generator's state.
+/// best-epoch record, the random generator's state and the noise source's draw count.
 /// Epochs draw their minibatch orders from that generator, so a resumed run repeats an uninterrupted one.
 /// </summary>
 internal sealed class TrainingState(
     string architecture,
     Generator random,
+    GaussianNoiseSource noise,
     nn.Module discriminator,
     nn.Module averagedDiscriminator,
     nn.Module generator,
@@ -56,6 +58,8 @@ internal sealed class TrainingState(
             checkpoint.Add("replay.buffer", replay.Buffer);
         }
         best.SaveTo(checkpoint);
+        checkpoint.Numbers["noise.seed"] = noise.Seed;
+        checkpoint.Numbers["noise.draws"] = noise.Draws;
         using (var randomState = random.get_state())
             checkpoint.Add("random", randomState);
         checkpoint.Write(Path.Combine(directory, TrainingCheckpoint.FileName));
@@ -87,6 +91,8 @@ internal sealed class TrainingState(
             checkpoint.CopyTo("replay.buffer", replay.Buffer, file);
         }
         best.LoadFrom(checkpoint, file);
+        noise.Seed = (int)checkpoint.GetNumber("noise.seed", file);
+        noise.Draws = (long)checkpoint.GetNumber("noise.draws", file);
         random.set_state(checkpoint.Get("random", file));
         return checkpoint.Epoch;
     }
