@@ -29,8 +29,9 @@ internal static class GenerateCommand
             var ml = new MLContext(1);
             var pixels = Run(ml, file.FullName, noiseSize, classCount, samples, parsed.GetValue(seed));
             string path = parsed.GetValue(grid)!.FullName;
-            if (!SampleGrid.TryWrite(pixels, path, classCount > 0 ? samples : null))
-                throw new InvalidDataException($"Samples of {pixels[0].Length} values are not square grayscale or colour images.");
+            var shape = ImageFiles.Square(pixels[0].Length)
+                ?? throw new InvalidDataException($"Samples of {pixels[0].Length} values are not square grayscale or colour images.");
+            ImageFiles.WriteGrid(path, pixels, shape, classCount > 0 ? samples : 0);
             output.WriteLine(classCount > 0 ? $"Wrote {samples} samples of each of {classCount} classes (one row per class) to {path}" : $"Wrote {samples} samples to {path}");
             return MlganCli.Success;
         });

@@ -17,8 +17,8 @@ internal sealed class TrainingCurves(string path)
     public void Add(GanTrainingProgress progress)
     {
         _epochs.Add(progress);
-        if (progress.Samples.Count > 0)
-            SampleGrid.TryWrite(progress.Samples, Path.Combine(Path.GetDirectoryName(path)!, $"samples-epoch-{progress.Epoch:D3}.png"));
+        if (progress.Samples.Count > 0 && ImageFiles.Square(progress.Samples[0].Length) is { } shape)
+            ImageFiles.WriteGrid(Path.Combine(Path.GetDirectoryName(path)!, $"samples-epoch-{progress.Epoch:D3}.png"), progress.Samples, shape);
         using var surface = SKSurface.Create(new SKImageInfo(Width, 2 * PanelHeight));
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);

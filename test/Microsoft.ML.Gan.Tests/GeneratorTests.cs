@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using SkiaSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Tests;
@@ -32,6 +33,29 @@ public sealed class GeneratorTests
         for (int i = 0; i < 16; i++)
             CollectionAssert.AreEqual(first[i], again[i], $"row {i}: same seed, same sample");
         Assert.IsFalse(first[0].SequenceEqual(other[0]), "another seed, another sample");
+    }
+
+    [TestMethod]
+    public void GeneratedSamplesAreWrittenAsPngFilesAndAGrid()
+    {
+        var ml = new MLContext(1);
+        var samples = s_model.Generate(5, seed: 2);
+        var values = MnistSubset.Column(samples, "Features");
+        string directory = Directory.CreateTempSubdirectory("mlgan-samples-").FullName;
+        var paths = ml.Gan.SaveImages(samples, directory);
+        CollectionAssert.AreEqual(Enumerable.Range(0, 5).Select(i => Path.Combine(directory, $"{i:D5}.png")).ToArray(), paths.ToArray());
+        for (int i = 0; i < 5; i++)
+        {
+            using var image = SKBitmap.Decode(paths[i]);
+            Assert.AreEqual(28, image.Width);
+            Assert.AreEqual((byte)Math.Round(values[i][28 * 10 + 14] * 255), image.GetPixel(14, 10).Red, $"sample {i}, pixel (14, 10)");
+        }
+        string grid = Path.Combine(directory, "grid.png");
+        ml.Gan.SaveImageGrid(samples, grid, columns: 5);
+        using var drawn = SKBitmap.Decode(grid);
+        Assert.AreEqual(5 * 30, drawn.Width);
+        Assert.AreEqual(30, drawn.Height);
+        Assert.AreEqual((byte)Math.Round(values[3][28 * 10 + 14] * 255), drawn.GetPixel(3 * 30 + 1 + 14, 1 + 10).Red, "sample 3 in the grid");
     }
 
     [TestMethod]
