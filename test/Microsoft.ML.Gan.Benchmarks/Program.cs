@@ -12,8 +12,9 @@
 //       Peak resident memory as the data grows (100k, 500k, 2M distorted MNIST rows), in memory and streamed.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- soak [model.zip] [predictions 1000000]
 //       Resident memory over a million single-row predictions; 8 threads' scores against serial scoring.
-//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- generator-quality [epochs 3]
-//       Inception score, pixel-space Fréchet distance and MS-SSIM of 10,000 generated digits against the real test set.
+//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- generator-quality [epochs 3] [threads 2] [feature network epochs 3]
+//       Inception score, FID on a supervised MLP's last hidden layer, pixel-space Fréchet distance and MS-SSIM of 10,000
+//       generated digits against the real test set, next to 10,000 real training digits.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- paper-table [epochs 10] [seeds 3]
 //       [parts table,ensemble,ablation,baselines] [training rows 60000] [ensemble size 3] [ensemble seeds 3] [threads 2]
 //       [report paper-table.md]
@@ -51,7 +52,8 @@ switch (command)
         SoakBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine(Repository.Root, "artifacts", "mnist-100-seed1.zip"), args.Length > 2 ? int.Parse(args[2]) : 1_000_000, outputDirectory);
         break;
     case "generator-quality":
-        GeneratorQualityBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 3, outputDirectory);
+        GeneratorQualityBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? int.Parse(args[2]) : 2, args.Length > 3 ? int.Parse(args[3]) : 3,
+            outputDirectory);
         break;
     case "paper-table":
         PaperTableBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 10, args.Length > 2 ? int.Parse(args[2]) : 3,
