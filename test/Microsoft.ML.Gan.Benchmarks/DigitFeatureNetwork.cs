@@ -20,9 +20,9 @@ internal sealed class DigitFeatureNetwork : IDisposable
 
     private const int Pixels = 784;
     private const int Classes = 10;
-    private readonly MlpDiscriminator network;
+    private readonly MlpDiscriminator _network;
 
-    private DigitFeatureNetwork(MlpDiscriminator network) => this.network = network;
+    private DigitFeatureNetwork(MlpDiscriminator network) => _network = network;
 
     /// <summary>Trains on every row of <paramref name="labeled"/> (Label 0-9, Features 784 pixels) for <paramref name="epochs"/> epochs of batches of 100, Adam as in the GAN.</summary>
     public static DigitFeatureNetwork Train(MLContext ml, IDataView labeled, int epochs, int seed, int threads)
@@ -69,8 +69,8 @@ internal sealed class DigitFeatureNetwork : IDisposable
             using var scope = NewDisposeScope();
             int count = Math.Min(1000, pixels.Length - start);
             var input = tensor(pixels.Skip(start).Take(count).SelectMany(p => p).ToArray(), [count, Pixels]);
-            var score = network.Logits(input, null).softmax(1).contiguous().data<float>().ToArray();
-            var hidden = network.Features(input).contiguous().data<float>().ToArray();
+            var score = _network.Logits(input, null).softmax(1).contiguous().data<float>().ToArray();
+            var hidden = _network.Features(input).contiguous().data<float>().ToArray();
             for (int i = 0; i < count; i++)
                 result.Add(new LayerRow { Score = score[(i * Classes)..((i + 1) * Classes)], Hidden = hidden[(i * FeatureSize)..((i + 1) * FeatureSize)] });
         }
@@ -85,7 +85,7 @@ internal sealed class DigitFeatureNetwork : IDisposable
         return (double)labels.Where((label, i) => Array.IndexOf(scores[i], scores[i].Max()) != label).Count() / labels.Length;
     }
 
-    public void Dispose() => network.Dispose();
+    public void Dispose() => _network.Dispose();
 
     private sealed class PixelRow
     {
