@@ -41,7 +41,7 @@ internal static class PaperTableBenchmark
         var ml = new MLContext(1);
         var (fullTrain, test) = MnistDataset.Load(ml, Repository.DataDirectory);
         var train = rows < 60_000 ? ml.Data.TakeRows(fullTrain, rows) : fullTrain;
-        var wanted = parts.Split(',', StringSplitOptions.TrimEntries).Select(Part.Parse).ToDictionary(p => p.Name, p => p.Selection);
+        var wanted = BenchmarkPart.ParseList(parts).ToDictionary(p => p.Name, p => p.Selection);
         var table = wanted.TryGetValue("table", out var t) ? t ?? LabelsPerClass : [];
         var ensembles = wanted.TryGetValue("ensemble", out var e) ? e ?? LabelsPerClass : [];
         var ablations = wanted.TryGetValue("ablation", out var a) ? a?.Select(row => row - 1).ToArray() ?? Enumerable.Range(0, Ablations.Length).ToArray() : [];
@@ -77,7 +77,7 @@ internal static class PaperTableBenchmark
             {
                 var single = table.Contains(perClass) ? Runs(ml, train, test, perClass, seeds, epochs, threads, _ => { }) : [];
                 var ensemble = ensembles.Contains(perClass) ? Runs(ml, train, test, perClass, ensembleSeeds, epochs, threads, o => o.EnsembleSize = ensembleSize) : [];
-                Add($"| {perClass * 10} | {Summary(single)} | {Paper[perClass]} | {Summary(ensemble)} | {PaperEnsemble[perClass]} | {Seconds(single)} / {Seconds(ensemble)} |");
+                Add($"| {perClass * 10} | {SeedRuns.Summary(single)} | {Paper[perClass]} | {SeedRuns.Summary(ensemble)} | {PaperEnsemble[perClass]} | {SeedRuns.Seconds(single)} / {SeedRuns.Seconds(ensemble)} |");
             }
             Add("");
         }
@@ -95,7 +95,7 @@ internal static class PaperTableBenchmark
                     change(o);
                     o.InstanceNoiseDecayEpochs = epochs;
                 });
-                Add($"| {row + 1} | {name} | {Summary(runs)} | {Seconds(runs)} |");
+                Add($"| {row + 1} | {name} | {SeedRuns.Summary(runs)} | {SeedRuns.Seconds(runs)} |");
             }
             Add("");
         }
@@ -112,7 +112,7 @@ internal static class PaperTableBenchmark
                 ("LightGbm", () => ml.MulticlassClassification.Trainers.LightGbm()),
             })
             {
-                var cells = LabelsPerClass.Select(perClass => Summary(Enumerable.Range(1, seeds).Select(seed =>
+                var cells = LabelsPerClass.Select(perClass => SeedRuns.Summary(Enumerable.Range(1, seeds).Select(seed =>
                 {
                     var watch = Stopwatch.StartNew();
                     var labeled = ml.Data.FilterRowsByMissingValues(ml.Data.KeepLabelsPerClass(train, perClass, seed), "Label");
@@ -124,16 +124,6 @@ internal static class PaperTableBenchmark
             Add("");
         }
         Console.WriteLine($"Wrote {path}");
-    }
-
-    /// <summary>A part of the benchmark and what it covers (null: everything).</summary>
-    private sealed record Part(string Name, int[]? Selection)
-    {
-        public static Part Parse(string text)
-        {
-            var halves = text.Split(':', 2);
-            return new Part(halves[0], halves.Length == 2 ? halves[1].Split('+').Select(int.Parse).ToArray() : null);
-        }
     }
 
     private static List<(double Error, double Seconds)> Runs(MLContext ml, IDataView train, IDataView test, int perClass, int seeds, int epochs,
@@ -149,21 +139,4 @@ internal static class PaperTableBenchmark
             double error = 100 * (1 - ml.MulticlassClassification.Evaluate(model.Transform(keys.Transform(test))).MicroAccuracy);
             return (error, watch.Elapsed.TotalSeconds);
         }).ToList();
-
-    private static string Summary(IReadOnlyCollection<(double Error, double Seconds)> runs)
-    {
-        if (runs.Count == 0)
-            return "";
-        double mean = runs.Average(r => r.Error);
-        if (runs.Count == 1)
-            return $"{mean:F2} (1 seed)";
-        double std = Math.Sqrt(runs.Sum(r => (r.Error - mean) * (r.Error - mean)) / Math.Max(1, runs.Count - 1));
-        return $"{mean:F2} ± {std:F2}";
-    }
-
-    private static string Seconds(IEnumerable<(double Error, double Seconds)> runs)
-    {
-        var list = runs.ToList();
-        return list.Count == 0 ? "" : $"{list.Average(r => r.Seconds):F0}";
-    }
 }

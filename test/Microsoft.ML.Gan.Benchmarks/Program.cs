@@ -12,13 +12,19 @@
 //       Peak resident memory as the data grows (100k, 500k, 2M distorted MNIST rows), in memory and streamed.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- soak [model.zip] [predictions 1000000]
 //       Resident memory over a million single-row predictions; 8 threads' scores against serial scoring.
-//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- generator-quality [epochs 3]
-//       Inception score, pixel-space Fréchet distance and MS-SSIM of 10,000 generated digits against the real test set.
+//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- generator-quality [epochs 3] [threads 2] [feature network epochs 3]
+//       Inception score, FID on a supervised MLP's last hidden layer, pixel-space Fréchet distance and MS-SSIM of 10,000
+//       generated digits against the real test set, next to 10,000 real training digits.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- paper-table [epochs 10] [seeds 3]
 //       [parts table,ensemble,ablation,baselines] [training rows 60000] [ensemble size 3] [ensemble seeds 3] [threads 2]
 //       [report paper-table.md]
 //       The paper's MNIST table (20-200 labels) within an epoch budget, an ablation at 100 labels, ML.NET baselines.
 //       A part may say what it covers: "table:5+10" (labels per class), "ablation:10+9" (rows, in that order).
+//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- fashion [MLP epochs 2] [conv epochs 1] [conv width 8]
+//       [training rows 60000] [seeds 3] [parts mlp,lbfgs,conv,sdca] [threads 1] [report fashion-mnist.md]
+//       [data /usr/share/datasets/fashion-mnist]
+//       Fashion-MNIST with 100 and 1,000 labels: the GAN (MLP, convolutional) against ML.NET trainers on the same labels.
+//       A part may say which labels per class it covers: "conv:10+100".
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- fuzz [cases 1000]
 //       Randomly damaged model.zip and ONNX files: every case must load or throw a managed exception.
 using Microsoft.ML.Gan;
@@ -46,13 +52,20 @@ switch (command)
         SoakBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine(Repository.Root, "artifacts", "mnist-100-seed1.zip"), args.Length > 2 ? int.Parse(args[2]) : 1_000_000, outputDirectory);
         break;
     case "generator-quality":
-        GeneratorQualityBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 3, outputDirectory);
+        GeneratorQualityBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? int.Parse(args[2]) : 2, args.Length > 3 ? int.Parse(args[3]) : 3,
+            outputDirectory);
         break;
     case "paper-table":
         PaperTableBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 10, args.Length > 2 ? int.Parse(args[2]) : 3,
             args.Length > 3 ? args[3] : "table,ensemble,ablation,baselines", args.Length > 4 ? int.Parse(args[4]) : 60_000,
             args.Length > 5 ? int.Parse(args[5]) : 3, args.Length > 6 ? int.Parse(args[6]) : 3, args.Length > 7 ? int.Parse(args[7]) : 2,
             args.Length > 8 ? args[8] : "paper-table.md", outputDirectory);
+        break;
+    case "fashion":
+        FashionBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 2, args.Length > 2 ? int.Parse(args[2]) : 1, args.Length > 3 ? int.Parse(args[3]) : 8,
+            args.Length > 4 ? int.Parse(args[4]) : 60_000, args.Length > 5 ? int.Parse(args[5]) : 3, args.Length > 6 ? args[6] : "mlp,lbfgs,conv,sdca",
+            args.Length > 7 ? int.Parse(args[7]) : 1, args.Length > 8 ? args[8] : "fashion-mnist.md",
+            args.Length > 9 ? args[9] : FashionBenchmark.PackageDirectory, outputDirectory);
         break;
     case "fuzz":
         FuzzBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 1000, outputDirectory);
@@ -62,7 +75,7 @@ switch (command)
     case "memory-run":
         return MemoryBenchmark.RunOne(long.Parse(args[1]), args[2] == "streamed", int.Parse(args[3]));
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}'; use 'curve', 'scoring', 'speed', 'memory', 'soak', 'generator-quality', 'paper-table' or 'fuzz'.");
+        Console.Error.WriteLine($"Unknown benchmark '{command}'; use 'curve', 'scoring', 'speed', 'memory', 'soak', 'generator-quality', 'paper-table', 'fashion' or 'fuzz'.");
         return 2;
 }
 return 0;
