@@ -32,7 +32,7 @@ internal sealed class DigitFeatureNetwork : IDisposable
         using var features = tensor(rows.SelectMany(r => r.Features).ToArray(), [rows.Length, Pixels]);
         using var classes = tensor(rows.Select(r => (long)r.Label).ToArray());
         var random = new Generator((ulong)seed);
-        var network = new MlpDiscriminator(Pixels, [1000, 500, 250, 250, 250], Classes, 0.3, 0.5, 0.1, random);
+        var network = new MlpDiscriminator(Pixels, [1000, 500, 250, 250, 250], Classes, 0.3, 0.5, 0.1, random, new GaussianNoiseSource(seed));
         network.train();
         using (var order = randperm(rows.Length, generator: random))
         using (var first = features.index_select(0, order.narrow(0, 0, 500)))
