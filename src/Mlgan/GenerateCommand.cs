@@ -60,17 +60,7 @@ internal static class GenerateCommand
         string[] inputs = classCount > 0 ? ["Noise", "Class"] : ["Noise"];
         using var generator = ml.Transforms.ApplyOnnxModel(["Features"], inputs, generatorPath).Fit(rows);
         var scored = generator.Transform(rows);
-        var column = scored.Schema["Features"];
-        var result = new List<float[]>();
-        using var cursor = scored.GetRowCursor([column]);
-        var getter = cursor.GetGetter<VBuffer<float>>(column);
-        var value = default(VBuffer<float>);
-        while (cursor.MoveNext())
-        {
-            getter(ref value);
-            result.Add(value.DenseValues().ToArray());
-        }
-        return result.ToArray();
+        return ImageFiles.Read(scored, scored.Schema["Features"]).ToArray();
     }
 
     /// <summary>The generator's noise length and class count (0: unconditional), read from its ONNX inputs Noise [N, NoiseSize] and Class [N, K].</summary>

@@ -1,4 +1,3 @@
-using Microsoft.ML.Data;
 
 namespace Microsoft.ML.Gan.Tests;
 
@@ -27,18 +26,5 @@ internal static class MnistSubset
     };
 
     /// <summary>Reads a float vector column of a data view into arrays.</summary>
-    public static float[][] Column(IDataView data, string name)
-    {
-        var rows = new List<float[]>();
-        var column = data.Schema[name];
-        using var cursor = data.GetRowCursor([column]);
-        var getter = cursor.GetGetter<VBuffer<float>>(column);
-        var value = default(VBuffer<float>);
-        while (cursor.MoveNext())
-        {
-            getter(ref value);
-            rows.Add(value.DenseValues().ToArray());
-        }
-        return rows.ToArray();
-    }
+    public static float[][] Column(IDataView data, string name) => ImageFiles.Read(data, data.Schema[name]).ToArray();
 }

@@ -44,7 +44,7 @@ internal static class ImageFiles
         return null;
     }
 
-    /// <summary>The rows of a vector column of Single, dense.</summary>
+    /// <summary>The rows of a vector column of Single, dense (also what the CLI and the tests read columns with).</summary>
     public static List<float[]> Read(IDataView data, DataViewSchema.Column column)
     {
         var rows = new List<float[]>();
