@@ -7,7 +7,7 @@ namespace Microsoft.ML.Gan.Training;
 /// <summary>
 /// Everything a training run must restore to continue exactly where it stopped: both networks, the parameter
 /// average and its update count, both optimisers, the historical averages and the replay buffer when on, the
-/// best-epoch record, the random generator's state and the noise source's draw count.
+/// best-epoch record, the random generator's state and the noise source's seed and draw count.
 /// Epochs draw their minibatch orders from that generator, so a resumed run repeats an uninterrupted one.
 /// </summary>
 internal sealed class TrainingState(
