@@ -7,15 +7,19 @@ namespace Microsoft.ML.Gan.Benchmarks;
 /// <summary>
 /// The acceptance benchmark of the core: MNIST, 100 labels (10 per class, data seed = weight seed), all 60,000 training images
 /// unlabeled, default options of the MLP or the convolutional architecture, or the MLP with virtual batch normalisation
-/// in the generator ("vbn"); the averaged model's test error and the wall seconds of every epoch.
+/// in the generator ("vbn"); the averaged model's test error and the wall seconds of every epoch. With
+/// <c>officialLabels</c> the 100 labels are those the paper's code keeps with the seed as its NumPy data seed (seed 1: the
+/// paper's own), so the curve compares with the paper's code and its reproductions on the same labelled rows.
 /// </summary>
 internal static class LearningCurveBenchmark
 {
-    public static void Run(int epochs, int threads, int seed, string variant, string outputDirectory)
+    public static void Run(int epochs, int threads, int seed, string variant, bool officialLabels, string outputDirectory)
     {
         var ml = new MLContext(1);
         var (train, test) = MnistDataset.Load(ml, Repository.DataDirectory);
-        var labeled = ml.Data.KeepLabelsPerClass(train, 10, seed);
+        var labeled = officialLabels
+            ? ml.Data.KeepLabelsPerClassAsOfficialCode(train, 10, (uint)seed)
+            : ml.Data.KeepLabelsPerClass(train, 10, seed);
         var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(labeled);
         bool conv = variant == "conv", vbn = variant == "vbn";
         var architecture = conv ? GanArchitecture.Convolutional : GanArchitecture.Mlp;
@@ -27,14 +31,14 @@ internal static class LearningCurveBenchmark
             Architecture = architecture,
             VirtualBatchNormalization = vbn,
         };
-        string infix = conv || vbn ? $"-{variant}" : "";
+        string infix = (conv || vbn ? $"-{variant}" : "") + (officialLabels ? "-official-labels" : "");
         string name = $"mnist-100{infix}-seed{seed}";
         string curveName = $"mnist-100{infix}-curve-seed{seed}.md";
         var rows = new List<GanTrainingProgress>();
         var table = new StringBuilder();
         table.AppendLine("| epoch | test error (%) | errors of 10,000 | epoch seconds | D loss | G loss | labeled-batch accuracy (%) |");
         table.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
-        Console.WriteLine($"MNIST, 100 labels, 60,000 unlabeled, {architecture}{(vbn ? " with virtual batch norm" : "")}, {epochs} epochs, {threads} threads, seed {seed}");
+        Console.WriteLine($"MNIST, 100 {(officialLabels ? "official " : "")}labels, 60,000 unlabeled, {architecture}{(vbn ? " with virtual batch norm" : "")}, {epochs} epochs, {threads} threads, seed {seed}");
         Console.WriteLine("epoch  test error  seconds");
         options.Progress = new SynchronousProgress(p =>
         {
@@ -57,9 +61,9 @@ internal static class LearningCurveBenchmark
         string report = $"""
             # MNIST, 100 labels: test error per epoch{(conv ? ", convolutional architecture" : vbn ? ", virtual batch normalisation in the generator" : "")}
 
-            Command: `dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- curve {epochs} {threads} {seed}{(conv || vbn ? " " + variant : "")}`
+            Command: `dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- curve {epochs} {threads} {seed} {variant}{(officialLabels ? " official" : "")}`
             Machine: {Environment.ProcessorCount} cores, {threads} torch threads, {Environment.OSVersion}, {DateTime.UtcNow:yyyy-MM-dd}.
-            Data: all 60,000 training images as unlabeled data, 10 labels per class (KeepLabelsPerClass seed {seed}), default options{(conv ? " with Architecture = Convolutional" : vbn ? " with VirtualBatchNormalization = true" : "")}, weight seed {seed}.
+            Data: all 60,000 training images as unlabeled data, 10 labels per class ({(officialLabels ? $"KeepLabelsPerClassAsOfficialCode, NumPy data seed {seed}: the paper's code's labels" : $"KeepLabelsPerClass seed {seed}")}), default options{(conv ? " with Architecture = Convolutional" : vbn ? " with VirtualBatchNormalization = true" : "")}, weight seed {seed}.
             Test error is the averaged (EMA) discriminator's on the 10,000 test images after each epoch. Resident memory at the end: {Environment.WorkingSet / (1024 * 1024)} MiB.
 
             {table}

@@ -3,6 +3,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Security.Cryptography;
 using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Data;
 
 namespace Microsoft.ML.Gan.Tests;
 
@@ -249,6 +250,49 @@ public sealed class IdxDataTests
         Assert.Contains("Class 1 has 1 rows", tooFew.Message);
         Assert.Contains("'Label'", wrongType.Message);
         Assert.Contains("Int32", wrongType.Message);
+    }
+
+    [TestMethod]
+    public void KeepLabelsPerClassAsOfficialCode_KeepsThePaperScriptsLabels()
+    {
+        var train = Mnist.Value.Train;
+
+        var subset = _ml.Data.KeepLabelsPerClassAsOfficialCode(train, labelsPerClass: 10, seed: 1);
+
+        var kept = KeptRows(subset);
+
+        // NumPy 2.2.4 on the same file: inds = RandomState(1).permutation(60000); [inds[y[inds] == j][:10] for j in 0..9]
+        Assert.HasCount(100, kept);
+        int[] firstOfEachClass = [38161, 11395, 21435, 15281, 25555, 41094, 54591, 44536, 13518, 49039];
+        int[] lastOfEachClass = [44413, 42058, 38825, 23490, 49256, 6557, 16590, 31331, 14128, 14582];
+        foreach (var row in firstOfEachClass.Concat(lastOfEachClass))
+            Assert.Contains(row, kept);
+        CollectionAssert.AreEqual(new[] { 956, 1578, 1818, 2929, 3264 }, kept.Order().Take(5).ToArray());
+        CollectionAssert.AreEqual(Enumerable.Repeat(10, 10).ToArray(), Histogram(ReadLabels(subset)));
+    }
+
+    [TestMethod]
+    public void NumPyRandomState_MatchesNumPysMersenneTwisterAndPermutation()
+    {
+        // Reference values: MT19937's init_genrand(5489) and NumPy 2.2.4's RandomState(seed).permutation(n).
+        Assert.AreEqual(3499211612u, new NumPyRandomState(5489).NextUInt32());
+        CollectionAssert.AreEqual(new[] { 2, 8, 4, 9, 1, 6, 7, 3, 0, 5 }, new NumPyRandomState(0).Permutation(10));
+        CollectionAssert.AreEqual(new[] { 2, 9, 6, 4, 0, 3, 1, 7, 8, 5 }, new NumPyRandomState(1).Permutation(10));
+        var large = new NumPyRandomState(1).Permutation(60000);
+        CollectionAssert.AreEqual(new[] { 15281, 21435, 44536, 13518, 47529, 53560, 41094, 6060 }, large[..8]);
+        CollectionAssert.AreEqual(new[] { 5192, 12172, 33003 }, large[^3..]);
+    }
+
+    [TestMethod]
+    public void KeepLabelsPerClassAsOfficialCode_InvalidArguments_Throw()
+    {
+        var data = _ml.Data.LoadFromEnumerable(new float[] { 0, 0, 1 }.Select(l => new LabelledRow { Label = l }));
+
+        var tooFew = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => _ml.Data.KeepLabelsPerClassAsOfficialCode(data, 2, seed: 1));
+        var missing = Assert.ThrowsExactly<ArgumentException>(() => _ml.Data.KeepLabelsPerClassAsOfficialCode(data, 1, seed: 1, "Class"));
+
+        Assert.Contains("Class 1 has 1 rows", tooFew.Message);
+        Assert.Contains("'Class'", missing.Message);
     }
 
     [TestMethod]
