@@ -2,7 +2,7 @@
 //
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- curve [epochs 45] [threads 2] [seed 1] [mlp|conv|vbn] [random|official]
 //       MNIST with 100 labels, all 60,000 training images unlabeled, default options (of the architecture): test error
-//       and seconds per epoch. "official" keeps the labels the paper's code keeps (NumPy data seed = the seed).
+//       and seconds per epoch. "official" keeps the paper's own 100 labels (its code's NumPy data seed 1) for any weight seed.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- scoring [model.zip]
 //       (default artifacts/mnist-100-seed1.zip written by 'curve', with its .onnx beside it)
 //       Scoring throughput of a saved model over the 10,000 test images, and single-prediction latency.
