@@ -13,7 +13,7 @@ namespace Microsoft.ML.Gan.Benchmarks;
 /// </summary>
 internal static class LearningCurveBenchmark
 {
-    public static void Run(int epochs, int threads, int seed, string variant, bool officialLabels, string outputDirectory)
+    public static void Run(int epochs, int threads, int seed, string variant, bool officialLabels, string[] overrides, string outputDirectory)
     {
         var ml = new MLContext(1);
         var (train, test) = MnistDataset.Load(ml, Repository.DataDirectory);
@@ -31,7 +31,8 @@ internal static class LearningCurveBenchmark
             Architecture = architecture,
             VirtualBatchNormalization = vbn,
         };
-        string infix = (conv || vbn ? $"-{variant}" : "") + (officialLabels ? "-official-labels" : "");
+        OptionOverrides.Apply(options, overrides);
+        string infix = (conv || vbn ? $"-{variant}" : "") + (officialLabels ? "-official-labels" : "") + OptionOverrides.Suffix(overrides);
         string name = $"mnist-100{infix}-seed{seed}";
         string curveName = $"mnist-100{infix}-curve-seed{seed}.md";
         var rows = new List<GanTrainingProgress>();
@@ -61,9 +62,9 @@ internal static class LearningCurveBenchmark
         string report = $"""
             # MNIST, 100 labels: test error per epoch{(conv ? ", convolutional architecture" : vbn ? ", virtual batch normalisation in the generator" : "")}
 
-            Command: `dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- curve {epochs} {threads} {seed} {variant}{(officialLabels ? " official" : "")}`
+            Command: `dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- curve {epochs} {threads} {seed} {variant} {(officialLabels ? "official" : "random")}{string.Concat(overrides.Select(o => " " + o))}`
             Machine: {Environment.ProcessorCount} cores, {threads} torch threads, {Environment.OSVersion}, {DateTime.UtcNow:yyyy-MM-dd}.
-            Data: all 60,000 training images as unlabeled data, 10 labels per class ({(officialLabels ? "KeepLabelsPerClassAsOfficialCode, NumPy data seed 1: the paper's code's labels" : $"KeepLabelsPerClass seed {seed}")}), default options{(conv ? " with Architecture = Convolutional" : vbn ? " with VirtualBatchNormalization = true" : "")}, weight seed {seed}.
+            Data: all 60,000 training images as unlabeled data, 10 labels per class ({(officialLabels ? "KeepLabelsPerClassAsOfficialCode, NumPy data seed 1: the paper's code's labels" : $"KeepLabelsPerClass seed {seed}")}), default options{(conv ? " with Architecture = Convolutional" : vbn ? " with VirtualBatchNormalization = true" : "")}{(overrides.Length > 0 ? $" and {string.Join(", ", overrides)}" : "")}, weight seed {seed}.
             Test error is the averaged (EMA) discriminator's on the 10,000 test images after each epoch. Resident memory at the end: {Environment.WorkingSet / (1024 * 1024)} MiB.
 
             {table}

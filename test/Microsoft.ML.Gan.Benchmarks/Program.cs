@@ -1,8 +1,9 @@
 // End-to-end benchmarks of Microsoft.ML.Gan on MNIST. Each prints a table and writes it under docs/benchmarks/.
 //
-//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- curve [epochs 45] [threads 2] [seed 1] [mlp|conv|vbn] [random|official]
+//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- curve [epochs 45] [threads 2] [seed 1] [mlp|conv|vbn] [random|official] [Option=value ...]
 //       MNIST with 100 labels, all 60,000 training images unlabeled, default options (of the architecture): test error
 //       and seconds per epoch. "official" keeps the paper's own 100 labels (its code's NumPy data seed 1) for any weight seed.
+//       Option=value pairs set trainer options by name (e.g. OneSidedLabelSmoothing=0.9) and name the report after them.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- scoring [model.zip]
 //       (default artifacts/mnist-100-seed1.zip written by 'curve', with its .onnx beside it)
 //       Scoring throughput of a saved model over the 10,000 test images, and single-prediction latency.
@@ -37,7 +38,7 @@ switch (command)
 {
     case "curve":
         LearningCurveBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 45, args.Length > 2 ? int.Parse(args[2]) : 2, args.Length > 3 ? int.Parse(args[3]) : 1,
-            args.Length > 4 ? args[4] : "mlp", args.Length > 5 && args[5] == "official", outputDirectory);
+            args.Length > 4 ? args[4] : "mlp", args.Length > 5 && args[5] == "official", args.Skip(6).ToArray(), outputDirectory);
         break;
     case "scoring":
         ScoringBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine(Repository.Root, "artifacts", "mnist-100-seed1.zip"), outputDirectory);
