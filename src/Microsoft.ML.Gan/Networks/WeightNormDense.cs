@@ -38,11 +38,20 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     /// <summary>Bias b, shape [outputs].</summary>
     public Parameter Bias => b;
 
+    /// <summary>
+    /// y = (x v^T) * (g / ||v||) + b while the direction is trained; once the weights are constants (no gradient mode,
+    /// or frozen while the generator trains against them) the folded weight and one fused matrix multiply with the bias.
+    /// </summary>
     public override Tensor forward(Tensor input)
     {
+        if (!v.requires_grad || !is_grad_enabled())
+        {
+            using var weight = FoldedWeight();
+            return nn.functional.linear(input, weight, b);
+        }
         using var direction = input.matmul(v.t());
         using var factor = UnitScale();
-        return direction.mul(factor).add_(b);
+        return b.addcmul(direction, factor, 1);
     }
 
     /// <summary>
