@@ -23,6 +23,7 @@ internal static class OptionOverrides
         }
     }
 
-    /// <summary>A file-name suffix for the overrides: "-OneSidedLabelSmoothing-0.9", or "" for none.</summary>
-    public static string Suffix(IEnumerable<string> overrides) => string.Concat(overrides.Select(o => "-" + o.Replace('=', '-')));
+    /// <summary>A file-name suffix for the overrides: "-OneSidedLabelSmoothing-0.9", or "" for none; characters a file name cannot hold become '_'.</summary>
+    public static string Suffix(IEnumerable<string> overrides) =>
+        string.Concat(overrides.Select(o => "-" + string.Concat(o.Replace('=', '-').Select(c => Path.GetInvalidFileNameChars().Contains(c) ? '_' : c))));
 }

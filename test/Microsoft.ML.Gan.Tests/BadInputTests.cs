@@ -99,6 +99,10 @@ public sealed class BadInputTests
         options.LearningRate = double.NaN;
         e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Gan.SemiSupervised(options));
         Assert.AreEqual("LearningRate", e.ParamName);
+        options = MnistSubset.TinyOptions();
+        options.LearningRateDecayEpochs = -1;
+        e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Ml.Gan.SemiSupervised(options));
+        Assert.AreEqual("LearningRateDecayEpochs", e.ParamName);
     }
 
     [TestMethod]

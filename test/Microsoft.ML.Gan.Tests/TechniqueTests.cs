@@ -69,6 +69,39 @@ public sealed class TechniqueTests
     }
 
     [TestMethod]
+    public void LearningRateDecaysLinearlyToZeroOverTheLastEpochs()
+    {
+        Assert.AreEqual(0.003, LearningRateSchedule.At(0.003, 0, 45, 45), 1e-15, "no decay epochs: constant");
+        Assert.AreEqual(0.003, LearningRateSchedule.At(0.003, 15, 45, 30), 1e-15, "before the decay");
+        Assert.AreEqual(0.003, LearningRateSchedule.At(0.003, 15, 45, 31), 1e-15, "the first decay epoch runs at the full rate");
+        Assert.AreEqual(0.003 * 14 / 15, LearningRateSchedule.At(0.003, 15, 45, 32), 1e-15);
+        Assert.AreEqual(0.0002, LearningRateSchedule.At(0.003, 15, 45, 45), 1e-15, "the last epoch runs at 1/15 of it");
+        Assert.AreEqual(0.001, LearningRateSchedule.At(0.003, 300, 100, 1), 1e-15, "a decay longer than the run starts part way down");
+    }
+
+    [TestMethod]
+    public void LearningRateDecayReachesTheOptimizer()
+    {
+        var ml = new MLContext(1);
+        var data = MnistSubset.Train(ml, 500, labelsPerClass: 5);
+        var train = ml.Transforms.Conversion.MapValueToKey("Label").Fit(data).Transform(data);
+        float[][] Scores(int decayEpochs)
+        {
+            var options = MnistSubset.TinyOptions(1);
+            options.LearningRateDecayEpochs = decayEpochs;
+            using var model = ml.Gan.SemiSupervised(options).Fit(train);
+            return MnistSubset.Column(model.Transform(train), "Score");
+        }
+
+        var constant = Scores(0);
+        var fullRate = Scores(1);
+        var halfRate = Scores(2);
+        for (int i = 0; i < constant.Length; i++)
+            CollectionAssert.AreEqual(constant[i], fullRate[i], $"row {i}: the single epoch of a one-epoch decay runs at the full rate");
+        Assert.IsTrue(constant.Zip(halfRate).Any(p => !p.First.SequenceEqual(p.Second)), "a two-epoch decay halves the rate of a one-epoch run");
+    }
+
+    [TestMethod]
     public void ExperienceReplayMixesStoredRowsIntoTheBatchAndOverwritesTheOldest()
     {
         using var replay = new ExperienceReplay(capacity: 3, width: 1, CPU);

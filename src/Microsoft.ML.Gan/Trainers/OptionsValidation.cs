@@ -13,6 +13,7 @@ internal static class OptionsValidation
         Positive(options.NoiseSize, nameof(options.NoiseSize));
         Positive(options.InitializationRows, nameof(options.InitializationRows));
         Positive(options.LearningRate, nameof(options.LearningRate));
+        NonNegative(options.LearningRateDecayEpochs, nameof(options.LearningRateDecayEpochs));
         Positive(options.InitialWeightStandardDeviation, nameof(options.InitialWeightStandardDeviation));
         NonNegative(options.UnlabeledWeight, nameof(options.UnlabeledWeight));
         NonNegative(options.InputNoiseStandardDeviation, nameof(options.InputNoiseStandardDeviation));

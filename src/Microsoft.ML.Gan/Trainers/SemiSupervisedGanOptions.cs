@@ -20,8 +20,14 @@ public sealed partial class SemiSupervisedGanTrainer
         /// <summary>Rows per minibatch, used for each of the labeled, unlabeled and generated batches. Default 100.</summary>
         public int BatchSize = 100;
 
-        /// <summary>Adam learning rate of both networks, constant. Default 0.003.</summary>
+        /// <summary>Adam learning rate of both networks. Default 0.003.</summary>
         public double LearningRate = 0.003;
+
+        /// <summary>
+        /// Epochs at the end of training over which both learning rates decay linearly to 0: epoch e of the last N runs at
+        /// LearningRate * (MaxEpoch - e + 1) / N. Default 0 (constant, as the paper's MNIST code).
+        /// </summary>
+        public int LearningRateDecayEpochs;
 
         /// <summary>Adam beta1 of both networks. Default 0.5.</summary>
         public double AdamBeta1 = 0.5;

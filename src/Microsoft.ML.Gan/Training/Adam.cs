@@ -14,7 +14,6 @@ internal sealed class Adam : IDisposable
     private readonly Parameter[] _parameters;
     private readonly Tensor[] _firstMoments;
     private readonly Tensor[] _secondMoments;
-    private readonly double _learningRate;
     private readonly double _beta1;
     private readonly double _beta2;
     private readonly double _epsilon;
@@ -25,11 +24,14 @@ internal sealed class Adam : IDisposable
         _parameters = parameters.ToArray();
         _firstMoments = _parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
         _secondMoments = _parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
-        _learningRate = learningRate;
+        LearningRate = learningRate;
         _beta1 = beta1;
         _beta2 = beta2;
         _epsilon = epsilon;
     }
+
+    /// <summary>The step size of the next updates; a schedule may change it between steps.</summary>
+    public double LearningRate { get; set; }
 
     /// <summary>Clears the gradients of all parameters.</summary>
     public void ZeroGrad()
@@ -46,7 +48,7 @@ internal sealed class Adam : IDisposable
         double secondCorrection = 1 - Math.Pow(_beta2, _step);
         // sqrt(v / c2 + eps) = sqrt(v + eps * c2) / sqrt(c2): the bias correction moves into the step size,
         // which saves a pass over every parameter.
-        double stepSize = _learningRate * Math.Sqrt(secondCorrection) / firstCorrection;
+        double stepSize = LearningRate * Math.Sqrt(secondCorrection) / firstCorrection;
         double shiftedEpsilon = _epsilon * secondCorrection;
         using var scope = NewDisposeScope();
         using var _ = no_grad();

@@ -104,6 +104,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
             using var labeledOrder = TileLabeled(labeledIndices.shape[0], (long)steps * batch, device);
             double discriminatorLoss = 0, generatorLoss = 0, correct = 0;
             int generatorSteps = 0;
+            discriminatorOptimizer.LearningRate = generatorOptimizer.LearningRate = LearningRateSchedule.At(_options.LearningRate, _options.LearningRateDecayEpochs, _options.MaxEpoch, epoch);
             double instanceNoise = InstanceNoise.StandardDeviation(_options.InstanceNoiseStandardDeviation, _options.InstanceNoiseDecayEpochs, epoch);
             for (int step = 0; step < steps; step++)
             {
