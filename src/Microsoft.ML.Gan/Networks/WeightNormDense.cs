@@ -11,6 +11,7 @@ namespace Microsoft.ML.Gan.Networks;
 /// </summary>
 internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
 {
+    private static readonly Scalar One = 1.ToScalar();
     private readonly Parameter v;
     private readonly Parameter g;
     private readonly Parameter b;
@@ -51,7 +52,7 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
         }
         using var direction = input.matmul(v.t());
         using var factor = UnitScale();
-        return b.addcmul(direction, factor, 1);
+        return b.addcmul(direction, factor, One);
     }
 
     /// <summary>
