@@ -62,41 +62,49 @@ internal sealed class TrainingCheckpoint : IDisposable
         target.copy_(saved);
     }
 
-    /// <summary>Writes the checkpoint through a temporary file and a rename.</summary>
+    /// <summary>
+    /// Writes the checkpoint through a temporary file and a rename, streaming the payload through its SHA-256 so that
+    /// no copy of the state is built in memory.
+    /// </summary>
     public void Write(string path)
     {
-        using var payload = new MemoryStream();
-        using (var writer = new BinaryWriter(payload, Encoding.UTF8, leaveOpen: true))
-        {
-            writer.Write(Architecture);
-            writer.Write(Epoch);
-            writer.Write(Numbers.Count);
-            foreach (var (name, value) in Numbers)
-            {
-                writer.Write(name);
-                writer.Write(value);
-            }
-            writer.Write(Tensors.Count);
-            foreach (var (name, value) in Tensors)
-            {
-                writer.Write(name);
-                writer.Write((int)value.dtype);
-                writer.Write(value.shape.Length);
-                foreach (long dimension in value.shape)
-                    writer.Write(dimension);
-                var bytes = value.bytes;
-                writer.Write((long)bytes.Length);
-                writer.Write(bytes);
-            }
-        }
-        byte[] body = payload.ToArray();
         AtomicFile.Write(path, stream =>
         {
             stream.Write(Magic);
             stream.Write(BitConverter.GetBytes(FormatVersion));
-            stream.Write(body);
-            stream.Write(SHA256.HashData(body));
+            using var sha = SHA256.Create();
+            using (var hashed = new CryptoStream(stream, sha, CryptoStreamMode.Write, leaveOpen: true))
+            {
+                using (var writer = new BinaryWriter(hashed, Encoding.UTF8, leaveOpen: true))
+                    WritePayload(writer);
+                hashed.FlushFinalBlock();
+            }
+            stream.Write(sha.Hash!);
         });
+    }
+
+    private void WritePayload(BinaryWriter writer)
+    {
+        writer.Write(Architecture);
+        writer.Write(Epoch);
+        writer.Write(Numbers.Count);
+        foreach (var (name, value) in Numbers)
+        {
+            writer.Write(name);
+            writer.Write(value);
+        }
+        writer.Write(Tensors.Count);
+        foreach (var (name, value) in Tensors)
+        {
+            writer.Write(name);
+            writer.Write((int)value.dtype);
+            writer.Write(value.shape.Length);
+            foreach (long dimension in value.shape)
+                writer.Write(dimension);
+            var bytes = value.bytes;
+            writer.Write((long)bytes.Length);
+            writer.Write(bytes);
+        }
     }
 
     /// <summary>Reads a checkpoint and checks that it belongs to <paramref name="expectedArchitecture"/> (null: any).</summary>
