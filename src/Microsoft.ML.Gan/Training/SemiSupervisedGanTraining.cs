@@ -194,7 +194,10 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         replay?.Add(generated);
         var rows = cat([labeledRows, unlabeledRows, fake], 0);
         if (instanceNoise > 0)
-            rows = rows.add(randn(rows.shape, generator: _random, device: rows.device), alpha: instanceNoise);
+        {
+            using var noise = _noise.Normal(rows.shape, rows.device);
+            rows = rows.add(noise, alpha: instanceNoise);
+        }
         var logits = Discriminator.Logits(rows, [batch, batch, batch]);
         var labeledLogits = logits.narrow(0, 0, batch);
         var supervised = SemiSupervisedLoss.Supervised(labeledLogits, classes);
