@@ -7,7 +7,7 @@
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- scoring [model.zip]
 //       (default artifacts/mnist-100-seed1.zip written by 'curve', with its .onnx beside it)
 //       Scoring throughput of a saved model over the 10,000 test images, and single-prediction latency.
-//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- speed [epochs 3] [threads 2]
+//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- speed [epochs 3] [threads 2] [Option=value ...]
 //       Seconds per epoch of the default MNIST setup, achieved GFLOP/s and the same-run matrix-multiply rate.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- memory [seconds 40]
 //       Peak resident memory as the data grows (100k, 500k, 2M distorted MNIST rows), in memory and streamed.
@@ -44,7 +44,7 @@ switch (command)
         ScoringBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine(Repository.Root, "artifacts", "mnist-100-seed1.zip"), outputDirectory);
         break;
     case "speed":
-        SpeedBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? int.Parse(args[2]) : 2, outputDirectory);
+        SpeedBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? int.Parse(args[2]) : 2, args.Skip(3).ToArray(), outputDirectory);
         break;
     case "memory":
         MemoryBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 40, outputDirectory);

@@ -40,12 +40,14 @@ public sealed class MinibatchDiscriminationTests
         var options = MnistSubset.TinyOptions(epochs: 3);
         options.MinibatchDiscriminationKernels = 8;
         options.MinibatchDiscriminationKernelDimension = 3;
+        options.InstanceNoiseStandardDeviation = 0;
         using var model = ml.Gan.SemiSupervised(options).Fit(train);
 
         var scored = model.Transform(test);
         double accuracy = ml.MulticlassClassification.Evaluate(scored).MicroAccuracy;
         // The paper finds minibatch discrimination better for samples and feature matching better for classification;
-        // here it only has to learn (36% on this tiny setup against 63% without it, 10% by chance).
+        // here it only has to learn (36% on this tiny setup against 63% without it, 10% by chance). Instance noise is off:
+        // over these 30 steps it stays near full strength and slows learning (22%).
         Assert.IsGreaterThan(0.25, accuracy, $"accuracy {accuracy:P1} with minibatch discrimination");
         var onnx = MnistSubset.Column(scored, "Score");
         var torch = model.ScoreWithTorch(MnistSubset.Column(test, "Features"));

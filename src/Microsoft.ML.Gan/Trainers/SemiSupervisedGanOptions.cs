@@ -152,12 +152,13 @@ public sealed partial class SemiSupervisedGanTrainer
 
         /// <summary>
         /// Instance noise: standard deviation of Gaussian noise added to every row the discriminator sees in its update,
-        /// decaying linearly to 0 over <see cref="InstanceNoiseDecayEpochs"/>. Default 0 (off).
+        /// decaying linearly to 0 over <see cref="InstanceNoiseDecayEpochs"/>. It keeps the discriminator from
+        /// overpowering the generator in the early epochs. Default 0.2; 0 is the paper's setup.
         /// </summary>
-        public double InstanceNoiseStandardDeviation;
+        public double InstanceNoiseStandardDeviation = 0.2;
 
-        /// <summary>Epochs over which the instance noise decays to 0. Default 10.</summary>
-        public int InstanceNoiseDecayEpochs = 10;
+        /// <summary>Epochs over which the instance noise decays to 0 (it is 0 from epoch N + 1 on). Default 20.</summary>
+        public int InstanceNoiseDecayEpochs = 20;
 
         /// <summary>
         /// Experience replay: rows of earlier generated samples kept in a ring buffer; each discriminator step replaces
