@@ -4,9 +4,9 @@
 //       MNIST with 100 labels, all 60,000 training images unlabeled, default options (of the architecture): test error
 //       and seconds per epoch. "official" keeps the paper's own 100 labels (its code's NumPy data seed 1) for any weight seed.
 //       Option=value pairs set trainer options by name (e.g. OneSidedLabelSmoothing=0.9) and name the report after them.
-//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- scoring [model.zip]
-//       (default artifacts/mnist-100-seed1.zip written by 'curve', with its .onnx beside it)
-//       Scoring throughput of a saved model over the 10,000 test images, and single-prediction latency.
+//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- scoring [epochs 1] [threads 2]
+//       Scoring throughput over the 10,000 test images (fitted model, reloaded model.zip, raw ONNX Runtime) of a model
+//       trained in the same run, and single-prediction latency.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- speed [epochs 3] [threads 2] [Option=value ...]
 //       Seconds per epoch of the default MNIST setup, achieved GFLOP/s and the same-run matrix-multiply rate.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- memory [seconds 40]
@@ -41,7 +41,7 @@ switch (command)
             args.Length > 4 ? args[4] : "mlp", args.Length > 5 && args[5] == "official", args.Skip(6).ToArray(), outputDirectory);
         break;
     case "scoring":
-        ScoringBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine(Repository.Root, "artifacts", "mnist-100-seed1.zip"), outputDirectory);
+        ScoringBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 1, args.Length > 2 ? int.Parse(args[2]) : 2, outputDirectory);
         break;
     case "speed":
         SpeedBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? int.Parse(args[2]) : 2, args.Skip(3).ToArray(), outputDirectory);

@@ -4,8 +4,8 @@ using Microsoft.ML.Data;
 namespace Microsoft.ML.Gan.Kernels;
 
 /// <summary>
-/// Scoring one batch of 100 rows through a fitted model's <c>Transform</c> (ONNX Runtime inside ML.NET's
-/// OnnxTransformer), with the discriminator at the paper's MNIST sizes trained for one epoch on 1,000 random rows.
+/// Scoring one batch of 100 rows through a fitted model's <c>Transform</c> (one batched ONNX Runtime call, as the fitted
+/// transformer scores), with the discriminator at the paper's MNIST sizes trained for one epoch on 1,000 random rows.
 /// </summary>
 [Config(typeof(KernelConfig))]
 public class ScoringBatchBenchmarks

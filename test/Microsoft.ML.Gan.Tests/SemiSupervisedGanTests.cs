@@ -238,6 +238,37 @@ public sealed class SemiSupervisedGanTests
             CollectionAssert.AreEqual(serial[i], concurrent[i], $"row {i}");
     }
 
+    [TestMethod]
+    public void BatchedTransformKeepsEveryInputColumnInStepWithTheRowByRowScoringOfTheLoadedModel()
+    {
+        var ml = new MLContext(4);
+        var features = MnistSubset.Column(s_test, "Features");
+        var rows = features.Select((f, i) => new TaggedDigit { Features = f, Name = $"row {i}", Index = i, Pixels = f[150..160] }).ToArray();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        using var stream = new MemoryStream();
+        ml.Model.Save(s_gan, data.Schema, stream);
+        stream.Position = 0;
+        var stock = ml.Model.Load(stream, out _);
+
+        var batched = ml.Data.CreateEnumerable<ScoredTaggedDigit>(s_gan.Transform(data), reuseRowObject: false).ToArray();
+        var rowByRow = ml.Data.CreateEnumerable<ScoredTaggedDigit>(stock.Transform(data), reuseRowObject: false).ToArray();
+        var inputOnly = ml.Data.CreateEnumerable<TaggedDigit>(s_gan.Transform(data), reuseRowObject: false).ToArray();
+
+        Assert.HasCount(500, batched);
+        Assert.HasCount(500, rowByRow);
+        Assert.HasCount(500, inputOnly);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            Assert.AreEqual(rows[i].Name, batched[i].Name, $"row {i}");
+            Assert.AreEqual(i, batched[i].Index);
+            CollectionAssert.AreEqual(rows[i].Pixels, batched[i].Pixels, $"row {i}");
+            CollectionAssert.AreEqual(rowByRow[i].Score, batched[i].Score, $"row {i}");
+            Assert.AreEqual(rowByRow[i].PredictedLabel, batched[i].PredictedLabel, $"row {i}");
+            Assert.AreEqual(rows[i].Name, inputOnly[i].Name);
+            CollectionAssert.AreEqual(rows[i].Features, inputOnly[i].Features);
+        }
+    }
+
     private sealed class Digit
     {
         public float Label { get; set; }
@@ -255,6 +286,26 @@ public sealed class SemiSupervisedGanTests
 
     private sealed class ScoreOnly
     {
+        public float[] Score { get; set; } = [];
+    }
+
+    private class TaggedDigit
+    {
+        [VectorType(784)]
+        public float[] Features { get; set; } = [];
+
+        public string Name { get; set; } = "";
+
+        public int Index { get; set; }
+
+        [VectorType(10)]
+        public float[] Pixels { get; set; } = [];
+    }
+
+    private sealed class ScoredTaggedDigit : TaggedDigit
+    {
+        public uint PredictedLabel { get; set; }
+
         public float[] Score { get; set; } = [];
     }
 }
