@@ -37,6 +37,23 @@ internal abstract class DiscriminatorNetwork : nn.Module<Tensor, Tensor>
     /// <summary>Data-dependent initialisation of the weight-normalised layers on one batch of real rows.</summary>
     public abstract void InitializeFrom(Tensor batch);
 
+    /// <summary>
+    /// Folds every weight-normalised dense layer's weight once, for a stretch in which the weights do not change;
+    /// <see cref="ThawWeights"/> ends it.
+    /// </summary>
+    public void FreezeWeights()
+    {
+        foreach (var layer in modules().OfType<WeightNormDense>())
+            layer.Freeze();
+    }
+
+    /// <summary>Ends <see cref="FreezeWeights"/>.</summary>
+    public void ThawWeights()
+    {
+        foreach (var layer in modules().OfType<WeightNormDense>())
+            layer.Thaw();
+    }
+
     /// <summary>Stores real rows as the reference batch of layers that need one for scoring; by default nothing.</summary>
     public virtual void SetReference(Tensor rows)
     {

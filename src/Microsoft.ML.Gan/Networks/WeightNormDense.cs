@@ -15,6 +15,7 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     private readonly Parameter v;
     private readonly Parameter g;
     private readonly Parameter b;
+    private Tensor? _frozenWeight;
 
     public WeightNormDense(string name, long inputs, long outputs, bool trainScale, Tensor initialDirection) : base(name)
     {
@@ -45,6 +46,8 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     /// </summary>
     public override Tensor forward(Tensor input)
     {
+        if (_frozenWeight is not null)
+            return nn.functional.linear(input, _frozenWeight, b);
         if (!v.requires_grad || !is_grad_enabled())
         {
             using var weight = FoldedWeight();
@@ -74,6 +77,23 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
         return preActivation.sub(mean).div(std).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Folds the weight once and uses it in every forward pass until <see cref="Thaw"/>, for a stretch in which the
+    /// weights do not change (the generator's step runs the discriminator twice).
+    /// </summary>
+    public void Freeze()
+    {
+        _frozenWeight?.Dispose();
+        _frozenWeight = FoldedWeight().DetachFromDisposeScope();
+    }
+
+    /// <summary>Ends <see cref="Freeze"/>.</summary>
+    public void Thaw()
+    {
+        _frozenWeight?.Dispose();
+        _frozenWeight = null;
+    }
+
     /// <summary>The folded weight g * v / ||v||, shape [outputs, inputs], with no autograd history.</summary>
     public Tensor FoldedWeight()
     {
@@ -89,5 +109,12 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     {
         using var norm = linalg.vector_norm(v, 2, [1L]);
         return g.div(norm);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            Thaw();
+        base.Dispose(disposing);
     }
 }

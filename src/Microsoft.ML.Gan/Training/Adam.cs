@@ -33,11 +33,18 @@ internal sealed class Adam : IDisposable
     /// <summary>The step size of the next updates; a schedule may change it between steps.</summary>
     public double LearningRate { get; set; }
 
-    /// <summary>Clears the gradients of all parameters.</summary>
+    /// <summary>
+    /// Drops the gradients of all parameters, so that the next backward pass writes fresh ones instead of adding to
+    /// zeroed buffers (two passes less over every weight).
+    /// </summary>
     public void ZeroGrad()
     {
         foreach (var p in _parameters)
-            p.grad?.zero_();
+        {
+            using var gradient = p.grad;
+            if (gradient is not null)
+                p.grad = null;
+        }
     }
 
     /// <summary>Applies one update from the current gradients; parameters without a gradient are skipped.</summary>

@@ -224,10 +224,10 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         Tensor? logits = null;
         if (_options.GeneratorObjective == GeneratorObjective.FeatureMatching)
         {
+            SetDiscriminatorTrainable(false);
             Tensor realFeatures;
             using (no_grad())
                 realFeatures = Discriminator.Features(realRows);
-            SetDiscriminatorTrainable(false);
             var generated = classes is null ? Generator.Sample(batch, _random) : Generator.Sample(classes, _random);
             loss = FeatureMatchingLoss.Compute(realFeatures, Discriminator.Features(generated));
             if (classes is not null)
@@ -286,10 +286,15 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         return cat(tiles, 0).narrow(0, 0, length).contiguous().MoveToOuterDisposeScope();
     }
 
+    /// <summary>Freezes the discriminator (no gradients, weights folded once) for the generator's step, or ends that.</summary>
     private void SetDiscriminatorTrainable(bool trainable)
     {
         foreach (var p in _discriminatorParameters)
             p.requires_grad = trainable;
+        if (trainable)
+            Discriminator.ThawWeights();
+        else
+            Discriminator.FreezeWeights();
     }
 
     private DiscriminatorNetwork NewDiscriminator(long featureCount, int classCount) => _image is ImageShape image
