@@ -21,9 +21,11 @@ internal static class SpeedBenchmark
         var options = new SemiSupervisedGanTrainer.Options { MaxEpoch = epochs, Seed = 1, NumberOfThreads = threads };
         OptionOverrides.Apply(options, overrides);
         var seconds = new List<double>();
+        var reports = new List<GanTrainingProgress>();
         options.Progress = new SynchronousProgress(p =>
         {
             seconds.Add(p.EpochSeconds);
+            reports.Add(p);
             Console.WriteLine($"epoch {p.Epoch}: {p.EpochSeconds:F1} s");
         });
         ml.Gan.SemiSupervised(options).Fit(data).Dispose();
@@ -48,6 +50,20 @@ internal static class SpeedBenchmark
         table.AppendLine($"| achieved / matmul at the MLP's shape | {achieved / mlpShape:P0} |");
         table.AppendLine($"| arithmetic floor at the MLP-shape matmul rate (s per epoch) | {flopPerEpoch / (mlpShape * 1e9):F1} |");
         table.AppendLine($"| peak resident memory (MiB) | {peak:F0} |");
+        table.AppendLine();
+        table.AppendLine($"Where a step's time goes (GanTrainingProgress.PhaseSeconds, mean of the same epochs):");
+        table.AppendLine();
+        table.AppendLine("| phase | ms per step | share |");
+        table.AppendLine("|---|---:|---:|");
+        var measured = reports.Count > 1 ? reports.Skip(1).ToList() : reports;
+        double stepsMeasured = measured.Sum(p => p.StepsPerEpoch);
+        double phaseTotal = measured.Sum(p => p.PhaseSeconds.Values.Sum());
+        foreach (var phase in Enum.GetValues<GanTrainingPhase>())
+        {
+            double phaseSeconds = measured.Sum(p => p.PhaseSeconds[phase]);
+            table.AppendLine($"| {phase} | {phaseSeconds / stepsMeasured * 1e3:F2} | {phaseSeconds / phaseTotal:P0} |");
+        }
+        table.AppendLine($"| all phases | {phaseTotal / stepsMeasured * 1e3:F2} | |");
         Console.WriteLine(table);
 
         string report = $"""

@@ -14,7 +14,7 @@ public sealed class EarlyStoppingTests
         var reports = new List<GanTrainingProgress>();
         var options = MnistSubset.TinyOptions(epochs: 60);
         options.EarlyStoppingPatience = 2;
-        options.Progress = new Recorder(reports);
+        options.Progress = new ProgressRecorder(reports);
 
         var model = ml.Gan.SemiSupervised(options).Fit(train, validation);
 
@@ -35,10 +35,5 @@ public sealed class EarlyStoppingTests
         options.EarlyStoppingPatience = 3;
         var e = Assert.ThrowsExactly<ArgumentException>(() => ml.Gan.SemiSupervised(options).Fit(train));
         StringAssert.Contains(e.Message, "validation");
-    }
-
-    private sealed class Recorder(List<GanTrainingProgress> reports) : IProgress<GanTrainingProgress>
-    {
-        public void Report(GanTrainingProgress value) => reports.Add(value);
     }
 }

@@ -99,7 +99,7 @@ public sealed class GeneratorTests
         var reports = new List<GanTrainingProgress>();
         var withSamples = MnistSubset.TinyOptions(epochs: 3);
         withSamples.ProgressSampleCount = 6;
-        withSamples.Progress = new Recorder(reports);
+        withSamples.Progress = new ProgressRecorder(reports);
         using var sampled = ml.Gan.SemiSupervised(withSamples).Fit(train);
         using var plain = ml.Gan.SemiSupervised(MnistSubset.TinyOptions(epochs: 3)).Fit(train);
 
@@ -109,11 +109,6 @@ public sealed class GeneratorTests
         var b = MnistSubset.Column(plain.Transform(keys.Transform(test)), "Score");
         for (int i = 0; i < a.Length; i++)
             CollectionAssert.AreEqual(b[i], a[i], $"row {i}: sampling must not change training");
-    }
-
-    private sealed class Recorder(List<GanTrainingProgress> reports) : IProgress<GanTrainingProgress>
-    {
-        public void Report(GanTrainingProgress value) => reports.Add(value);
     }
 
     private sealed class NoiseRow

@@ -128,7 +128,7 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
         {
             if (i > 0)
                 x = hiddenNoise[i - 1].forward(x);
-            x = nn.functional.relu(hidden[i].forward(x));
+            x = nn.functional.relu(hidden[i].forward(x), inplace: true);
         }
         return x.MoveToOuterDisposeScope();
     }

@@ -27,6 +27,11 @@ public sealed record GanTrainingProgress
     /// <summary>Wall-clock seconds of this epoch's training steps (validation excluded).</summary>
     public required double EpochSeconds { get; init; }
 
+    /// <summary>
+    /// Wall-clock seconds of this epoch's training steps by phase; they add up to about <see cref="EpochSeconds"/>.
+    /// </summary>
+    public IReadOnlyDictionary<GanTrainingPhase, double> PhaseSeconds { get; init; } = new Dictionary<GanTrainingPhase, double>();
+
     /// <summary>Estimated time left for the run.</summary>
     public required TimeSpan EstimatedTimeLeft { get; init; }
 

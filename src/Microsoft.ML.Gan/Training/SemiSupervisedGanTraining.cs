@@ -21,6 +21,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     private readonly Generator _random;
     private readonly GaussianNoiseSource _noise;
     private readonly int _seed;
+    private readonly PhaseClock _clock = new();
     private readonly ImageShape? _image;
     private Parameter[] _discriminatorParameters = [];
     private bool _averagedReleased;
@@ -106,6 +107,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
             int generatorSteps = 0;
             discriminatorOptimizer.LearningRate = generatorOptimizer.LearningRate = LearningRateSchedule.At(_options.LearningRate, _options.LearningRateDecayEpochs, _options.MaxEpoch, epoch);
             double instanceNoise = InstanceNoise.StandardDeviation(_options.InstanceNoiseStandardDeviation, _options.InstanceNoiseDecayEpochs, epoch);
+            _clock.Restart();
             for (int step = 0; step < steps; step++)
             {
                 using var scope = NewDisposeScope();
@@ -113,14 +115,18 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
                 var labeledRows = features.index_select(0, labeledIndices.index_select(0, labeledSlice));
                 var classes = labeledClasses.index_select(0, labeledSlice);
                 var unlabeledRows = unlabeled.Next(batch);
+                _clock.Lap(GanTrainingPhase.Data);
 
                 var (dLoss, stepCorrect) = DiscriminatorStep(discriminatorOptimizer, discriminatorHistory, replay, labeledRows, classes, unlabeledRows, batch, instanceNoise);
                 average.Update();
+                _clock.Lap(GanTrainingPhase.Averaging);
                 discriminatorLoss += dLoss;
                 correct += stepCorrect;
                 if ((step + 1) % _options.DiscriminatorSteps != 0)
                     continue;
-                generatorLoss += GeneratorStep(generatorOptimizer, generatorHistory, featureMatching.Next(batch), batch);
+                var realRows = featureMatching.Next(batch);
+                _clock.Lap(GanTrainingPhase.Data);
+                generatorLoss += GeneratorStep(generatorOptimizer, generatorHistory, realRows, batch);
                 generatorSteps++;
             }
             double seconds = clock.Elapsed.TotalSeconds;
@@ -135,6 +141,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
                 LabeledAccuracy = correct / ((double)steps * batch),
                 ValidationError = validationError,
                 EpochSeconds = seconds,
+                PhaseSeconds = _clock.TakeEpoch(),
                 EstimatedTimeLeft = TimeSpan.FromSeconds(total.Elapsed.TotalSeconds / (epoch - completed) * (_options.MaxEpoch - epoch)),
                 Samples = sampleNoise is null ? [] : Samples(sampleNoise),
             };
@@ -190,6 +197,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         Tensor generated;
         using (no_grad())
             generated = Generator.Sample(batch, _random);
+        _clock.Lap(GanTrainingPhase.GeneratedBatch);
         var fake = replay?.Mix(generated, _options.ExperienceReplayFraction, _random) ?? generated;
         replay?.Add(generated);
         var rows = cat([labeledRows, unlabeledRows, fake], 0);
@@ -206,11 +214,15 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         if (history is not null)
             loss = loss.add(history.Penalty());
         optimizer.ZeroGrad();
+        _clock.Lap(GanTrainingPhase.DiscriminatorForward);
         loss.backward();
+        _clock.Lap(GanTrainingPhase.DiscriminatorBackward);
         optimizer.Step();
         history?.Update();
         double correct = labeledLogits.argmax(1).eq(classes).sum().item<long>();
-        return (loss.item<float>(), correct);
+        var result = (loss.item<float>(), correct);
+        _clock.Lap(GanTrainingPhase.DiscriminatorUpdate);
+        return result;
     }
 
     /// <summary>
@@ -244,11 +256,15 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         if (history is not null)
             loss = loss.add(history.Penalty());
         optimizer.ZeroGrad();
+        _clock.Lap(GanTrainingPhase.GeneratorForward);
         loss.backward();
+        _clock.Lap(GanTrainingPhase.GeneratorBackward);
         optimizer.Step();
         history?.Update();
         SetDiscriminatorTrainable(true);
-        return loss.item<float>();
+        float value = loss.item<float>();
+        _clock.Lap(GanTrainingPhase.GeneratorUpdate);
+        return value;
     }
 
     /// <summary>Data-dependent initialisation on a random sample of the rows in memory, or the first draws of a stream.</summary>
