@@ -1,6 +1,7 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.Transforms.Onnx;
 
 namespace Microsoft.ML.Gan.Tests;
 
@@ -138,6 +139,30 @@ public sealed class SemiSupervisedGanTests
         var second = Train();
         for (int i = 0; i < first.Length; i++)
             CollectionAssert.AreEqual(first[i], second[i]);
+    }
+
+    [TestMethod]
+    public void BatchedScoringTakesItsOnnxRuntimeSettingsFromTheContext()
+    {
+        var ml = new MLContext(5);
+        int sessions = 0;
+        ml.SetOnnxSessionOption(new OnnxSessionOptions
+        {
+            CreateSessionOptions = () =>
+            {
+                sessions++;
+                return new SessionOptions { IntraOpNumThreads = 1 };
+            },
+        });
+        var train = ml.Transforms.Conversion.MapValueToKey("Label").Fit(MnistSubset.Train(ml, 200, labelsPerClass: 2))
+            .Transform(MnistSubset.Train(ml, 200, labelsPerClass: 2));
+        using var gan = ml.Gan.SemiSupervised(MnistSubset.TinyOptions()).Fit(train);
+        int beforeScoring = sessions;
+
+        var scores = MnistSubset.Column(gan.Transform(s_test), "Score");
+
+        Assert.HasCount(500, scores);
+        Assert.AreEqual(beforeScoring + 1, sessions, "the first Transform creates the batched session from the context's settings");
     }
 
     [TestMethod]

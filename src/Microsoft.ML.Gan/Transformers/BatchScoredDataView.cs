@@ -11,7 +11,7 @@ namespace Microsoft.ML.Gan;
 /// </summary>
 internal sealed class BatchScoredDataView : IDataView
 {
-    /// <summary>Rows scored per ONNX Runtime call.</summary>
+    /// <summary>Rows scored per ONNX Runtime call (fewer when the input has fewer rows).</summary>
     public const int BatchSize = 256;
 
     private readonly IDataView _input;
@@ -48,7 +48,8 @@ internal sealed class BatchScoredDataView : IDataView
         var inputNeeded = needed.Where(c => c.Index < inputColumns).Select(c => _input.Schema[c.Index]).ToList();
         if (score && inputNeeded.All(c => c.Index != _features.Index))
             inputNeeded.Add(_features);
-        return new Cursor(this, _input.GetRowCursor(inputNeeded), needed.Where(c => c.Index < inputColumns).Select(c => c.Index), score);
+        int capacity = (int)Math.Clamp(_input.GetRowCount() ?? BatchSize, 1, BatchSize);
+        return new Cursor(this, _input.GetRowCursor(inputNeeded), needed.Where(c => c.Index < inputColumns).Select(c => c.Index), score, capacity);
     }
 
     public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null)
@@ -61,25 +62,27 @@ internal sealed class BatchScoredDataView : IDataView
         private readonly Dictionary<int, RowValueCache> _columns;
         private readonly ValueGetter<DataViewRowId> _inputId;
         private readonly ValueGetter<VBuffer<float>>? _featureGetter;
-        private readonly DataViewRowId[] _ids = new DataViewRowId[BatchSize];
+        private readonly DataViewRowId[] _ids;
         private readonly float[] _features;
         private readonly float[] _probabilities;
-        private readonly uint[] _predicted = new uint[BatchSize];
+        private readonly uint[] _predicted;
         private VBuffer<float> _row;
         private int _count;
         private int _slot = -1;
         private long _position = -1;
         private bool _exhausted;
 
-        public Cursor(BatchScoredDataView parent, DataViewRowCursor input, IEnumerable<int> inputColumns, bool score)
+        public Cursor(BatchScoredDataView parent, DataViewRowCursor input, IEnumerable<int> inputColumns, bool score, int capacity)
         {
             _parent = parent;
             _input = input;
-            _columns = inputColumns.Distinct().ToDictionary(i => i, i => RowValueCache.Create(input, input.Schema[i], BatchSize));
+            _columns = inputColumns.Distinct().ToDictionary(i => i, i => RowValueCache.Create(input, input.Schema[i], capacity));
             _inputId = input.GetIdGetter();
             _featureGetter = score ? input.GetGetter<VBuffer<float>>(parent._features) : null;
-            _features = score ? new float[BatchSize * parent._scorer.FeatureCount] : [];
-            _probabilities = score ? new float[BatchSize * parent._scorer.ClassCount] : [];
+            _ids = new DataViewRowId[capacity];
+            _predicted = new uint[capacity];
+            _features = score ? new float[capacity * parent._scorer.FeatureCount] : [];
+            _probabilities = score ? new float[capacity * parent._scorer.ClassCount] : [];
         }
 
         public override DataViewSchema Schema => _parent.Schema;
@@ -123,12 +126,12 @@ internal sealed class BatchScoredDataView : IDataView
             return true;
         }
 
-        /// <summary>Reads up to <see cref="BatchSize"/> rows ahead and scores them; false when the input has no more rows.</summary>
+        /// <summary>Reads up to a batch of rows ahead and scores them; false when the input has no more rows.</summary>
         private bool ReadBatch()
         {
             int width = _parent._scorer.FeatureCount;
             _count = 0;
-            while (_count < BatchSize)
+            while (_count < _ids.Length)
             {
                 if (!_input.MoveNext())
                 {
