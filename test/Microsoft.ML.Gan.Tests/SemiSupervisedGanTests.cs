@@ -142,6 +142,19 @@ public sealed class SemiSupervisedGanTests
     }
 
     [TestMethod]
+    public void BatchedTransformRejectsAGetterOfTheWrongTypeOrOfAColumnNotRequested()
+    {
+        var output = s_gan.Transform(s_test);
+        var score = output.Schema["Score"];
+        using var cursor = output.GetRowCursor([score]);
+
+        var wrongType = Assert.ThrowsExactly<InvalidOperationException>(() => cursor.GetGetter<float>(score));
+        StringAssert.Contains(wrongType.Message, "'Score'");
+        var notRequested = Assert.ThrowsExactly<InvalidOperationException>(() => cursor.GetGetter<float>(output.Schema["Label"]));
+        StringAssert.Contains(notRequested.Message, "'Label'");
+    }
+
+    [TestMethod]
     public void BatchedScoringTakesItsOnnxRuntimeSettingsFromTheContext()
     {
         var ml = new MLContext(5);

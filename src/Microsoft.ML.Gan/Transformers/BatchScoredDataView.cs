@@ -100,6 +100,8 @@ internal sealed class BatchScoredDataView : IDataView
         {
             if (!IsColumnActive(column))
                 throw new InvalidOperationException($"Column '{column.Name}' was not requested when this cursor was created.");
+            if (typeof(TValue) != column.Type.RawType)
+                throw new InvalidOperationException($"Column '{column.Name}' holds {column.Type.RawType.Name} values, not {typeof(TValue).Name}.");
             if (_columns.TryGetValue(column.Index, out var cache))
                 return (ValueGetter<TValue>)cache.Getter(() => _slot);
             if (column.Index == Schema.Count - 1)
