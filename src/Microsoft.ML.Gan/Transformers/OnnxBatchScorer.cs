@@ -11,6 +11,7 @@ namespace Microsoft.ML.Gan;
 internal sealed class OnnxBatchScorer : IDisposable
 {
     private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames;
     private readonly string[] _outputNames = [ColumnNames.Score];
 
@@ -41,9 +42,12 @@ internal sealed class OnnxBatchScorer : IDisposable
     {
         using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, features.AsMemory(0, rows * FeatureCount), [rows, FeatureCount]);
         using var output = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, probabilities.AsMemory(0, rows * ClassCount), [rows, ClassCount]);
-        using var runOptions = new RunOptions();
-        _session.Run(runOptions, _inputNames, [input], _outputNames, [output]);
+        _session.Run(_runOptions, _inputNames, [input], _outputNames, [output]);
     }
 
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
 }

@@ -9,8 +9,9 @@ namespace Microsoft.ML.Gan;
 /// <summary>
 /// The classifier fitted by <see cref="SemiSupervisedGanTrainer"/>. It adds <c>Score</c> (vector of Single, the K class
 /// probabilities) and <c>PredictedLabel</c> (a key with the training label's key values). Scoring runs the
-/// exported ONNX graph of the averaged discriminator through ML.NET's OnnxTransformer, so a saved model.zip holds
-/// only stock ML.NET transformers: <c>mlContext.Model.Load</c> needs no registration and no libtorch.
+/// exported ONNX graph of the averaged discriminator: <see cref="Transform"/> in batches through ONNX Runtime, a
+/// PredictionEngine and a saved model.zip through ML.NET's OnnxTransformer, so model.zip holds only stock ML.NET
+/// transformers: <c>mlContext.Model.Load</c> needs no registration and no libtorch.
 /// </summary>
 public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
 {
