@@ -167,8 +167,8 @@ public sealed class SemiSupervisedGanTests
                 return new SessionOptions { IntraOpNumThreads = 1 };
             },
         });
-        var train = ml.Transforms.Conversion.MapValueToKey("Label").Fit(MnistSubset.Train(ml, 200, labelsPerClass: 2))
-            .Transform(MnistSubset.Train(ml, 200, labelsPerClass: 2));
+        var rows = MnistSubset.Train(ml, 200, labelsPerClass: 2);
+        var train = ml.Transforms.Conversion.MapValueToKey("Label").Fit(rows).Transform(rows);
         using var gan = ml.Gan.SemiSupervised(MnistSubset.TinyOptions()).Fit(train);
         int beforeScoring = sessions;
 
