@@ -60,6 +60,11 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
         }
 
         int seed = _options.Seed ?? _host.Rand.Next();
+        if (MklFastPath.Enable() is MklFastPathState.LibtorchAlreadyLoaded or MklFastPathState.Failed)
+            channel.Warning(MessageSensitivity.None, MklFastPath.Describe());
+        else
+            channel.Info(MessageSensitivity.None, MklFastPath.Describe());
+        channel.Info(MessageSensitivity.None, OpenMpWaitPolicy.Describe());
         TorchBackend.SetThreads(_options.NumberOfThreads);
         if (NativeAllocator.KeepFreedMemory())
             channel.Info(MessageSensitivity.None, "glibc malloc: mmap threshold 32 MiB, trim threshold 1 GiB, so freed tensor memory is reused instead of re-faulted.");

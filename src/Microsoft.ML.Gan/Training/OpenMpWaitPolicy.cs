@@ -1,0 +1,51 @@
+using System.Runtime.InteropServices;
+
+namespace Microsoft.ML.Gan.Training;
+
+/// <summary>
+/// Makes libtorch's OpenMP threads sleep instead of spinning while they wait for work. libtorch (TorchSharp-cpu) runs
+/// its parallel kernels on GNU OpenMP (libgomp), whose idle workers by default spin for a while at every barrier; when
+/// another process keeps the cores busy, a spinning worker holds a core that the worker with the work needs, and a
+/// two-thread training epoch ran about 20 times slower. With <c>OMP_WAIT_POLICY=PASSIVE</c> waiting threads block at
+/// once. libgomp reads the variable when it is loaded, with libtorch, through the C library's environment, which .NET's
+/// <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not change on Unix; so it is set with libc's
+/// setenv, before libtorch loads (<see cref="NativeStartup"/>). A value the user set (OMP_WAIT_POLICY or
+/// GOMP_SPINCOUNT, e.g. OMP_WAIT_POLICY=ACTIVE for the old behaviour) is kept. The setting is process-wide.
+/// </summary>
+internal static partial class OpenMpWaitPolicy
+{
+    /// <summary>The OpenMP variable set.</summary>
+    public const string Variable = "OMP_WAIT_POLICY";
+
+    /// <summary>The value set when the user set none.</summary>
+    public const string Passive = "PASSIVE";
+
+    private static string? _description;
+
+    /// <summary>One sentence for the log: the wait policy libgomp was given.</summary>
+    public static string Describe() => _description ?? Apply();
+
+    /// <summary>Sets OMP_WAIT_POLICY=PASSIVE in the native environment unless the user set a wait policy; once per process.</summary>
+    public static string Apply()
+    {
+        if (_description is not null)
+            return _description;
+        if (!OperatingSystem.IsLinux())
+            return _description = "OpenMP wait policy: left to libtorch's OpenMP runtime (not Linux).";
+        string? policy = GetNative(Variable), spinCount = GetNative("GOMP_SPINCOUNT");
+        if (policy is not null || spinCount is not null)
+            return _description = $"OpenMP wait policy: as set in the environment ({Variable}={policy ?? "unset"}, GOMP_SPINCOUNT={spinCount ?? "unset"}).";
+        if (setenv(Variable, Passive, 0) != 0)
+            return _description = $"OpenMP wait policy: libgomp's default (setenv {Variable} failed).";
+        string loaded = MklFastPath.LibtorchLoaded() ? " libtorch was already loaded, so its OpenMP runtime keeps the policy it read at load." : "";
+        return _description = $"OpenMP wait policy: {Variable}={Passive} (waiting threads sleep, so training degrades gracefully when other processes share the cores; set {Variable}=ACTIVE to spin).{loaded}";
+    }
+
+    private static string? GetNative(string name) => Marshal.PtrToStringUTF8(getenv(name));
+
+    [LibraryImport("libc", EntryPoint = "getenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial nint getenv(string name);
+
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int setenv(string name, string value, int overwrite);
+}
