@@ -10,7 +10,8 @@ public sealed class GanCatalog
     internal GanCatalog(MLContext mlContext) => _mlContext = mlContext;
 
     /// <summary>
-    /// A semi-supervised classifier trained with a GAN (Salimans et al., 2016) with the paper's default options.
+    /// A semi-supervised classifier trained with a GAN (Salimans et al., 2016) with the default options
+    /// (<see cref="SemiSupervisedGanTrainer.Options"/>).
     /// </summary>
     /// <param name="labelColumnName">Key-typed label column; key 0 (missing) marks unlabeled rows.</param>
     /// <param name="featureColumnName">Known-size vector of Single, e.g. pixels in [0,1].</param>

@@ -5,10 +5,13 @@ internal static class Repository
 {
     public static string Root { get; } = FindRoot();
 
-    /// <summary>MLGAN_DATA_DIR if set, else ../shared/data beside the repository.</summary>
+    /// <summary>
+    /// MLGAN_DATA_DIR if set (a relative path is taken from the current directory, as
+    /// <see cref="MnistDataset.ResolveDirectory"/> does for any program), else ../shared/data beside the repository.
+    /// </summary>
     public static string DataDirectory =>
-        Environment.GetEnvironmentVariable(MnistDataset.DataDirectoryEnvironmentVariable) is { Length: > 0 } d
-            ? d
+        Environment.GetEnvironmentVariable(MnistDataset.DataDirectoryEnvironmentVariable) is { Length: > 0 }
+            ? MnistDataset.ResolveDirectory()
             : Path.GetFullPath(Path.Combine(Root, "..", "shared", "data"));
 
     private static string FindRoot()

@@ -4,29 +4,36 @@ namespace Microsoft.ML.Gan.Tests;
 internal static class TestData
 {
     /// <summary>
-    /// The data directory: the <c>MLGAN_DATA_DIR</c> environment variable if set, else <c>../shared/data</c>
-    /// relative to the repository root (the first folder above the test binaries holding <c>MLGan.sln</c>).
+    /// The data directory: the <c>MLGAN_DATA_DIR</c> environment variable if set, else <c>../shared/data</c>.
+    /// A relative path is taken from the repository root (the folder holding <c>MLGan.sln</c>, where
+    /// <c>dotnet test MLGan.sln</c> runs), not from the test host's current directory, which is its bin folder.
     /// </summary>
     public static string DataDirectory { get; } = Resolve();
 
     private static string Resolve()
     {
         var fromEnvironment = Environment.GetEnvironmentVariable(MnistDataset.DataDirectoryEnvironmentVariable);
-        if (!string.IsNullOrWhiteSpace(fromEnvironment))
+        if (!string.IsNullOrWhiteSpace(fromEnvironment) && Path.IsPathRooted(fromEnvironment))
         {
             return Path.GetFullPath(fromEnvironment);
         }
 
+        var relative = string.IsNullOrWhiteSpace(fromEnvironment) ? Path.Combine("..", "shared", "data") : fromEnvironment;
+        return Path.GetFullPath(relative, RepositoryRoot());
+    }
+
+    private static string RepositoryRoot()
+    {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
             if (File.Exists(Path.Combine(directory.FullName, "MLGan.sln")))
             {
-                return Path.GetFullPath(Path.Combine(directory.FullName, "..", "shared", "data"));
+                return directory.FullName;
             }
         }
 
         throw new InvalidOperationException(
             $"No folder holding MLGan.sln was found above '{AppContext.BaseDirectory}'; "
-            + $"set {MnistDataset.DataDirectoryEnvironmentVariable} to the test data directory.");
+            + $"set {MnistDataset.DataDirectoryEnvironmentVariable} to the absolute path of the test data directory.");
     }
 }

@@ -4,7 +4,8 @@ public sealed partial class SemiSupervisedGanTrainer
 {
     /// <summary>
     /// Options of <see cref="SemiSupervisedGanTrainer"/>. The defaults are the paper's permutation-invariant MNIST
-    /// setup (Salimans et al., 2016, official feature-matching code).
+    /// setup (Salimans et al., 2016, official feature-matching code) except instance noise
+    /// (<see cref="InstanceNoiseStandardDeviation"/>) and the averaging warm-up (<see cref="AveragingRate"/>).
     /// </summary>
     public sealed class Options
     {
