@@ -8,7 +8,8 @@
 //       Scoring throughput over the 10,000 test images (fitted model, reloaded model.zip, raw ONNX Runtime) of a model
 //       trained in the same run, and single-prediction latency.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- speed [epochs 3] [threads 2] [Option=value ...]
-//       Seconds per epoch of the default MNIST setup, achieved GFLOP/s and the same-run matrix-multiply rate.
+//       Seconds per epoch of the default MNIST setup, achieved GFLOP/s and the same-run matrix-multiply rate, with MKL's
+//       fast path on AMD on and off (MLGAN_MKL_FAST_PATH=0 runs the training itself on the slow path).
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- memory [seconds 40]
 //       Peak resident memory as the data grows (100k, 500k, 2M distorted MNIST rows), in memory and streamed.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- soak [model.zip] [predictions 1000000]
@@ -73,6 +74,8 @@ switch (command)
         break;
     case "fuzz-run":
         return FuzzBenchmark.RunCases(args[1], args[2], int.Parse(args[3]), int.Parse(args[4]));
+    case "matmul-run":
+        return MatmulRate.RunChild(int.Parse(args[1]), args[2] == "square");
     case "memory-run":
         return MemoryBenchmark.RunOne(long.Parse(args[1]), args[2] == "streamed", int.Parse(args[3]));
     default:

@@ -8,7 +8,8 @@ namespace Microsoft.ML.Gan.Benchmarks;
 /// Training speed of the default MNIST setup (100 labels, 60,000 unlabeled rows): seconds per epoch, the dense layers'
 /// arithmetic per epoch divided by that time (GFLOP/s), and, measured in the same process with the same threads,
 /// libtorch's matrix multiply at the MLP's largest shape (before and after training, as a shared VM drifts) and at
-/// 4096^3, so the ratio holds on any machine; and where the time of a step goes (<see cref="GanTrainingProgress.PhaseSeconds"/>).
+/// 4096^3, so the ratio holds on any machine; the same multiplies with MKL's fast path on AMD switched the other way
+/// (in a child process, before and after training); and where the time of a step goes (<see cref="GanTrainingProgress.PhaseSeconds"/>).
 /// "Option=value" arguments change trainer options (see <see cref="OptionOverrides"/>) and name the report after them.
 /// </summary>
 internal static class SpeedBenchmark
@@ -22,7 +23,10 @@ internal static class SpeedBenchmark
         var options = new SemiSupervisedGanTrainer.Options { MaxEpoch = epochs, Seed = 1, NumberOfThreads = threads };
         OptionOverrides.Apply(options, overrides);
         set_num_threads(threads);
-        double mlpShapeBefore = MatmulGflops(100, 784, 1000, 3000);
+        string mklPath = MatmulRate.ThisProcess();
+        Console.WriteLine($"MKL fast path on AMD: {mklPath}");
+        double mlpShapeBefore = MatmulRate.MlpShape();
+        var otherBefore = MatmulRate.OtherPath(threads, square: false);
         var seconds = new List<double>();
         var reports = new List<GanTrainingProgress>();
         options.Progress = new SynchronousProgress(p =>
@@ -38,9 +42,10 @@ internal static class SpeedBenchmark
         var steady = seconds.Count > 1 ? seconds.Skip(1).ToList() : seconds;
         double meanSeconds = steady.Average();
         double achieved = flopPerEpoch / meanSeconds / 1e9;
-        double mlpShapeAfter = MatmulGflops(100, 784, 1000, 3000);
+        double mlpShapeAfter = MatmulRate.MlpShape();
         double mlpShape = (mlpShapeBefore + mlpShapeAfter) / 2;
-        double square = MatmulGflops(4096, 4096, 4096, 4);
+        double square = MatmulRate.Square();
+        var otherAfter = MatmulRate.OtherPath(threads, square: true);
 
         var table = new StringBuilder();
         table.AppendLine("| measure | value |");
@@ -51,6 +56,14 @@ internal static class SpeedBenchmark
         table.AppendLine($"| achieved (GFLOP/s) | {achieved:F0} |");
         table.AppendLine($"| matmul 100x784 by 784x1000, same run, before / after training (GFLOP/s) | {mlpShapeBefore:F0} / {mlpShapeAfter:F0} |");
         table.AppendLine($"| matmul 4096^3, same run (GFLOP/s) | {square:F0} |");
+        table.AppendLine($"| MKL fast path on AMD and MKL's code branch in this run | {mklPath} |");
+        if (otherBefore is { } before && otherAfter is { } after)
+        {
+            table.AppendLine($"| matmul 100x784 by 784x1000, child process with the fast path switched ({after.Path}), before / after training (GFLOP/s) | {before.MlpShape:F0} / {after.MlpShape:F0} |");
+            table.AppendLine($"| matmul 4096^3, same child process, after training (GFLOP/s) | {after.Square:F0} |");
+        }
+        else
+            table.AppendLine("| matmul with the fast path switched | not applicable: not an AMD CPU on x86-64 Linux |");
         table.AppendLine($"| achieved / matmul at the MLP's shape (mean of before and after) | {achieved / mlpShape:P0} |");
         table.AppendLine($"| arithmetic floor at the MLP-shape matmul rate (s per epoch) | {flopPerEpoch / (mlpShape * 1e9):F1} |");
         table.AppendLine($"| peak resident memory (MiB) | {peak:F0} |");
@@ -112,22 +125,5 @@ internal static class SpeedBenchmark
         double discriminatorStep = 2 * 3 * b * (2 * all + allButFirst) + 2 * b * gen;
         double generatorStep = 2 * b * (3 * hidden + 2 * gen + genButFirst);
         return discriminatorStep + generatorStep;
-    }
-
-    private static double MatmulGflops(int m, int k, int n, int repetitions)
-    {
-        using var a = rand(m, k);
-        using var b = rand(k, n);
-        for (int i = 0; i < 3; i++)
-            a.matmul(b).Dispose();
-        double best = double.MaxValue;
-        for (int trial = 0; trial < 3; trial++)
-        {
-            var clock = Stopwatch.StartNew();
-            for (int i = 0; i < repetitions; i++)
-                a.matmul(b).Dispose();
-            best = Math.Min(best, clock.Elapsed.TotalSeconds);
-        }
-        return 2.0 * m * k * n * repetitions / best / 1e9;
     }
 }
