@@ -5,8 +5,9 @@ namespace Microsoft.ML.Gan.Benchmarks;
 /// <summary>
 /// One epoch of a seed-protocol run: the averaged model's test error (%), the epoch's training seconds, the losses
 /// (the generator's is the feature-matching loss under the default objective), the labeled-batch accuracy (%), the run's
-/// wall seconds so far (summed over sittings: training, validation and each sitting's set-up, not the data loading or
-/// the time between sittings) and when the epoch ended (UTC).
+/// wall seconds so far (from the start of Fit in each sitting, summed over sittings: the data's conversion, set-up or
+/// checkpoint loading, training, validation and checkpoints; not the process start, the label selection or the time
+/// between sittings) and when the epoch ended (UTC).
 /// </summary>
 internal sealed record SeedEpoch(int Epoch, double TestError, double EpochSeconds, double DiscriminatorLoss, double GeneratorLoss,
     double LabeledAccuracy, double WallSeconds, DateTime EndedUtc)

@@ -57,10 +57,11 @@ internal static class SeedsReport
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    /// <summary>The repository's commit ("abc1234", "+ local changes" when the work tree differs), or "unknown".</summary>
+    /// <summary>The repository's commit ("abc1234", "+ local changes" when tracked files outside docs/benchmarks differ), or "unknown".</summary>
     public static string Commit { get; } = ReadCommit();
 
     /// <summary>Reads every run's folder into the results of the protocol.</summary>
@@ -104,9 +105,8 @@ internal static class SeedsReport
         text.AppendLine($"Written {results.WrittenUtc:yyyy-MM-dd HH:mm} UTC at commit {results.Commit}. Machine: {results.Cores} cores ({results.Processor}), {results.OperatingSystem}.  ");
         text.AppendLine(results.Matmul.Length == 0
             ? "Matrix multiply: not measured (no sitting of this protocol trained a run with this version of the benchmark)."
-            : $"Matrix multiply {results.Matmul[0].Shape} in the benchmark's process, each sitting (GFLOP/s): "
-                + string.Join("; ", results.Matmul.GroupBy(m => (Minute: m.Utc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), m.When)).Select(g =>
-                    $"{g.Key.Minute} UTC {g.Key.When}: " + string.Join(", ", g.Select(m => I($"{m.Gflops:F1} on {m.Threads} thread(s)"))))) + ".");
+            : $"Matrix multiply {results.Matmul[0].Shape} in the benchmark's process, before and after the runs of each sitting (GFLOP/s): "
+                + string.Join("; ", results.Matmul.Select(m => I($"{m.Utc:yyyy-MM-dd HH:mm} UTC {m.When}, {m.Threads} thread(s): {m.Gflops:F1}"))) + ".");
         text.AppendLine();
         text.AppendLine($"Data: MNIST, {(results.TrainingRows is int rows ? $"the first {rows:N0} training images" : "all 60,000 training images")} unlabeled, "
             + $"{SeedProtocol.LabelsPerClass} labels per class; test error of the averaged model on the 10,000 test images after each epoch. "
@@ -115,7 +115,8 @@ internal static class SeedsReport
         text.AppendLine($"Threads: each run is a child process; runs start in order while their torch threads fit in {results.SharedThreads}, so the "
             + "one-thread runs went two at a time and the two-thread run alone (each run's sittings below say what ran alongside). Seconds per epoch "
             + "of a one-thread run therefore include sharing the machine with another run. Wall time is the run's own, summed over its sittings "
-            + "(training, validation, checkpoints), without the data loading or the time between sittings.");
+            + "from the start of Fit (the data's conversion, set-up or checkpoint loading, training, validation, checkpoints), not the time between sittings; "
+            + "an interrupted sitting's unfinished epoch is not counted.");
         text.AppendLine();
 
         var summarized = results.Runs.Where(r => r.Summarized).ToList();
@@ -247,7 +248,7 @@ internal static class SeedsReport
         try
         {
             string head = Git("rev-parse --short HEAD");
-            return head.Length == 0 ? "unknown" : head + (Git("status --porcelain --untracked-files=no").Length > 0 ? " + local changes" : "");
+            return head.Length == 0 ? "unknown" : head + (Git("status --porcelain --untracked-files=no -- . :(exclude)docs/benchmarks").Length > 0 ? " + local changes" : "");
         }
         catch (System.ComponentModel.Win32Exception)
         {
