@@ -4,6 +4,12 @@
 //       MNIST with 100 labels, all 60,000 training images unlabeled, default options (of the architecture): test error
 //       and seconds per epoch. "official" keeps the paper's own 100 labels (its code's NumPy data seed 1) for any weight seed.
 //       Option=value pairs set trainer options by name (e.g. OneSidedLabelSmoothing=0.9) and name the report after them.
+//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- seeds [epochs 45] [rows=N] [name=text] [reference=docs/benchmarks/seeds-xxx.json] [Option=value ...]
+//       The seed protocol: MNIST with 100 labels on six label sets (the paper's, KeepLabelsPerClass seeds 1-5; one torch thread
+//       each, two at a time, as child processes) and the paper's labels again with two threads alone. Every run checkpoints each
+//       epoch under artifacts/seeds/<name>/; the same command again resumes unfinished runs. Writes docs/benchmarks/seeds-<name>.md
+//       and .json: error per epoch, mean/std/best/worst at epochs 10/20/30/last, time to 2.0% and 1.5%, collapses, and a
+//       verdict against the reference results ("no worse" or "worse"). rows=N trains on the first N images (development).
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- scoring [epochs 1] [threads 2]
 //       Scoring throughput over the 10,000 test images (fitted model, reloaded model.zip, raw ONNX Runtime) of a model
 //       trained in the same run, and single-prediction latency.
@@ -41,6 +47,10 @@ switch (command)
         LearningCurveBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 45, args.Length > 2 ? int.Parse(args[2]) : 2, args.Length > 3 ? int.Parse(args[3]) : 1,
             args.Length > 4 ? args[4] : "mlp", args.Length > 5 && args[5] == "official", args.Skip(6).ToArray(), outputDirectory);
         break;
+    case "seeds":
+        return SeedsBenchmark.Run(args[1..], outputDirectory);
+    case "seeds-run":
+        return SeedRunner.Run(args[1], args[2..]);
     case "scoring":
         ScoringBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 1, args.Length > 2 ? int.Parse(args[2]) : 2, outputDirectory);
         break;
@@ -79,7 +89,7 @@ switch (command)
     case "memory-run":
         return MemoryBenchmark.RunOne(long.Parse(args[1]), args[2] == "streamed", int.Parse(args[3]));
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}'; use 'curve', 'scoring', 'speed', 'memory', 'soak', 'generator-quality', 'paper-table', 'fashion' or 'fuzz'.");
+        Console.Error.WriteLine($"Unknown benchmark '{command}'; use 'curve', 'seeds', 'scoring', 'speed', 'memory', 'soak', 'generator-quality', 'paper-table', 'fashion' or 'fuzz'.");
         return 2;
 }
 return 0;
