@@ -83,8 +83,15 @@ internal static partial class MklFastPath
         string? path = FindLibrary();
         if (path is null)
             return Skip(MklFastPathState.Failed, $"{LibraryName} not found next to the application or Microsoft.ML.Gan.dll");
-        if (dlopen(path, RtldNow | RtldGlobal) == 0)
-            return Skip(MklFastPathState.Failed, $"dlopen of {path} failed: {Marshal.PtrToStringUTF8(dlerror())}");
+        try
+        {
+            if (dlopen(path, RtldNow | RtldGlobal) == 0)
+                return Skip(MklFastPathState.Failed, $"dlopen of {path} failed: {Marshal.PtrToStringUTF8(dlerror())}");
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return Skip(MklFastPathState.Failed, $"no dlopen in the C library: {e.Message}");
+        }
         _detail = path;
         return MklFastPathState.Enabled;
     }

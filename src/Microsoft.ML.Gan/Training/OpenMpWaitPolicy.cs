@@ -32,11 +32,18 @@ internal static partial class OpenMpWaitPolicy
             return _description;
         if (!OperatingSystem.IsLinux())
             return _description = "OpenMP wait policy: left to libtorch's OpenMP runtime (not Linux).";
-        string? policy = GetNative(Variable), spinCount = GetNative("GOMP_SPINCOUNT");
-        if (policy is not null || spinCount is not null)
-            return _description = $"OpenMP wait policy: as set in the environment ({Variable}={policy ?? "unset"}, GOMP_SPINCOUNT={spinCount ?? "unset"}).";
-        if (setenv(Variable, Passive, 0) != 0)
-            return _description = $"OpenMP wait policy: libgomp's default (setenv {Variable} failed).";
+        try
+        {
+            string? policy = GetNative(Variable), spinCount = GetNative("GOMP_SPINCOUNT");
+            if (policy is not null || spinCount is not null)
+                return _description = $"OpenMP wait policy: as set in the environment ({Variable}={policy ?? "unset"}, GOMP_SPINCOUNT={spinCount ?? "unset"}).";
+            if (setenv(Variable, Passive, 0) != 0)
+                return _description = $"OpenMP wait policy: libgomp's default (setenv {Variable} failed).";
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return _description = $"OpenMP wait policy: libgomp's default (no setenv in the C library: {e.Message}).";
+        }
         string loaded = MklFastPath.LibtorchLoaded() ? " libtorch was already loaded, so its OpenMP runtime keeps the policy it read at load." : "";
         return _description = $"OpenMP wait policy: {Variable}={Passive} (waiting threads sleep, so training degrades gracefully when other processes share the cores; set {Variable}=ACTIVE to spin).{loaded}";
     }
