@@ -38,6 +38,7 @@ internal static class LearningCurveBenchmark
         // Checkpoints after every epoch, so that a long run can be continued with ResumeFromCheckpoint=<that directory>;
         // the table's rows are kept next to them and carried into the continued run's report.
         options.CheckpointDirectory ??= Path.Combine(Repository.Root, "artifacts", "checkpoints", name);
+        Directory.CreateDirectory(options.CheckpointDirectory);
         string rowsFile = Path.Combine(options.CheckpointDirectory, "curve-rows.md");
         var tableRows = options.ResumeFromCheckpoint is not null && File.Exists(rowsFile) ? File.ReadAllLines(rowsFile).ToList() : [];
         var guardEvents = new List<string>();
