@@ -6,7 +6,7 @@ namespace Microsoft.ML.Gan.Training;
 /// <summary>
 /// Detects the discriminator winning outright and rolls training back. The discriminator's unsupervised loss and the
 /// generator's loss are averaged over windows of steps; their baselines are running averages of past windows (rate
-/// 1/8 per window). After the warm-up, a window whose discriminator loss is below ratio_D times its baseline while the
+/// 1/8 per window; 1/2 during the warm-up, while the losses still move fast). After the warm-up, a window whose discriminator loss is below ratio_D times its baseline while the
 /// generator's loss is above ratio_G times its baseline is a collapse: the guard restores the trusted snapshot (both
 /// networks and their buffers, both optimisers' moments, the parameter average), discards the pending one, and adds
 /// rescue instance noise that decays linearly to 0, its duration doubling with each recovery of the run. Detection then
@@ -18,6 +18,7 @@ internal sealed class CollapseGuard : IDisposable
 {
     private const int SnapshotWindows = 4;
     private const double BaselineRate = 1.0 / 8;
+    private const double WarmupBaselineRate = 1.0 / 2;
 
     private readonly IChannel _log;
     private readonly double _discriminatorRatio;
@@ -126,8 +127,9 @@ internal sealed class CollapseGuard : IDisposable
             && generator <= Math.Sqrt(_generatorRatio) * GeneratorBaseline;
         if (!warm || !winning)
         {
-            DiscriminatorBaseline += BaselineRate * (discriminator - DiscriminatorBaseline);
-            GeneratorBaseline += BaselineRate * (generator - GeneratorBaseline);
+            double rate = warm ? BaselineRate : WarmupBaselineRate;
+            DiscriminatorBaseline += rate * (discriminator - DiscriminatorBaseline);
+            GeneratorBaseline += rate * (generator - GeneratorBaseline);
         }
         _healthySincePending &= healthy;
         if (Windows % SnapshotWindows != 0)
