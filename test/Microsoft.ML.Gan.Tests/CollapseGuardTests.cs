@@ -137,4 +137,51 @@ public sealed class CollapseGuardTests
         Assert.AreEqual(0, reports.Sum(p => p.CollapseRecoveries), string.Join("\n", log));
         Assert.AreEqual(0, log.Count);
     }
+
+    /// <summary>
+    /// The guard's state (baselines, partial window, rescue schedule, both snapshots) goes into the checkpoint: with
+    /// thresholds loose enough to fire several times, a run stopped and resumed equals an uninterrupted one.
+    /// </summary>
+    [TestMethod]
+    public void ResumedRunWithRecoveriesEqualsUninterruptedRun()
+    {
+        var ml = new MLContext(1);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(MnistSubset.Train(ml, 400, labelsPerClass: 3));
+        var train = keys.Transform(MnistSubset.Train(ml, 400, labelsPerClass: 3));
+        var test = keys.Transform(MnistSubset.Test(ml, 200));
+        SemiSupervisedGanTrainer.Options Loose(int epochs)
+        {
+            var options = MnistSubset.TinyOptions(epochs);
+            options.NumberOfThreads = 1;
+            options.CollapseGuardWindowSteps = 3;
+            options.CollapseGuardWarmupSteps = 12;
+            options.CollapseRescueSteps = 20;
+            options.CollapseDiscriminatorLossRatio = 0.95;
+            options.CollapseGeneratorLossRatio = 1.02;
+            return options;
+        }
+        float[][] Scores(SemiSupervisedGanTrainer.Options options, List<GanTrainingProgress> reports)
+        {
+            options.Progress = new ProgressRecorder(reports);
+            using var model = ml.Gan.SemiSupervised(options).Fit(train);
+            return MnistSubset.Column(model.Transform(test), "Score");
+        }
+        var all = new List<GanTrainingProgress>();
+        var expected = Scores(Loose(12), all);
+        string directory = Directory.CreateTempSubdirectory("mlgan-guard-").FullName;
+        var stopped = Loose(6);
+        stopped.CheckpointDirectory = directory;
+        var first = new List<GanTrainingProgress>();
+        Scores(stopped, first);
+        var resumed = Loose(12);
+        resumed.ResumeFromCheckpoint = directory;
+        var second = new List<GanTrainingProgress>();
+        var actual = Scores(resumed, second);
+
+        Assert.IsGreaterThan(0, first.Sum(p => p.CollapseRecoveries), "the guard fires before the checkpoint");
+        Assert.IsGreaterThan(0, second.Sum(p => p.CollapseRecoveries), "and after it");
+        CollectionAssert.AreEqual(all.Select(p => p.CollapseRecoveries).ToArray(), first.Concat(second).Select(p => p.CollapseRecoveries).ToArray());
+        for (int i = 0; i < expected.Length; i++)
+            CollectionAssert.AreEqual(expected[i], actual[i], $"row {i}: resumed scores differ from the uninterrupted run");
+    }
 }
