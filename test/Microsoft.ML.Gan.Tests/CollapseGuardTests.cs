@@ -184,4 +184,25 @@ public sealed class CollapseGuardTests
         for (int i = 0; i < expected.Length; i++)
             CollectionAssert.AreEqual(expected[i], actual[i], $"row {i}: resumed scores differ from the uninterrupted run");
     }
+
+    [TestMethod]
+    public void BadGuardOptionsAreRejectedNamingTheOption()
+    {
+        var ml = new MLContext(1);
+        foreach (var (set, name) in new (Action<SemiSupervisedGanTrainer.Options>, string)[]
+        {
+            (o => o.CollapseDiscriminatorLossRatio = 1.5, "CollapseDiscriminatorLossRatio"),
+            (o => o.CollapseGeneratorLossRatio = 0.5, "CollapseGeneratorLossRatio"),
+            (o => o.CollapseGuardWindowSteps = 0, "CollapseGuardWindowSteps"),
+            (o => { o.CollapseGuardWindowSteps = 2; o.DiscriminatorSteps = 3; }, "CollapseGuardWindowSteps"),
+            (o => o.CollapseRescueInstanceNoise = -1, "CollapseRescueInstanceNoise"),
+            (o => o.CollapseRescueSteps = 0, "CollapseRescueSteps"),
+        })
+        {
+            var options = MnistSubset.TinyOptions();
+            set(options);
+            var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => ml.Gan.SemiSupervised(options));
+            Assert.AreEqual(name, e.ParamName);
+        }
+    }
 }
