@@ -35,17 +35,32 @@ internal static class LearningCurveBenchmark
         string infix = (conv || vbn ? $"-{variant}" : "") + (officialLabels ? "-official-labels" : "") + OptionOverrides.Suffix(overrides);
         string name = $"mnist-100{infix}-seed{seed}";
         string curveName = $"mnist-100{infix}-curve-seed{seed}.md";
+        // Checkpoints after every epoch, so that a long run can be continued with ResumeFromCheckpoint=<that directory>;
+        // the table's rows are kept next to them and carried into the continued run's report.
+        options.CheckpointDirectory ??= Path.Combine(Repository.Root, "artifacts", "checkpoints", name);
+        Directory.CreateDirectory(options.CheckpointDirectory);
+        string rowsFile = Path.Combine(options.CheckpointDirectory, "curve-rows.md");
+        var tableRows = options.ResumeFromCheckpoint is not null && File.Exists(rowsFile) ? File.ReadAllLines(rowsFile).ToList() : [];
+        var guardEvents = new List<string>();
+        ml.Log += (_, e) =>
+        {
+            if (!e.RawMessage.Contains("Collapse guard"))
+                return;
+            Console.WriteLine(e.RawMessage);
+            lock (guardEvents)
+                guardEvents.Add(e.RawMessage);
+        };
         var rows = new List<GanTrainingProgress>();
-        var table = new StringBuilder();
-        table.AppendLine("| epoch | test error (%) | errors of 10,000 | epoch seconds | D loss | G loss | labeled-batch accuracy (%) |");
-        table.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
         Console.WriteLine($"MNIST, 100 {(officialLabels ? "official " : "")}labels, 60,000 unlabeled, {architecture}{(vbn ? " with virtual batch norm" : "")}, {epochs} epochs, {threads} threads, seed {seed}");
-        Console.WriteLine("epoch  test error  seconds");
+        Console.WriteLine($"Checkpoints: {options.CheckpointDirectory}");
+        Console.WriteLine("epoch  test error  seconds   D loss    G loss  guard");
         options.Progress = new SynchronousProgress(p =>
         {
             rows.Add(p);
-            Console.WriteLine($"{p.Epoch,5}  {p.ValidationError * 100,9:F2}%  {p.EpochSeconds,7:F1}");
-            table.AppendLine($"| {p.Epoch} | {p.ValidationError * 100:F2} | {p.ValidationError * 10000:F0} | {p.EpochSeconds:F1} | {p.DiscriminatorLoss:F4} | {p.GeneratorLoss:F4} | {p.LabeledAccuracy * 100:F1} |");
+            Console.WriteLine($"{p.Epoch,5}  {p.ValidationError * 100,9:F2}%  {p.EpochSeconds,7:F1}  {p.DiscriminatorLoss,7:F4}  {p.GeneratorLoss,8:F4}  {p.CollapseRecoveries,5}");
+            tableRows.RemoveAll(line => EpochOf(line) >= p.Epoch);
+            tableRows.Add($"| {p.Epoch} | {p.ValidationError * 100:F2} | {p.ValidationError * 10000:F0} | {p.EpochSeconds:F1} | {p.DiscriminatorLoss:F4} | {p.GeneratorLoss:F4} | {p.LabeledAccuracy * 100:F1} | {p.CollapseRecoveries} |");
+            File.WriteAllLines(rowsFile, tableRows);
         });
         var clock = Stopwatch.StartNew();
         var model = ml.Gan.SemiSupervised(options).Fit(keys.Transform(labeled), keys.Transform(test));
@@ -57,6 +72,14 @@ internal static class LearningCurveBenchmark
         ml.Model.Save(keys.Append(model), labeled.Schema, modelPath);
         model.SaveOnnx(Path.ChangeExtension(modelPath, ".onnx"));
 
+        var table = new StringBuilder();
+        table.AppendLine("| epoch | test error (%) | errors of 10,000 | epoch seconds | D loss | G loss | labeled-batch accuracy (%) | collapse-guard recoveries |");
+        table.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (string line in tableRows)
+            table.AppendLine(line);
+        string events = guardEvents.Count == 0
+            ? $"Collapse guard: {(options.CollapseGuard ? "on, never fired" : "off")}{(options.ResumeFromCheckpoint is null ? "" : " after the resumed epoch")}."
+            : "Collapse guard events (MLContext log):\n\n" + string.Concat(guardEvents.Select(e => $"- {e}\n"));
         string summary = $"Final test error through ML.NET (ONNX scoring): {(1 - metrics.MicroAccuracy) * 100:F2}%; total {total:F0} s, mean {rows.Average(r => r.EpochSeconds):F1} s per epoch.";
         Console.WriteLine(summary);
         string report = $"""
@@ -65,12 +88,16 @@ internal static class LearningCurveBenchmark
             Command: `dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- curve {epochs} {threads} {seed} {variant} {(officialLabels ? "official" : "random")}{string.Concat(overrides.Select(o => " " + o))}`
             Machine: {Environment.ProcessorCount} cores, {threads} torch threads, {Environment.OSVersion}, {DateTime.UtcNow:yyyy-MM-dd}.
             Data: all 60,000 training images as unlabeled data, 10 labels per class ({(officialLabels ? "KeepLabelsPerClassAsOfficialCode, NumPy data seed 1: the paper's code's labels" : $"KeepLabelsPerClass seed {seed}")}), default options{(conv ? " with Architecture = Convolutional" : vbn ? " with VirtualBatchNormalization = true" : "")}{(overrides.Length > 0 ? $" and {string.Join(", ", overrides)}" : "")}, weight seed {seed}.
-            Test error is the averaged (EMA) discriminator's on the 10,000 test images after each epoch. Resident memory at the end: {Environment.WorkingSet / (1024 * 1024)} MiB.
+            Test error is the averaged (EMA) discriminator's on the 10,000 test images after each epoch. Resident memory at the end: {Environment.WorkingSet / (1024 * 1024)} MiB.{(options.ResumeFromCheckpoint is null ? "" : $" Continued from a checkpoint after epoch {tableRows.Count - rows.Count}; the mean seconds per epoch cover the continued part.")}
 
             {table}
+            {events}
+
             {summary}
             """;
         File.WriteAllText(Path.Combine(outputDirectory, curveName), report);
         Console.WriteLine($"Wrote {Path.Combine(outputDirectory, curveName)} and {Path.GetFullPath(modelPath)}");
     }
+
+    private static int EpochOf(string row) => int.Parse(row.Split('|', StringSplitOptions.TrimEntries)[1]);
 }

@@ -23,7 +23,10 @@ internal static class OptionOverrides
         }
     }
 
-    /// <summary>A file-name suffix for the overrides: "-OneSidedLabelSmoothing-0.9", or "" for none; characters a file name cannot hold become '_'.</summary>
+    /// <summary>
+    /// A file-name suffix for the overrides: "-OneSidedLabelSmoothing-0.9", or "" for none; characters a file name cannot
+    /// hold become '_'. Where checkpoints go or come from does not change the run, so those options are left out.
+    /// </summary>
     public static string Suffix(IEnumerable<string> overrides) =>
-        string.Concat(overrides.Select(o => "-" + string.Concat(o.Replace('=', '-').Select(c => Path.GetInvalidFileNameChars().Contains(c) ? '_' : c))));
+        string.Concat(overrides.Where(o => !o.StartsWith("CheckpointDirectory=") && !o.StartsWith("ResumeFromCheckpoint=")).Select(o => "-" + string.Concat(o.Replace('=', '-').Select(c => Path.GetInvalidFileNameChars().Contains(c) ? '_' : c))));
 }

@@ -35,6 +35,17 @@ internal static class OptionsValidation
         Positive(options.DiscriminatorSteps, nameof(options.DiscriminatorSteps));
         NonNegative(options.InstanceNoiseStandardDeviation, nameof(options.InstanceNoiseStandardDeviation));
         Positive(options.InstanceNoiseDecayEpochs, nameof(options.InstanceNoiseDecayEpochs));
+        if (!(options.CollapseDiscriminatorLossRatio > 0 && options.CollapseDiscriminatorLossRatio < 1))
+            throw new ArgumentOutOfRangeException(nameof(options.CollapseDiscriminatorLossRatio), options.CollapseDiscriminatorLossRatio, "CollapseDiscriminatorLossRatio must be in (0, 1).");
+        if (!(options.CollapseGeneratorLossRatio > 1))
+            throw new ArgumentOutOfRangeException(nameof(options.CollapseGeneratorLossRatio), options.CollapseGeneratorLossRatio, "CollapseGeneratorLossRatio must be above 1.");
+        Positive(options.CollapseGuardWindowSteps, nameof(options.CollapseGuardWindowSteps));
+        if (options.CollapseGuardWindowSteps < options.DiscriminatorSteps)
+            throw new ArgumentOutOfRangeException(nameof(options.CollapseGuardWindowSteps), options.CollapseGuardWindowSteps,
+                $"CollapseGuardWindowSteps must be at least DiscriminatorSteps ({options.DiscriminatorSteps}) so that every window has a generator step.");
+        NonNegative(options.CollapseGuardWarmupSteps, nameof(options.CollapseGuardWarmupSteps));
+        NonNegative(options.CollapseRescueInstanceNoise, nameof(options.CollapseRescueInstanceNoise));
+        Positive(options.CollapseRescueSteps, nameof(options.CollapseRescueSteps));
         NonNegative(options.ExperienceReplaySize, nameof(options.ExperienceReplaySize));
         NonNegative(options.MinibatchDiscriminationKernels, nameof(options.MinibatchDiscriminationKernels));
         Positive(options.MinibatchDiscriminationKernelDimension, nameof(options.MinibatchDiscriminationKernelDimension));

@@ -71,6 +71,9 @@ internal sealed class Adam : IDisposable
         }
     }
 
+    /// <summary>The first and second moments of every parameter (state a rollback restores).</summary>
+    public IEnumerable<Tensor> Moments => _firstMoments.Concat(_secondMoments);
+
     /// <summary>Adds the step count and both moments to <paramref name="checkpoint"/> under <paramref name="prefix"/>.</summary>
     public void SaveTo(TrainingCheckpoint checkpoint, string prefix)
     {

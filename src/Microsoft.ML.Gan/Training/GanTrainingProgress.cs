@@ -24,6 +24,12 @@ public sealed record GanTrainingProgress
     /// <summary>Error rate of the averaged model on the validation set, in [0,1]; null without a validation set.</summary>
     public double? ValidationError { get; init; }
 
+    /// <summary>
+    /// Times the collapse guard detected the discriminator winning in this epoch and rolled training back (see
+    /// <c>Options.CollapseGuard</c>); 0 when it did not fire or is off.
+    /// </summary>
+    public int CollapseRecoveries { get; init; }
+
     /// <summary>Wall-clock seconds of this epoch's training steps (validation excluded).</summary>
     public required double EpochSeconds { get; init; }
 

@@ -82,8 +82,9 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         using var discriminatorHistory = _options.HistoricalAveragingWeight > 0 ? new HistoricalAveraging(_discriminatorParameters, _options.HistoricalAveragingWeight) : null;
         using var generatorHistory = _options.HistoricalAveragingWeight > 0 ? new HistoricalAveraging(Generator.parameters(), _options.HistoricalAveragingWeight) : null;
         using var replay = _options.ExperienceReplaySize > 0 ? new ExperienceReplay(_options.ExperienceReplaySize, Discriminator.InputSize, device) : null;
+        using var guard = _options.CollapseGuard ? new CollapseGuard(_options, RollbackState(discriminatorOptimizer, generatorOptimizer), _log) : null;
         var state = new TrainingState(Architecture(data), _random, _noise, Discriminator, AveragedDiscriminator, Generator,
-            discriminatorOptimizer, generatorOptimizer, average, best, discriminatorHistory, generatorHistory, replay);
+            discriminatorOptimizer, generatorOptimizer, average, best, discriminatorHistory, generatorHistory, replay, guard);
         int completed = 0;
         if (_options.ResumeFromCheckpoint is string resume)
         {
@@ -117,7 +118,9 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
                 var unlabeledRows = unlabeled.Next(batch);
                 _clock.Lap(GanTrainingPhase.Data);
 
-                var (dLoss, stepCorrect) = DiscriminatorStep(discriminatorOptimizer, discriminatorHistory, replay, labeledRows, classes, unlabeledRows, batch, instanceNoise);
+                double stepNoise = guard?.BeginStep(epoch, instanceNoise) ?? instanceNoise;
+                var (dLoss, unsupervisedLoss, stepCorrect) = DiscriminatorStep(discriminatorOptimizer, discriminatorHistory, replay, labeledRows, classes, unlabeledRows, batch, stepNoise);
+                guard?.ObserveDiscriminator(unsupervisedLoss);
                 average.Update();
                 _clock.Lap(GanTrainingPhase.Averaging);
                 discriminatorLoss += dLoss;
@@ -126,7 +129,9 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
                     continue;
                 var realRows = featureMatching.Next(batch);
                 _clock.Lap(GanTrainingPhase.Data);
-                generatorLoss += GeneratorStep(generatorOptimizer, generatorHistory, realRows, batch);
+                double gLoss = GeneratorStep(generatorOptimizer, generatorHistory, realRows, batch);
+                guard?.ObserveGenerator(gLoss);
+                generatorLoss += gLoss;
                 generatorSteps++;
             }
             double seconds = clock.Elapsed.TotalSeconds;
@@ -144,6 +149,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
                 PhaseSeconds = _clock.TakeEpoch(),
                 EstimatedTimeLeft = TimeSpan.FromSeconds(total.Elapsed.TotalSeconds / (epoch - completed) * (_options.MaxEpoch - epoch)),
                 Samples = sampleNoise is null ? [] : Samples(sampleNoise),
+                CollapseRecoveries = guard?.TakeEpochRecoveries() ?? 0,
             };
             _log.Info(MessageSensitivity.None, Describe(progress));
             _options.Progress?.Report(progress);
@@ -191,7 +197,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         return Enumerable.Range(0, (int)noise.shape[0]).Select(i => flat.AsSpan(i * width, width).ToArray()).ToArray();
     }
 
-    private (double Loss, double Correct) DiscriminatorStep(Adam optimizer, HistoricalAveraging? history, ExperienceReplay? replay,
+    private (double Loss, double Unsupervised, double Correct) DiscriminatorStep(Adam optimizer, HistoricalAveraging? history, ExperienceReplay? replay,
         Tensor labeledRows, Tensor classes, Tensor unlabeledRows, int batch, double instanceNoise)
     {
         Tensor generated;
@@ -220,7 +226,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         optimizer.Step();
         history?.Update();
         double correct = labeledLogits.argmax(1).eq(classes).sum().item<long>();
-        var result = (loss.item<float>(), correct);
+        var result = (loss.item<float>(), unsupervised.item<float>(), correct);
         _clock.Lap(GanTrainingPhase.DiscriminatorUpdate);
         return result;
     }
@@ -266,6 +272,15 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         _clock.Lap(GanTrainingPhase.GeneratorUpdate);
         return value;
     }
+
+    /// <summary>What a collapse-guard recovery restores: both networks' parameters and buffers, the parameter average and both optimisers' moments.</summary>
+    private Tensor[] RollbackState(Adam discriminatorOptimizer, Adam generatorOptimizer) =>
+        Discriminator.state_dict().Values
+            .Concat(AveragedDiscriminator.state_dict().Values)
+            .Concat(Generator.state_dict().Values)
+            .Concat(discriminatorOptimizer.Moments)
+            .Concat(generatorOptimizer.Moments)
+            .ToArray();
 
     /// <summary>Data-dependent initialisation on a random sample of the rows in memory, or the first draws of a stream.</summary>
     private void InitializeDiscriminator(Tensor features, UnlabeledRows? stream)
@@ -329,6 +344,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     private static string Describe(GanTrainingProgress p) =>
         $"Epoch {p.Epoch}/{p.MaxEpoch}: D loss {p.DiscriminatorLoss:F4}, G loss {p.GeneratorLoss:F4}, labeled accuracy {p.LabeledAccuracy:P1}"
         + (p.ValidationError is double e ? $", validation error {e:P2}" : "")
+        + (p.CollapseRecoveries > 0 ? $", collapse recoveries {p.CollapseRecoveries}" : "")
         + $", {p.EpochSeconds:F1} s, ETA {p.EstimatedTimeLeft:hh\\:mm\\:ss}";
 
     /// <summary>Hands the averaged discriminator to the caller, who then owns it; Dispose leaves it alone.</summary>

@@ -7,7 +7,8 @@ namespace Microsoft.ML.Gan.Training;
 /// <summary>
 /// Everything a training run must restore to continue exactly where it stopped: both networks, the parameter
 /// average and its update count, both optimisers, the historical averages and the replay buffer when on, the
-/// best-epoch record, the random generator's state and the noise source's seed and draw count.
+/// best-epoch record, the collapse guard's state and snapshots when on, the random generator's state and the noise
+/// source's seed and draw count.
 /// Epochs draw their minibatch orders from that generator, so a resumed run repeats an uninterrupted one.
 /// </summary>
 internal sealed class TrainingState(
@@ -23,7 +24,8 @@ internal sealed class TrainingState(
     BestEpoch best,
     HistoricalAveraging? discriminatorHistory,
     HistoricalAveraging? generatorHistory,
-    ExperienceReplay? replay)
+    ExperienceReplay? replay,
+    CollapseGuard? guard)
 {
     private (string Prefix, nn.Module Network)[] Networks =>
         [("discriminator", discriminator), ("average", averagedDiscriminator), ("generator", generator)];
@@ -58,6 +60,7 @@ internal sealed class TrainingState(
             checkpoint.Add("replay.buffer", replay.Buffer);
         }
         best.SaveTo(checkpoint);
+        guard?.SaveTo(checkpoint, "guard");
         checkpoint.Numbers["noise.seed"] = noise.Seed;
         checkpoint.Numbers["noise.draws"] = noise.Draws;
         using (var randomState = random.get_state())
@@ -91,6 +94,7 @@ internal sealed class TrainingState(
             checkpoint.CopyTo("replay.buffer", replay.Buffer, file);
         }
         best.LoadFrom(checkpoint, file);
+        guard?.LoadFrom(checkpoint, "guard", file);
         noise.Seed = (int)checkpoint.GetNumber("noise.seed", file);
         noise.Draws = (long)checkpoint.GetNumber("noise.draws", file);
         random.set_state(checkpoint.Get("random", file));
