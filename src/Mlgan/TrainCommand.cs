@@ -9,7 +9,7 @@ internal static class TrainCommand
     public static System.CommandLine.Command Create(TextWriter output)
     {
         var data = new DataSource("", "training");
-        var test = new DataSource("test-", "test");
+        var test = new DataSource("test-", "test", data);
         var model = new Option<FileInfo>("--model") { Description = "Where to save the trained model.", DefaultValueFactory = _ => new FileInfo("model.zip") };
         var onnx = new Option<FileInfo?>("--onnx") { Description = "Also write the classifier as an ONNX model (batched: Features [N, d] -> Score, PredictedLabel)." };
         var generatorFile = new Option<FileInfo?>("--generator") { Description = "Also write the trained generator as an ONNX model, for 'mlgan generate'." };
@@ -45,7 +45,7 @@ internal static class TrainCommand
             if (networks == GanArchitecture.Convolutional && data.ImageSize(parsed) is int side && side < OptionsValidation.MinimumImageSide)
                 throw new ArgumentException($"--image-size {side}: the conv architecture needs images of at least {OptionsValidation.MinimumImageSide}x{OptionsValidation.MinimumImageSide} pixels.");
             var ml = new MLContext(parsed.GetValue(seed));
-            var train = data.Load(ml, parsed);
+            var train = data.Load(ml, parsed, training: true);
             if (parsed.GetValue(rows) is long count)
                 train = ml.Data.TakeRows(train, count);
             if (parsed.GetValue(labelsPerClass) is int perClass)
@@ -94,7 +94,7 @@ internal static class TrainCommand
                 output.WriteLine($"Saved {generatorOnnx.FullName}");
             }
             if (test.IsGiven(parsed))
-                EvaluateCommand.Report(ml, fitted, test.Load(ml, parsed), output);
+                EvaluateCommand.Report(ml, fitted, test.Load(ml, parsed, train.Schema["Label"].Type is Microsoft.ML.Data.TextDataViewType), output);
             return MlganCli.Success;
         });
         return command;

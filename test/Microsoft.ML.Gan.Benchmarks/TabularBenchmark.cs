@@ -19,13 +19,23 @@ internal static class TabularBenchmark
     private const int SelfTrainingRounds = 5;
     private const double SelfTrainingShare = 0.1;
 
-    public static void Run(int seeds, int steps, int maxRows, string tables, string parts, int threads, string reportName, string[] overrides, string outputDirectory)
+    public static void Run(int seeds, int steps, int maxRows, string tables, string parts, int threads, string reportName, string defaults, string[] overrides,
+        string outputDirectory)
     {
         var ml = new MLContext(1);
         string directory = Path.Combine(Repository.DataDirectory, "tabular");
         var report = new StringBuilder();
         var clock = Stopwatch.StartNew();
-        string arguments = $"{seeds} {steps} {maxRows} {tables} {parts} {threads} {reportName}" + string.Concat(overrides.Select(o => " " + o));
+        string arguments = $"{seeds} {steps} {maxRows} {tables} {parts} {threads} {reportName} {defaults}" + string.Concat(overrides.Select(o => " " + o));
+        bool tabular = defaults switch
+        {
+            "tabular" => true,
+            "mnist" => false,
+            _ => throw new ArgumentException($"Defaults '{defaults}': use tabular (Options.ForTabular) or mnist (new Options()).", nameof(defaults)),
+        };
+        string budget = steps > 0
+            ? $"MaxEpoch so that training takes at least {steps:N0} steps of BatchSize (epochs = ceil({steps} / floor(rows / BatchSize)))"
+            : "MaxEpoch of the defaults";
         string path = Path.Combine(outputDirectory, reportName);
         string overrideText = overrides.Length == 0 ? "none" : string.Join(", ", overrides);
 
@@ -46,8 +56,8 @@ internal static class TabularBenchmark
                 data: every training row, or, where there are more than {maxRows:N0} (shuttle), the labeled rows and a seeded
                 sample of the others up to {maxRows:N0} rows.
 
-                GAN: trainer options {overrideText}; MaxEpoch so that training takes at least {steps:N0} steps of BatchSize
-                (epochs = ceil({steps} / floor(rows / BatchSize))); {threads} torch thread(s). "raw": the table's numbers; "min-max":
+                GAN: defaults {(tabular ? "Options.ForTabular(rows)" : "new Options() (MNIST's)")}, changed options: {overrideText}; {budget};
+                {threads} torch thread(s). "raw": the table's numbers; "min-max":
                 after ML.NET's NormalizeMinMax (default fixZero: x / max |x| per column) fitted on the training rows.
                 ML.NET trainers: default options and {threads} thread(s), fit on the labeled rows only; LbfgsMaximumEntropy and
                 SdcaMaximumEntropy after NormalizeMinMax, LightGbm on the raw numbers with MinimumExampleCountPerLeaf 2 (its
@@ -76,8 +86,8 @@ internal static class TabularBenchmark
                     var semi = table.SemiSupervisedRows(labeled, seed, maxRows);
                     double error = part switch
                     {
-                        "gan-raw" => GanError(ml, table, semi, seed, steps, threads, overrides, minMax: false),
-                        "gan-minmax" => GanError(ml, table, semi, seed, steps, threads, overrides, minMax: true),
+                        "gan-raw" => GanError(ml, table, semi, seed, steps, threads, tabular, overrides, minMax: false),
+                        "gan-minmax" => GanError(ml, table, semi, seed, steps, threads, tabular, overrides, minMax: true),
                         "lbfgs" => SupervisedError(ml, table, labeled.Select(i => table.Train[i]), Lbfgs(ml, threads), normalize: true),
                         "sdca" => SupervisedError(ml, table, labeled.Select(i => table.Train[i]),
                             ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options { NumberOfThreads = threads }), normalize: true),
@@ -118,13 +128,16 @@ internal static class TabularBenchmark
     }
 
     /// <summary>Test error (%) of the GAN trained on <paramref name="semi"/> (labeled and unlabeled rows).</summary>
-    private static double GanError(MLContext ml, TabularTable table, TabularRow[] semi, int seed, int steps, int threads, string[] overrides, bool minMax)
+    private static double GanError(MLContext ml, TabularTable table, TabularRow[] semi, int seed, int steps, int threads, bool tabular, string[] overrides, bool minMax)
     {
         int features = table.FeatureNames.Length;
-        var options = new SemiSupervisedGanTrainer.Options { Seed = seed, NumberOfThreads = threads };
+        var options = tabular ? SemiSupervisedGanTrainer.Options.ForTabular(semi.Length) : new SemiSupervisedGanTrainer.Options();
+        options.Seed = seed;
+        options.NumberOfThreads = threads;
         OptionOverrides.Apply(options, overrides);
         int stepsPerEpoch = Math.Max(1, semi.Length / options.BatchSize);
-        options.MaxEpoch = (steps + stepsPerEpoch - 1) / stepsPerEpoch;
+        if (steps > 0)
+            options.MaxEpoch = (steps + stepsPerEpoch - 1) / stepsPerEpoch;
         var train = View(ml, semi, features);
         var test = View(ml, table.Test, features);
         if (minMax)

@@ -27,8 +27,12 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     private bool _averagedReleased;
     private bool _generatorReleased;
 
-    /// <summary>Sets up the networks; <paramref name="image"/> is the image shape of the convolutional architecture, null for the MLP.</summary>
-    public SemiSupervisedGanTraining(SemiSupervisedGanTrainer.Options options, long featureCount, int classCount, ImageShape? image, int seed, IChannel log)
+    /// <summary>
+    /// Sets up the networks; <paramref name="image"/> is the image shape of the convolutional architecture, null for the
+    /// MLP; <paramref name="standardized"/>: the rows are standardised features, so the MLP generator's output is linear.
+    /// </summary>
+    public SemiSupervisedGanTraining(SemiSupervisedGanTrainer.Options options, long featureCount, int classCount, ImageShape? image, int seed, IChannel log,
+        bool standardized = false)
     {
         _options = options;
         _log = log;
@@ -41,7 +45,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         Generator = image is ImageShape shape
             ? new ConvGenerator(options.NoiseSize, shape, options.ConvolutionalWidth, _random)
             : new MlpGenerator(options.NoiseSize, options.GeneratorHiddenSizes, featureCount, _random,
-                options.VirtualBatchNormalization ? options.BatchSize : 0, options.ConditionalGenerator ? classCount : 0);
+                options.VirtualBatchNormalization ? options.BatchSize : 0, options.ConditionalGenerator ? classCount : 0, linearOutput: standardized);
     }
 
     /// <summary>The discriminator being trained.</summary>
@@ -323,7 +327,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     private string Architecture(SemiSupervisedData data) => _image is ImageShape image
         ? $"conv image={image} width={_options.ConvolutionalWidth} classes={Discriminator.ClassCount} noise={_options.NoiseSize} rows={data.RowCount} labeled={data.LabeledCount}"
         : $"mlp features={Discriminator.InputSize} classes={Discriminator.ClassCount} minibatch={_options.MinibatchDiscriminationKernels}x{_options.MinibatchDiscriminationKernelDimension} "
-        + $"discriminator=[{string.Join(",", _options.DiscriminatorHiddenSizes)}] generator=[{string.Join(",", _options.GeneratorHiddenSizes)}]{(_options.VirtualBatchNormalization ? " vbn" : "")}{(_options.ConditionalGenerator ? " conditional" : "")} "
+        + $"discriminator=[{string.Join(",", _options.DiscriminatorHiddenSizes)}] generator=[{string.Join(",", _options.GeneratorHiddenSizes)}]{(_options.VirtualBatchNormalization ? " vbn" : "")}{(_options.ConditionalGenerator ? " conditional" : "")}{(Generator is MlpGenerator { LinearOutput: true } ? " standardized" : "")} "
         + $"noise={_options.NoiseSize} rows={data.RowCount} labeled={data.LabeledCount}";
 
     private static string Describe(GanTrainingProgress p) =>
