@@ -83,7 +83,7 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
                 if (_options.EnsembleSize > 1)
                     channel.Info(MessageSensitivity.None, $"Ensemble member {member + 1} of {_options.EnsembleSize}, seed {seed + member}.");
                 using var training = new SemiSupervisedGanTraining(_options.ForEnsembleMember(member), columns.FeatureCount, columns.ClassCount, image, seed + member, channel,
-                    standardized: standardization is not null);
+                    standardization);
                 Func<Device, UnlabeledRows>? stream = streaming
                     ? device => Standardized(new ShuffleBufferRows(input, columns.Features, columns.FeatureCount, _options.StreamingShuffleBufferSize!.Value, training.Random, device), standardization)
                     : null;
