@@ -37,6 +37,9 @@ internal sealed class DataSource
     public bool IsGiven(ParseResult parsed) =>
         parsed.GetValue(_images) is not null || parsed.GetValue(_csv) is not null || parsed.GetValue(_imageFolder) is not null;
 
+    /// <summary>Whether the rows come from a CSV/TSV file (tabular rows).</summary>
+    public bool IsCsv(ParseResult parsed) => parsed.GetValue(_csv) is not null;
+
     /// <summary>The side the images are resized to when the rows come from an image folder, else null.</summary>
     public int? ImageSize(ParseResult parsed) => parsed.GetValue(_imageFolder) is null ? null : parsed.GetValue(_imageSize);
 

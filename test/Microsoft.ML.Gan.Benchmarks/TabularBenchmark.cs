@@ -62,8 +62,8 @@ internal static class TabularBenchmark
                 ML.NET trainers: default options and {threads} thread(s), fit on the labeled rows only; LbfgsMaximumEntropy and
                 SdcaMaximumEntropy after NormalizeMinMax, LightGbm on the raw numbers with MinimumExampleCountPerLeaf 2 (its
                 default, 20, leaves most trees of 40-70 rows unsplit). Self-training: LightGbm (as above)
-                fit on the labeled rows, then {SelfTrainingRounds} rounds that each add, for every class, the
-                {SelfTrainingShare:P0} / K most confident unlabeled rows it predicts as that class (with that label) and refit.
+                fit on the labeled rows, then {SelfTrainingRounds} rounds that each pseudo-label, for every class, the unlabeled rows it
+                predicts as that class with the highest probability ({SelfTrainingShare:P0} of the unlabeled rows / K per class) and refit.
                 Test error in %; std is the sample standard deviation over the seeds; seconds are the wall time of one run.
 
                 {report}

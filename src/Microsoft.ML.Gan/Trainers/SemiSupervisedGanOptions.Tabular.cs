@@ -17,15 +17,18 @@ public sealed partial class SemiSupervisedGanTrainer
         /// Defaults for tabular rows (tens of numeric features rather than 784 pixels), chosen with the tabular benchmark
         /// (docs/benchmarks/tabular.md): <see cref="FeatureScaling"/> Auto (which standardises such rows), a discriminator of
         /// three hidden layers of 250 and a generator of two of 250, and <see cref="MaxEpoch"/> such that training takes at
-        /// least <see cref="TabularSteps"/> steps of <see cref="BatchSize"/> rows: ceil(500 / floor(rows / 100)), at least 10
-        /// and at most 300 epochs. Every other option keeps its default; change any field of the result as usual.
+        /// least <see cref="TabularSteps"/> steps of <see cref="BatchSize"/> rows: ceil(500 / floor(rows / batch size)), at
+        /// least 10 and at most 300 epochs. Every other option keeps its default; change any field of the result as usual.
         /// </summary>
         /// <param name="rowCount">Rows of the training data, labeled and unlabeled.</param>
-        public static Options ForTabular(long rowCount)
+        /// <param name="batchSize">Rows per minibatch (<see cref="BatchSize"/>). Default 100.</param>
+        public static Options ForTabular(long rowCount, int batchSize = 100)
         {
             ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rowCount);
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
             var options = new Options
             {
+                BatchSize = batchSize,
                 DiscriminatorHiddenSizes = [.. TabularDiscriminatorHiddenSizes],
                 GeneratorHiddenSizes = [.. TabularGeneratorHiddenSizes],
             };
