@@ -171,6 +171,24 @@ public sealed class FeatureScalingTests
     }
 
     [TestMethod]
+    public void AutoLeavesBinaryColumnsAloneAndStandardizesTheRest()
+    {
+        // Binary (one-hot) columns keep the sigmoid generator and their 0/1 values; any other value makes Auto standardise.
+        var ml = new MLContext(1);
+        var (train, test) = Table((_, v) => v > 0 ? 1f : 0f);
+        var binary = Fit(ml, train, test, Options());
+        var none = Fit(ml, train, test, Options(FeatureScaling.None));
+        using (binary.Gan)
+        using (none.Gan)
+        {
+            for (int i = 0; i < binary.Scores.Length; i++)
+                CollectionAssert.AreEqual(none.Scores[i], binary.Scores[i], $"row {i}");
+            var samples = MnistSubset.Column(binary.Gan.Generate(100), "Features");
+            Assert.IsTrue(samples.All(r => r.All(v => v >= 0 && v <= 1)), "a sigmoid generator");
+        }
+    }
+
+    [TestMethod]
     public void AConstantSlotIsAnErrorNamingTheSlot()
     {
         var ml = new MLContext(1);

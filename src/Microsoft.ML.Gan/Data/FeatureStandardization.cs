@@ -33,12 +33,15 @@ internal sealed class FeatureStandardization
     /// <summary>1 / <see cref="StandardDeviation"/>: standardising multiplies by it.</summary>
     public float[] InverseStandardDeviation { get; }
 
-    /// <summary>Whether <paramref name="scaling"/> standardises data of this range and size on <paramref name="architecture"/>.</summary>
-    public static bool Applies(FeatureScaling scaling, GanArchitecture architecture, double min, double max, int featureCount) => scaling switch
+    /// <summary>
+    /// Whether <paramref name="scaling"/> standardises data of this range and size on <paramref name="architecture"/>; Auto
+    /// leaves pixel data (at least <see cref="MinimumPixelFeatures"/> features in [0, 1]) and binary data (every value 0 or 1) alone.
+    /// </summary>
+    public static bool Applies(FeatureScaling scaling, GanArchitecture architecture, double min, double max, int featureCount, bool binary) => scaling switch
     {
         FeatureScaling.None => false,
         FeatureScaling.Standardize => true,
-        _ => architecture == GanArchitecture.Mlp && !(min >= 0 && max <= 1 && featureCount >= MinimumPixelFeatures),
+        _ => architecture == GanArchitecture.Mlp && !binary && !(min >= 0 && max <= 1 && featureCount >= MinimumPixelFeatures),
     };
 
     /// <summary>The standardisation of the rows [n, features] in <paramref name="features"/> (CPU), or null when <paramref name="scaling"/> leaves them alone.</summary>
@@ -50,7 +53,11 @@ internal sealed class FeatureStandardization
         if (scaling == FeatureScaling.Auto)
         {
             double min = features.min().item<float>(), max = features.max().item<float>();
-            if (!Applies(scaling, architecture, min, max, width))
+            using var zero = features.eq(0);
+            using var one = features.eq(1);
+            using var either = zero.logical_or(one);
+            using var all = either.all();
+            if (!Applies(scaling, architecture, min, max, width, all.item<bool>()))
                 return null;
         }
         var statistics = new SlotStatistics(width);
@@ -81,7 +88,7 @@ internal sealed class FeatureStandardization
                 statistics.Add(dense);
             }
         }
-        return Applies(scaling, architecture, statistics.Min, statistics.Max, width) ? statistics.Standardization(column.Name) : null;
+        return Applies(scaling, architecture, statistics.Min, statistics.Max, width, statistics.Binary) ? statistics.Standardization(column.Name) : null;
     }
 
     /// <summary>Standardises <paramref name="rows"/> [n, features] in place.</summary>
@@ -130,6 +137,9 @@ internal sealed class FeatureStandardization
         public double Min { get; private set; } = double.PositiveInfinity;
         public double Max { get; private set; } = double.NegativeInfinity;
 
+        /// <summary>Whether every value so far is 0 or 1.</summary>
+        public bool Binary { get; private set; } = true;
+
         /// <summary>Adds whole rows laid out one after another in <paramref name="values"/>.</summary>
         public void Add(float[] values)
         {
@@ -148,6 +158,7 @@ internal sealed class FeatureStandardization
                     _sumOfSquares[s] += d * d;
                     Min = Math.Min(Min, v);
                     Max = Math.Max(Max, v);
+                    Binary &= v == 0 || v == 1;
                 }
                 _rows++;
             }

@@ -4,8 +4,9 @@ namespace Microsoft.ML.Gan;
 public enum FeatureScaling
 {
     /// <summary>
-    /// <see cref="None"/> for pixel data (the convolutional architecture, or at least 256 features that all lie in [0, 1]),
-    /// <see cref="Standardize"/> for everything else, e.g. tabular rows of raw or min-max scaled numbers.
+    /// <see cref="None"/> for pixel data (the convolutional architecture, or at least 256 features that all lie in [0, 1])
+    /// and for binary data (every value 0 or 1, e.g. one-hot codes), <see cref="Standardize"/> for everything else, e.g.
+    /// tabular rows of raw or min-max scaled numbers.
     /// </summary>
     Auto,
 

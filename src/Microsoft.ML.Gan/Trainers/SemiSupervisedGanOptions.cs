@@ -16,7 +16,8 @@ public sealed partial class SemiSupervisedGanTrainer
 
         /// <summary>
         /// What the trainer does with the features' scale. Default <see cref="Gan.FeatureScaling.Auto"/>: pixel data (the
-        /// convolutional architecture, or at least 256 features all in [0, 1]) is left as it is, anything else (e.g. tabular
+        /// convolutional architecture, or at least 256 features all in [0, 1]) and binary data (only 0 and 1) are left as
+        /// they are, anything else (e.g. tabular
         /// rows, raw or min-max scaled) is standardised per slot with the training rows' mean and standard deviation, and
         /// the exported model applies the same standardisation.
         /// </summary>
