@@ -171,6 +171,19 @@ public sealed class FeatureScalingTests
     }
 
     [TestMethod]
+    public void StreamedRowsAreStandardisedToo()
+    {
+        // Streaming keeps only the labeled rows in memory: the statistics come from a pass over the data view, and the
+        // shuffle buffer's batches are standardised on the way; the raw scale must not break training.
+        var (train, test, inMemory) = Raw.Value;
+        var options = Options();
+        options.StreamingShuffleBufferSize = 600;
+        var streamed = Fit(new MLContext(1), train, test, options);
+        using (streamed.Gan)
+            Assert.AreEqual(inMemory.Error, streamed.Error, 0.1, $"streamed {streamed.Error:P1}, in memory {inMemory.Error:P1}");
+    }
+
+    [TestMethod]
     public void AutoLeavesBinaryColumnsAloneAndStandardizesTheRest()
     {
         // Binary (one-hot) columns keep the sigmoid generator and their 0/1 values; any other value makes Auto standardise.
