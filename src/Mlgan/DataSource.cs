@@ -5,7 +5,8 @@ namespace Microsoft.ML.Gan.Cli;
 
 /// <summary>
 /// Where rows come from: IDX files (--images with optional --labels), a CSV/TSV file with a header (--csv): the
-/// label column (--label-column, empty = unlabeled) and every other column as a numeric feature, or an image folder
+/// label column (--label-column: numbers or class names, empty = unlabeled) and every other column as a numeric
+/// feature (see <see cref="CsvFile"/>), or an image folder
 /// with one subfolder per class (--image-folder; see <see cref="ImageFolder"/>).
 /// </summary>
 internal sealed class DataSource
@@ -18,15 +19,16 @@ internal sealed class DataSource
     private readonly Option<int> _imageSize;
     private readonly Option<bool> _color;
 
-    public DataSource(string prefix, string role)
+    /// <summary>Options named with <paramref name="prefix"/>; <paramref name="shared"/>'s label column, image size and colour options are reused.</summary>
+    public DataSource(string prefix, string role, DataSource? shared = null)
     {
         _images = new($"--{prefix}images") { Description = $"IDX images file (raw or .gz) of the {role} data." };
         _labels = new($"--{prefix}labels") { Description = $"IDX labels file matching --{prefix}images." };
         _csv = new($"--{prefix}csv") { Description = $"CSV or TSV file with a header row of the {role} data; empty label = unlabeled." };
-        _labelColumn = new("--label-column") { Description = "Label column of the CSV/TSV files.", DefaultValueFactory = _ => "Label" };
+        _labelColumn = shared?._labelColumn ?? new("--label-column") { Description = "Label column of the CSV/TSV files: numbers or class names; an empty cell is an unlabeled row.", DefaultValueFactory = _ => "Label" };
         _imageFolder = new($"--{prefix}image-folder") { Description = $"Folder of {role} images, one subfolder per class; images in 'unlabeled' or at the top are unlabeled." };
-        _imageSize = new("--image-size") { Description = "Width and height the images are resized to, in pixels.", DefaultValueFactory = _ => 28 };
-        _color = new("--color") { Description = "Keep the images' three colour channels instead of converting them to grayscale." };
+        _imageSize = shared?._imageSize ?? new("--image-size") { Description = "Width and height the images are resized to, in pixels.", DefaultValueFactory = _ => 28 };
+        _color = shared?._color ?? new("--color") { Description = "Keep the images' three colour channels instead of converting them to grayscale." };
     }
 
     public IEnumerable<Option> Options(bool shared = true) =>
@@ -35,11 +37,18 @@ internal sealed class DataSource
     public bool IsGiven(ParseResult parsed) =>
         parsed.GetValue(_images) is not null || parsed.GetValue(_csv) is not null || parsed.GetValue(_imageFolder) is not null;
 
+    /// <summary>Whether the rows come from a CSV/TSV file (tabular rows).</summary>
+    public bool IsCsv(ParseResult parsed) => parsed.GetValue(_csv) is not null;
+
     /// <summary>The side the images are resized to when the rows come from an image folder, else null.</summary>
     public int? ImageSize(ParseResult parsed) => parsed.GetValue(_imageFolder) is null ? null : parsed.GetValue(_imageSize);
 
-    /// <summary>Loads the rows as Label (Single with NaN, or text with empty, when missing) and Features (vector of Single).</summary>
-    public IDataView Load(MLContext ml, ParseResult parsed)
+    /// <summary>
+    /// Loads the rows as Label (Single with NaN, or text with empty, when missing) and Features (vector of Single). A CSV's
+    /// label is text when <paramref name="textLabel"/> says so (a model's input schema), or, when null, when any label cell
+    /// is not a number. <paramref name="training"/> also rejects empty or constant CSV feature columns.
+    /// </summary>
+    public IDataView Load(MLContext ml, ParseResult parsed, bool? textLabel = null, bool training = false)
     {
         var images = parsed.GetValue(_images);
         var csv = parsed.GetValue(_csv);
@@ -50,33 +59,6 @@ internal sealed class DataSource
             return ImageFolder.Load(ml, folder, parsed.GetValue(_imageSize), parsed.GetValue(_color));
         if (images is not null)
             return ml.Data.LoadFromIdx(images.FullName, parsed.GetValue(_labels)?.FullName);
-        return LoadText(ml, csv!, parsed.GetValue(_labelColumn)!);
-    }
-
-    private static IDataView LoadText(MLContext ml, FileInfo file, string labelColumn)
-    {
-        if (!file.Exists)
-            throw new FileNotFoundException($"File '{file.FullName}' does not exist.", file.FullName);
-        char separator = file.Extension.Equals(".tsv", StringComparison.OrdinalIgnoreCase) ? '\t' : ',';
-        string header = File.ReadLines(file.FullName).FirstOrDefault()
-            ?? throw new InvalidDataException($"File '{file.FullName}' is empty; a header row is expected.");
-        var names = header.Split(separator).Select(n => n.Trim()).ToArray();
-        int label = Array.IndexOf(names, labelColumn);
-        if (label < 0)
-            throw new ArgumentException($"File '{file.FullName}' has no column '{labelColumn}'; its columns are {string.Join(", ", names)}. Use --label-column.");
-        if (names.Length < 2)
-            throw new InvalidDataException($"File '{file.FullName}' has no feature columns besides '{labelColumn}'.");
-        var features = Enumerable.Range(0, names.Length).Where(i => i != label).Select(i => new TextLoader.Range(i)).ToArray();
-        return ml.Data.LoadFromTextFile(file.FullName, new TextLoader.Options
-        {
-            Separators = [separator],
-            HasHeader = true,
-            MissingRealsAsNaNs = true,
-            Columns =
-            [
-                new TextLoader.Column("Label", DataKind.Single, label),
-                new TextLoader.Column("Features", DataKind.Single, features),
-            ],
-        });
+        return CsvFile.Load(ml, csv!, parsed.GetValue(_labelColumn)!, textLabel, training);
     }
 }

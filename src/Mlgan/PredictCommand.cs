@@ -18,7 +18,8 @@ internal static class PredictCommand
         command.SetAction(parsed =>
         {
             var ml = new MLContext(1);
-            var scored = ModelFile.Load(ml, parsed.GetValue(model)!).Transform(data.Load(ml, parsed));
+            var loaded = ModelFile.Load(ml, parsed.GetValue(model)!, out var inputSchema);
+            var scored = loaded.Transform(data.Load(ml, parsed, ModelFile.HasTextLabel(inputSchema)));
             if (parsed.GetValue(result) is FileInfo file)
             {
                 using var writer = new StreamWriter(file.FullName);

@@ -9,17 +9,17 @@ internal static class TrainCommand
     public static System.CommandLine.Command Create(TextWriter output)
     {
         var data = new DataSource("", "training");
-        var test = new DataSource("test-", "test");
+        var test = new DataSource("test-", "test", data);
         var model = new Option<FileInfo>("--model") { Description = "Where to save the trained model.", DefaultValueFactory = _ => new FileInfo("model.zip") };
         var onnx = new Option<FileInfo?>("--onnx") { Description = "Also write the classifier as an ONNX model (batched: Features [N, d] -> Score, PredictedLabel)." };
         var generatorFile = new Option<FileInfo?>("--generator") { Description = "Also write the trained generator as an ONNX model, for 'mlgan generate'." };
         var rows = new Option<long?>("--rows") { Description = "Use only the first N rows of the training data." };
         var labelsPerClass = new Option<int?>("--labels-per-class") { Description = "Keep only this many labels per class (seeded by --seed); the rest become unlabeled rows." };
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the data.", DefaultValueFactory = _ => 20 };
+        var epochs = new Option<int?>("--epochs") { Description = "Passes over the data (default: 20; for --csv the tabular rule, at least 500 steps of --batch-size, 10-300 epochs)." };
         var batch = new Option<int>("--batch-size") { Description = "Rows per minibatch.", DefaultValueFactory = _ => 100 };
         var seed = new Option<int>("--seed") { Description = "Seed of the label subset, the weights and the minibatch order.", DefaultValueFactory = _ => 1 };
-        var hidden = new Option<string>("--hidden") { Description = "Widths of the discriminator's hidden layers (mlp).", DefaultValueFactory = _ => "1000,500,250,250,250" };
-        var generatorHidden = new Option<string>("--generator-hidden") { Description = "Widths of the generator's hidden layers (mlp).", DefaultValueFactory = _ => "500,500" };
+        var hidden = new Option<string?>("--hidden") { Description = "Widths of the discriminator's hidden layers (mlp; default 1000,500,250,250,250, for --csv 250,250,250)." };
+        var generatorHidden = new Option<string?>("--generator-hidden") { Description = "Widths of the generator's hidden layers (mlp; default 500,500, for --csv 250,250)." };
         var architecture = new Option<string>("--architecture") { Description = "The networks: mlp (dense layers, --hidden and --generator-hidden) or conv (convolutions on the images, --conv-width).", DefaultValueFactory = _ => "mlp" };
         var convWidth = new Option<int>("--conv-width") { Description = "Channel multiplier w of the conv architecture: the discriminator's convolutions have w and 2w channels.", DefaultValueFactory = _ => 16 };
         var noise = new Option<int>("--noise-size") { Description = "Length of the generator's noise vector.", DefaultValueFactory = _ => 100 };
@@ -45,26 +45,26 @@ internal static class TrainCommand
             if (networks == GanArchitecture.Convolutional && data.ImageSize(parsed) is int side && side < OptionsValidation.MinimumImageSide)
                 throw new ArgumentException($"--image-size {side}: the conv architecture needs images of at least {OptionsValidation.MinimumImageSide}x{OptionsValidation.MinimumImageSide} pixels.");
             var ml = new MLContext(parsed.GetValue(seed));
-            var train = data.Load(ml, parsed);
+            var train = data.Load(ml, parsed, training: true);
             if (parsed.GetValue(rows) is long count)
                 train = ml.Data.TakeRows(train, count);
             if (parsed.GetValue(labelsPerClass) is int perClass)
                 train = ml.Data.KeepLabelsPerClass(train, perClass, parsed.GetValue(seed));
-            var options = new SemiSupervisedGanTrainer.Options
-            {
-                MaxEpoch = parsed.GetValue(epochs),
-                BatchSize = parsed.GetValue(batch),
-                Seed = parsed.GetValue(seed),
-                Architecture = networks,
-                ConvolutionalWidth = width,
-                DiscriminatorHiddenSizes = Widths(parsed.GetValue(hidden)!, "--hidden"),
-                GeneratorHiddenSizes = Widths(parsed.GetValue(generatorHidden)!, "--generator-hidden"),
-                NoiseSize = parsed.GetValue(noise),
-                NumberOfThreads = parsed.GetValue(threads),
-                CheckpointDirectory = parsed.GetValue(checkpoints)?.FullName,
-                ResumeFromCheckpoint = parsed.GetValue(resume)?.FullName,
-                ConditionalGenerator = parsed.GetValue(conditional),
-            };
+            // Tabular rows get the tabular defaults (Options.ForTabular); everything else the MNIST ones, 20 epochs.
+            var options = data.IsCsv(parsed)
+                ? SemiSupervisedGanTrainer.Options.ForTabular(CountRows(train), parsed.GetValue(batch))
+                : new SemiSupervisedGanTrainer.Options { MaxEpoch = 20, BatchSize = parsed.GetValue(batch) };
+            options.MaxEpoch = parsed.GetValue(epochs) ?? options.MaxEpoch;
+            options.Seed = parsed.GetValue(seed);
+            options.Architecture = networks;
+            options.ConvolutionalWidth = width;
+            options.DiscriminatorHiddenSizes = parsed.GetValue(hidden) is string h ? Widths(h, "--hidden") : options.DiscriminatorHiddenSizes;
+            options.GeneratorHiddenSizes = parsed.GetValue(generatorHidden) is string g ? Widths(g, "--generator-hidden") : options.GeneratorHiddenSizes;
+            options.NoiseSize = parsed.GetValue(noise);
+            options.NumberOfThreads = parsed.GetValue(threads);
+            options.CheckpointDirectory = parsed.GetValue(checkpoints)?.FullName;
+            options.ResumeFromCheckpoint = parsed.GetValue(resume)?.FullName;
+            options.ConditionalGenerator = parsed.GetValue(conditional);
             var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
                 .Append(ml.Gan.SemiSupervised(options))
                 .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
@@ -94,10 +94,19 @@ internal static class TrainCommand
                 output.WriteLine($"Saved {generatorOnnx.FullName}");
             }
             if (test.IsGiven(parsed))
-                EvaluateCommand.Report(ml, fitted, test.Load(ml, parsed), output);
+                EvaluateCommand.Report(ml, fitted, test.Load(ml, parsed, train.Schema["Label"].Type is Microsoft.ML.Data.TextDataViewType), output);
             return MlganCli.Success;
         });
         return command;
+    }
+
+    private static long CountRows(IDataView data)
+    {
+        long rows = 0;
+        using var cursor = data.GetRowCursor([]);
+        while (cursor.MoveNext())
+            rows++;
+        return rows;
     }
 
     private static GanArchitecture Architecture(string text) => text.Trim().ToLowerInvariant() switch

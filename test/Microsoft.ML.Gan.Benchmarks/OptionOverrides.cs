@@ -3,7 +3,7 @@ using System.Reflection;
 
 namespace Microsoft.ML.Gan.Benchmarks;
 
-/// <summary>Trainer options set by name from the command line: "OneSidedLabelSmoothing=0.9", "VirtualBatchNormalization=true".</summary>
+/// <summary>Trainer options set by name from the command line: "OneSidedLabelSmoothing=0.9", "VirtualBatchNormalization=true", "DiscriminatorHiddenSizes=500+250" (widths joined by '+').</summary>
 internal static class OptionOverrides
 {
     /// <summary>Sets each "Name=value" on <paramref name="options"/>; an unknown name or a bad value throws, naming it.</summary>
@@ -18,7 +18,9 @@ internal static class OptionOverrides
             var field = typeof(SemiSupervisedGanTrainer.Options).GetField(name, BindingFlags.Public | BindingFlags.Instance)
                 ?? throw new ArgumentException($"SemiSupervisedGanTrainer.Options has no option '{name}'.");
             var type = Nullable.GetUnderlyingType(field.FieldType) ?? field.FieldType;
-            object value = type.IsEnum ? Enum.Parse(type, text, ignoreCase: true) : Convert.ChangeType(text, type, CultureInfo.InvariantCulture);
+            object value = type.IsEnum ? Enum.Parse(type, text, ignoreCase: true)
+                : type == typeof(int[]) ? text.Split('+').Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToArray()
+                : Convert.ChangeType(text, type, CultureInfo.InvariantCulture);
             field.SetValue(options, value);
         }
     }

@@ -7,7 +7,8 @@ namespace Microsoft.ML.Gan.Networks;
 /// <summary>
 /// The generator of the paper's MNIST code: z ~ U[0,1)^NoiseSize, dense layers without bias followed by
 /// bias-only batch normalisation and softplus, and a weight-normalised dense output layer with a sigmoid,
-/// so that samples lie in [0,1] like the scaled pixels. With virtual batch normalisation, the batch norms are replaced
+/// so that samples lie in [0,1] like the scaled pixels; for standardised features the output layer is linear instead
+/// (<see cref="LinearOutput"/>), so samples can reach any value. With virtual batch normalisation, the batch norms are replaced
 /// by <see cref="VirtualBatchNorm"/> against a reference batch of noise drawn once at construction. A class-conditional
 /// generator (ClassCount K &gt; 0) takes z followed by a one-hot class vector of length K.
 /// </summary>
@@ -19,9 +20,11 @@ internal sealed class MlpGenerator : GeneratorNetwork
     private readonly Tensor? reference_noise;
     private readonly WeightNormDense output;
 
-    public MlpGenerator(long noiseSize, IReadOnlyList<int> hiddenSizes, long outputs, Generator random, int virtualBatchNormReference = 0, int classCount = 0)
+    public MlpGenerator(long noiseSize, IReadOnlyList<int> hiddenSizes, long outputs, Generator random, int virtualBatchNormReference = 0, int classCount = 0,
+        bool linearOutput = false)
         : base(nameof(MlpGenerator), noiseSize, outputs, classCount)
     {
+        LinearOutput = linearOutput;
         hidden = new ModuleList<Linear>();
         norms = new ModuleList<BiasOnlyBatchNorm>();
         virtualNorms = new ModuleList<VirtualBatchNorm>();
@@ -48,7 +51,10 @@ internal sealed class MlpGenerator : GeneratorNetwork
         RegisterComponents();
     }
 
-    /// <summary>Maps inputs (shape [n, NoiseSize + ClassCount]: z, then the one-hot class) to samples (shape [n, outputs]) in [0,1].</summary>
+    /// <summary>Whether the output layer is linear (standardised features) rather than a sigmoid (pixels in [0, 1]).</summary>
+    public bool LinearOutput { get; }
+
+    /// <summary>Maps inputs (shape [n, NoiseSize + ClassCount]: z, then the one-hot class) to samples (shape [n, outputs]) in [0,1], or unbounded with a linear output.</summary>
     public override Tensor forward(Tensor z)
     {
         using var scope = NewDisposeScope();
@@ -69,7 +75,8 @@ internal sealed class MlpGenerator : GeneratorNetwork
                 reference = nn.functional.softplus(normalized);
             }
         }
-        return nn.functional.sigmoid(output.forward(x)).MoveToOuterDisposeScope();
+        var logits = output.forward(x);
+        return (LinearOutput ? logits : nn.functional.sigmoid(logits)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Whether the hidden layers use virtual batch normalisation.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Data;
 using Microsoft.ML.Gan.Networks;
 using static TorchSharp.torch;
 
@@ -23,9 +24,9 @@ internal static class DiscriminatorOnnxExport
     /// The model users export: input [N, features]; outputs <c>Score</c> [N, K] (class probabilities) and
     /// <c>PredictedLabel</c> [N] (the label value of the most probable class, of the label's own type).
     /// </summary>
-    public static byte[] BuildBatched(IReadOnlyList<DiscriminatorNetwork> members, string inputName, LabelValues labels)
+    public static byte[] BuildBatched(IReadOnlyList<DiscriminatorNetwork> members, string inputName, LabelValues labels, FeatureStandardization? standardization = null)
     {
-        var (graph, argmaxInput) = Probabilities(members, inputName, ColumnNames.Score);
+        var (graph, argmaxInput) = Probabilities(members, inputName, ColumnNames.Score, standardization);
         graph.AddOutput(ColumnNames.Score, OnnxElementType.Float, -1, members[0].ClassCount);
         graph.AddNode("ArgMax", [argmaxInput], ["class_index"], OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
         labels.AddInitializer(graph, "label_values");
@@ -39,9 +40,9 @@ internal static class DiscriminatorOnnxExport
     /// the one-hot indicator [K] of the most probable class. Both are vectors because OnnxTransformer cannot
     /// return scalar outputs; the indicator becomes the scalar PredictedLabel key downstream.
     /// </summary>
-    public static byte[] BuildSingleRow(IReadOnlyList<DiscriminatorNetwork> members, string inputName)
+    public static byte[] BuildSingleRow(IReadOnlyList<DiscriminatorNetwork> members, string inputName, FeatureStandardization? standardization = null)
     {
-        var (graph, argmaxInput) = Probabilities(members, inputName, "probabilities");
+        var (graph, argmaxInput) = Probabilities(members, inputName, "probabilities", standardization);
         long classes = members[0].ClassCount;
         graph.AddInitializer("row_shape", [classes], 1);
         graph.AddNode("Reshape", ["probabilities", "row_shape"], [ProbabilitiesOutput]);
@@ -57,12 +58,16 @@ internal static class DiscriminatorOnnxExport
 
     /// <summary>
     /// The graph up to the class probabilities, named <paramref name="probabilitiesName"/>, and the tensor whose argmax is
-    /// the predicted class: a single member's logits (as before ensembles), or the ensemble's mean probabilities.
+    /// the predicted class: a single member's logits (as before ensembles), or the ensemble's mean probabilities. With
+    /// <paramref name="standardization"/>, the input is standardised first.
     /// </summary>
-    private static (OnnxGraphBuilder Graph, string ArgmaxInput) Probabilities(IReadOnlyList<DiscriminatorNetwork> members, string inputName, string probabilitiesName)
+    private static (OnnxGraphBuilder Graph, string ArgmaxInput) Probabilities(IReadOnlyList<DiscriminatorNetwork> members, string inputName, string probabilitiesName,
+        FeatureStandardization? standardization)
     {
         var graph = new OnnxGraphBuilder("SemiSupervisedGanDiscriminator");
         graph.AddInput(inputName, OnnxElementType.Float, -1, members[0].InputSize);
+        if (standardization is not null)
+            inputName = standardization.AddToOnnx(graph, inputName);
         if (members.Count == 1)
         {
             AddLogits(graph, members[0], inputName, "");

@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Data;
 using Microsoft.ML.Gan.Networks;
 using static TorchSharp.torch;
 
@@ -8,7 +9,8 @@ namespace Microsoft.ML.Gan.Onnx;
 /// generator a second input <c>Class</c> [N, K] (one-hot, concatenated after z), output
 /// <c>Features</c> [N, features] in [0, 1]. Each hidden layer is MatMul, the batch norm with its frozen statistics (or
 /// virtual batch norm with the reference batch's statistics as constants), and Softplus; the output layer has its
-/// weight norm folded in and a Sigmoid. Convolutional generators: <see cref="ConvGeneratorOnnx"/>.
+/// weight norm folded in and a Sigmoid (or, for standardised features, no Sigmoid and the standardisation inverted:
+/// z * std + mean). Convolutional generators: <see cref="ConvGeneratorOnnx"/>.
 /// </summary>
 internal static class GeneratorOnnxExport
 {
@@ -55,14 +57,14 @@ internal static class GeneratorOnnxExport
         return x;
     }
 
-    public static byte[] Build(GeneratorNetwork generator, string outputName) => generator switch
+    public static byte[] Build(GeneratorNetwork generator, string outputName, FeatureStandardization? standardization = null) => generator switch
     {
-        MlpGenerator mlp => BuildMlp(mlp, outputName),
+        MlpGenerator mlp => BuildMlp(mlp, outputName, standardization),
         ConvGenerator conv => ConvGeneratorOnnx.Build(conv, outputName),
         _ => throw new NotSupportedException($"No ONNX export for {generator.GetType().Name}."),
     };
 
-    private static byte[] BuildMlp(MlpGenerator generator, string outputName)
+    private static byte[] BuildMlp(MlpGenerator generator, string outputName, FeatureStandardization? standardization)
     {
         var graph = new OnnxGraphBuilder("SemiSupervisedGanGenerator");
         graph.AddInput(NoiseInput, OnnxElementType.Float, -1, generator.NoiseSize);
@@ -102,7 +104,12 @@ internal static class GeneratorOnnxExport
         graph.AddInitializer("B_out", outputBias.data<float>().ToArray(), output.OutputSize);
         graph.AddNode("MatMul", [x, "W_out"], ["pixels_linear"]);
         graph.AddNode("Add", ["pixels_linear", "B_out"], ["pixels_logits"]);
-        graph.AddNode("Sigmoid", ["pixels_logits"], [outputName]);
+        if (standardization is not null)
+            standardization.AddInverseToOnnx(graph, "pixels_logits", outputName);
+        else if (generator.LinearOutput)
+            graph.AddNode("Identity", ["pixels_logits"], [outputName]);
+        else
+            graph.AddNode("Sigmoid", ["pixels_logits"], [outputName]);
         graph.AddOutput(outputName, OnnxElementType.Float, -1, output.OutputSize);
         return graph.ToBytes();
     }

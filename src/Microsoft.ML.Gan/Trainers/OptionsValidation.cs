@@ -64,6 +64,10 @@ internal static class OptionsValidation
             throw new ArgumentOutOfRangeException(nameof(options.Architecture), options.Architecture, "Architecture must be Mlp or Convolutional.");
         if (options.Architecture == GanArchitecture.Convolutional)
             Convolutional(options);
+        if (!Enum.IsDefined(options.FeatureScaling))
+            throw new ArgumentOutOfRangeException(nameof(options.FeatureScaling), options.FeatureScaling, "FeatureScaling must be Auto, None or Standardize.");
+        if (options.FeatureScaling == FeatureScaling.Standardize && options.Architecture != GanArchitecture.Mlp)
+            throw new ArgumentException("FeatureScaling = Standardize needs the Mlp architecture; the convolutional networks take pixels in [0, 1] (use Auto or None).", nameof(options.FeatureScaling));
         if (string.IsNullOrWhiteSpace(options.LabelColumnName))
             throw new ArgumentException("LabelColumnName must name a column.", nameof(options.LabelColumnName));
         if (string.IsNullOrWhiteSpace(options.FeatureColumnName))

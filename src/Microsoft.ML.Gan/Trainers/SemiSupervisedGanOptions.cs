@@ -7,13 +7,22 @@ public sealed partial class SemiSupervisedGanTrainer
     /// setup (Salimans et al., 2016, official feature-matching code) except instance noise
     /// (<see cref="InstanceNoiseStandardDeviation"/>) and the averaging warm-up (<see cref="AveragingRate"/>).
     /// </summary>
-    public sealed class Options
+    public sealed partial class Options
     {
         /// <summary>Label column: a key type; key 0 (missing) marks an unlabeled row. Default "Label".</summary>
         public string LabelColumnName = ColumnNames.Label;
 
         /// <summary>Feature column: a vector of Single of known size, e.g. pixels scaled to [0,1]. Default "Features".</summary>
         public string FeatureColumnName = ColumnNames.Features;
+
+        /// <summary>
+        /// What the trainer does with the features' scale. Default <see cref="Gan.FeatureScaling.Auto"/>: pixel data (the
+        /// convolutional architecture, or at least 256 features all in [0, 1]) and binary data (only 0 and 1) are left as
+        /// they are, anything else (e.g. tabular
+        /// rows, raw or min-max scaled) is standardised per slot with the training rows' mean and standard deviation, and
+        /// the exported model applies the same standardisation.
+        /// </summary>
+        public FeatureScaling FeatureScaling = FeatureScaling.Auto;
 
         /// <summary>Number of passes over the unlabeled rows. Default 300.</summary>
         public int MaxEpoch = 300;

@@ -53,6 +53,16 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
         OptionsValidation.CheckAgainstData(_options, data.RowCount);
         using var validation = validationData is null ? null : ReadValidation(validationData, columns);
         channel.Info(MessageSensitivity.None, $"{data.RowCount} rows, {data.LabeledCount} labeled, {columns.ClassCount} classes, {columns.FeatureCount} features.");
+        var standardization = streaming
+            ? FeatureStandardization.For(_options.FeatureScaling, _options.Architecture, input, columns.Features, columns.FeatureCount)
+            : FeatureStandardization.For(_options.FeatureScaling, _options.Architecture, data.Features, columns.Features.Name);
+        if (standardization is not null)
+        {
+            standardization.ApplyInPlace(data.Features);
+            if (validation is not null)
+                standardization.ApplyInPlace(validation.Features);
+            channel.Info(MessageSensitivity.None, "Features standardised per slot with the training rows' mean and standard deviation (FeatureScaling).");
+        }
         for (int k = 0; k < data.LabeledPerClass.Length; k++)
         {
             if (data.LabeledPerClass[k] == 0)
@@ -77,9 +87,10 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
             {
                 if (_options.EnsembleSize > 1)
                     channel.Info(MessageSensitivity.None, $"Ensemble member {member + 1} of {_options.EnsembleSize}, seed {seed + member}.");
-                using var training = new SemiSupervisedGanTraining(_options.ForEnsembleMember(member), columns.FeatureCount, columns.ClassCount, image, seed + member, channel);
+                using var training = new SemiSupervisedGanTraining(_options.ForEnsembleMember(member), columns.FeatureCount, columns.ClassCount, image, seed + member, channel,
+                    standardization);
                 Func<Device, UnlabeledRows>? stream = streaming
-                    ? device => new ShuffleBufferRows(input, columns.Features, columns.FeatureCount, _options.StreamingShuffleBufferSize!.Value, training.Random, device)
+                    ? device => Standardized(new ShuffleBufferRows(input, columns.Features, columns.FeatureCount, _options.StreamingShuffleBufferSize!.Value, training.Random, device), standardization)
                     : null;
                 training.Run(data, stream, validation is null ? null : d => ErrorRate(d, validation));
                 training.AveragedDiscriminator.to(CPU);
@@ -98,11 +109,14 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
             generator?.Dispose();
             throw;
         }
-        byte[] rowModel = DiscriminatorOnnxExport.BuildSingleRow(members, columns.Features.Name);
-        byte[] batchModel = DiscriminatorOnnxExport.BuildBatched(members, columns.Features.Name, labels);
+        byte[] rowModel = DiscriminatorOnnxExport.BuildSingleRow(members, columns.Features.Name, standardization);
+        byte[] batchModel = DiscriminatorOnnxExport.BuildBatched(members, columns.Features.Name, labels, standardization);
         var scorer = OnnxScorer.Create(_mlContext, input, rowModel, labels, columns.Features.Name);
-        return new SemiSupervisedGanTransformer(_mlContext, scorer, batchModel, members, generator!, labels, columns.Features.Name);
+        return new SemiSupervisedGanTransformer(_mlContext, scorer, batchModel, members, generator!, labels, columns.Features.Name, standardization);
     }
+
+    private static UnlabeledRows Standardized(UnlabeledRows rows, FeatureStandardization? standardization) =>
+        standardization is null ? rows : new StandardizedRows(rows, standardization);
 
     /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)

@@ -23,13 +23,20 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     private readonly int _seed;
     private readonly PhaseClock _clock = new();
     private readonly ImageShape? _image;
+    private readonly FeatureStandardization? _standardization;
     private Parameter[] _discriminatorParameters = [];
     private bool _averagedReleased;
     private bool _generatorReleased;
 
-    /// <summary>Sets up the networks; <paramref name="image"/> is the image shape of the convolutional architecture, null for the MLP.</summary>
-    public SemiSupervisedGanTraining(SemiSupervisedGanTrainer.Options options, long featureCount, int classCount, ImageShape? image, int seed, IChannel log)
+    /// <summary>
+    /// Sets up the networks; <paramref name="image"/> is the image shape of the convolutional architecture, null for the
+    /// MLP; <paramref name="standardization"/>: the rows are standardised features, so the MLP generator's output is linear
+    /// and progress samples are mapped back to the features' units.
+    /// </summary>
+    public SemiSupervisedGanTraining(SemiSupervisedGanTrainer.Options options, long featureCount, int classCount, ImageShape? image, int seed, IChannel log,
+        FeatureStandardization? standardization = null)
     {
+        _standardization = standardization;
         _options = options;
         _log = log;
         _random = new Generator((ulong)seed);
@@ -41,7 +48,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         Generator = image is ImageShape shape
             ? new ConvGenerator(options.NoiseSize, shape, options.ConvolutionalWidth, _random)
             : new MlpGenerator(options.NoiseSize, options.GeneratorHiddenSizes, featureCount, _random,
-                options.VirtualBatchNormalization ? options.BatchSize : 0, options.ConditionalGenerator ? classCount : 0);
+                options.VirtualBatchNormalization ? options.BatchSize : 0, options.ConditionalGenerator ? classCount : 0, linearOutput: standardization is not null);
     }
 
     /// <summary>The discriminator being trained.</summary>
@@ -192,7 +199,10 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var flat = Generator.forward(noise).cpu().contiguous().data<float>().ToArray();
+        var samples = Generator.forward(noise).cpu();
+        if (_standardization is not null)
+            samples = _standardization.Invert(samples);
+        var flat = samples.contiguous().data<float>().ToArray();
         int width = (int)(flat.Length / noise.shape[0]);
         return Enumerable.Range(0, (int)noise.shape[0]).Select(i => flat.AsSpan(i * width, width).ToArray()).ToArray();
     }
@@ -338,7 +348,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     private string Architecture(SemiSupervisedData data) => _image is ImageShape image
         ? $"conv image={image} width={_options.ConvolutionalWidth} classes={Discriminator.ClassCount} noise={_options.NoiseSize} rows={data.RowCount} labeled={data.LabeledCount}"
         : $"mlp features={Discriminator.InputSize} classes={Discriminator.ClassCount} minibatch={_options.MinibatchDiscriminationKernels}x{_options.MinibatchDiscriminationKernelDimension} "
-        + $"discriminator=[{string.Join(",", _options.DiscriminatorHiddenSizes)}] generator=[{string.Join(",", _options.GeneratorHiddenSizes)}]{(_options.VirtualBatchNormalization ? " vbn" : "")}{(_options.ConditionalGenerator ? " conditional" : "")} "
+        + $"discriminator=[{string.Join(",", _options.DiscriminatorHiddenSizes)}] generator=[{string.Join(",", _options.GeneratorHiddenSizes)}]{(_options.VirtualBatchNormalization ? " vbn" : "")}{(_options.ConditionalGenerator ? " conditional" : "")}{(Generator is MlpGenerator { LinearOutput: true } ? " standardized" : "")} "
         + $"noise={_options.NoiseSize} rows={data.RowCount} labeled={data.LabeledCount}";
 
     private static string Describe(GanTrainingProgress p) =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Data;
 using Microsoft.ML.Gan.Networks;
 using Microsoft.ML.Gan.Onnx;
 using static TorchSharp.torch;
@@ -22,10 +23,12 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     private readonly GeneratorNetwork _generator;
     private readonly LabelValues _labels;
     private readonly Lazy<OnnxBatchScorer> _batchScorer;
+    private readonly FeatureStandardization? _standardization;
 
     internal SemiSupervisedGanTransformer(MLContext mlContext, ITransformer scorer, byte[] onnxModel, IReadOnlyList<DiscriminatorNetwork> members,
-        GeneratorNetwork generator, LabelValues labels, string featureColumnName)
+        GeneratorNetwork generator, LabelValues labels, string featureColumnName, FeatureStandardization? standardization = null)
     {
+        _standardization = standardization;
         _labels = labels;
         _mlContext = mlContext;
         _scorer = scorer;
@@ -67,7 +70,7 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     /// <summary>
     /// Draws <paramref name="count"/> samples from the trained generator: an IDataView with one column named after the
     /// feature column, vectors of <see cref="FeatureCount"/> values in [0, 1] (for images, the pixels in ExtractPixels'
-    /// order). The same seed gives the same samples. The batch norms use statistics frozen after training (from 10,000
+    /// order), or, when the trainer standardised the features (<see cref="FeatureScaling"/>), in the features' own units. The same seed gives the same samples. The batch norms use statistics frozen after training (from 10,000
     /// samples), so a sample does not depend on the others. Runs on libtorch; a saved model.zip holds only the
     /// classifier, so keep the generator with <see cref="SaveGeneratorOnnx(string)"/>. A conditional generator
     /// (<c>ConditionalGenerator</c>) draws each sample's class uniformly.
@@ -109,6 +112,8 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     /// <summary>Generated samples [count, features] as an IDataView with the feature column.</summary>
     private IDataView ToDataView(Tensor generated, int count)
     {
+        if (_standardization is not null)
+            generated = _standardization.Invert(generated);
         var samples = generated.contiguous().data<float>().ToArray();
         var rows = Enumerable.Range(0, count).Select(i => new GeneratedRow { Features = samples.AsSpan(i * FeatureCount, FeatureCount).ToArray() });
         var schema = SchemaDefinition.Create(typeof(GeneratedRow));
@@ -125,7 +130,7 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     /// </summary>
     public void SaveGeneratorOnnx(string path)
     {
-        byte[] model = GeneratorOnnxExport.Build(_generator, FeatureColumnName);
+        byte[] model = GeneratorOnnxExport.Build(_generator, FeatureColumnName, _standardization);
         AtomicFile.Write(path, stream => stream.Write(model));
     }
 
@@ -152,6 +157,7 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         var input = tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, FeatureCount]);
+        _standardization?.ApplyInPlace(input);
         var probabilities = _members.Select(m =>
         {
             m.eval();

@@ -1,0 +1,40 @@
+namespace Microsoft.ML.Gan;
+
+public sealed partial class SemiSupervisedGanTrainer
+{
+    public sealed partial class Options
+    {
+        /// <summary>Discriminator hidden widths of <see cref="ForTabular"/>: 250, 250, 250.</summary>
+        public static readonly IReadOnlyList<int> TabularDiscriminatorHiddenSizes = [250, 250, 250];
+
+        /// <summary>Generator hidden widths of <see cref="ForTabular"/>: 250, 250.</summary>
+        public static readonly IReadOnlyList<int> TabularGeneratorHiddenSizes = [250, 250];
+
+        /// <summary>Training steps (minibatches) <see cref="ForTabular"/> aims for: 500.</summary>
+        public const int TabularSteps = 500;
+
+        /// <summary>
+        /// Defaults for tabular rows (tens of numeric features rather than 784 pixels), chosen with the tabular benchmark
+        /// (docs/benchmarks/tabular.md): <see cref="FeatureScaling"/> Auto (which standardises such rows), a discriminator of
+        /// three hidden layers of 250 and a generator of two of 250, and <see cref="MaxEpoch"/> such that training takes at
+        /// least <see cref="TabularSteps"/> steps of <see cref="BatchSize"/> rows: ceil(500 / floor(rows / batch size)), at
+        /// least 10 and at most 300 epochs. Every other option keeps its default; change any field of the result as usual.
+        /// </summary>
+        /// <param name="rowCount">Rows of the training data, labeled and unlabeled.</param>
+        /// <param name="batchSize">Rows per minibatch (<see cref="BatchSize"/>). Default 100.</param>
+        public static Options ForTabular(long rowCount, int batchSize = 100)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rowCount);
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+            var options = new Options
+            {
+                BatchSize = batchSize,
+                DiscriminatorHiddenSizes = [.. TabularDiscriminatorHiddenSizes],
+                GeneratorHiddenSizes = [.. TabularGeneratorHiddenSizes],
+            };
+            long stepsPerEpoch = Math.Max(1, rowCount / options.BatchSize);
+            options.MaxEpoch = (int)Math.Clamp((TabularSteps + stepsPerEpoch - 1) / stepsPerEpoch, 10, 300);
+            return options;
+        }
+    }
+}
