@@ -32,15 +32,23 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
         OptionsValidation.Check(options);
     }
 
-    /// <summary>Trains on <paramref name="input"/>: rows with a missing label are unlabeled, and every row also serves as unlabeled data.</summary>
+    /// <summary>
+    /// Trains on <paramref name="input"/>: rows with a missing label are unlabeled, and every row also serves as unlabeled data.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">
+    /// <see cref="Options.CancellationToken"/> was canceled, or the MLContext was (as AutoML does to end a trial); training
+    /// stops before its next step, and with <see cref="Options.CheckpointDirectory"/> set the last checkpoint stays.
+    /// </exception>
     public SemiSupervisedGanTransformer Fit(IDataView input) => Fit(input, null);
 
     /// <summary>
     /// Trains as <see cref="Fit(IDataView)"/> and reports the averaged model's error on the labeled rows of
     /// <paramref name="validationData"/> (same schema as <paramref name="input"/>) after every epoch.
     /// </summary>
+    /// <exception cref="OperationCanceledException">Training was canceled, as in <see cref="Fit(IDataView)"/>.</exception>
     public SemiSupervisedGanTransformer Fit(IDataView input, IDataView? validationData)
     {
+        CheckCanceled();
         var columns = SemiSupervisedColumns.Find(input.Schema, _options.FeatureColumnName, _options.LabelColumnName);
         ImageShape? image = _options.Architecture == GanArchitecture.Convolutional
             ? OptionsValidation.ImageShapeFor(_options, columns.FeatureCount, ((VectorDataViewType)columns.Features.Type).Dimensions)
@@ -76,7 +84,7 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
                 Func<Device, UnlabeledRows>? stream = streaming
                     ? device => new ShuffleBufferRows(input, columns.Features, columns.FeatureCount, _options.StreamingShuffleBufferSize!.Value, training.Random, device)
                     : null;
-                training.Run(data, stream, validation is null ? null : d => ErrorRate(d, validation));
+                training.Run(data, stream, validation is null ? null : d => ErrorRate(d, validation), CheckCanceled);
                 training.AveragedDiscriminator.to(CPU);
                 members.Add(training.ReleaseAveragedDiscriminator());
                 if (member > 0)
@@ -86,6 +94,15 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
                 training.Generator.FreezeStatistics(GeneratorStatisticsRows, training.Random);
                 generator = training.ReleaseGenerator();
             }
+        }
+        catch (OperationCanceledException)
+        {
+            channel.Info(MessageSensitivity.None, _options.CheckpointDirectory is string directory
+                ? $"Training canceled; the checkpoint of the last saved epoch stays in '{directory}'."
+                : "Training canceled.");
+            members.ForEach(m => m.Dispose());
+            generator?.Dispose();
+            throw;
         }
         catch
         {
@@ -97,6 +114,13 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
         byte[] batchModel = DiscriminatorOnnxExport.BuildBatched(members, columns.Features.Name, labels);
         var scorer = OnnxScorer.Create(_mlContext, input, rowModel, labels, columns.Features.Name);
         return new SemiSupervisedGanTransformer(_mlContext, scorer, batchModel, members, generator!, labels, columns.Features.Name);
+    }
+
+    /// <summary>Throws <see cref="OperationCanceledException"/> when the MLContext or the options' token asks training to stop.</summary>
+    private void CheckCanceled()
+    {
+        HostCancellation.CheckAlive(_host);
+        _options.CancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <inheritdoc/>
