@@ -153,6 +153,12 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
             throw new ArgumentException(
                 $"Validation data has {columns.FeatureCount} features and {columns.ClassCount} classes; the training data has {trainColumns.FeatureCount} and {trainColumns.ClassCount}.",
                 nameof(validationData));
+        var (values, trainValues) = (LabelValues.FromColumn(columns.Label, columns.ClassCount), LabelValues.FromColumn(trainColumns.Label, trainColumns.ClassCount));
+        if (!values.SameAs(trainValues))
+            throw new ArgumentException(
+                $"Validation label column '{columns.Label.Name}' has the values ({values}) in key order; the training data has ({trainValues}). "
+                + "Map both with the same MapValueToKey transformer, fitted on the training data.",
+                nameof(validationData));
         return SemiSupervisedData.Read(validationData, columns, requireLabels: false);
     }
 
