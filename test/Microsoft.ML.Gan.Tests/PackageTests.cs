@@ -31,6 +31,8 @@ public sealed partial class PackageTests
             string package = Directory.GetFiles(feed, "Microsoft.ML.Gan.*.nupkg").Single(p => !p.EndsWith(".snupkg", StringComparison.Ordinal));
             Assert.HasCount(1, Directory.GetFiles(feed, "Microsoft.ML.Gan.*.snupkg"), "a symbols package is written beside the package");
             string version = CheckPackage(package);
+            string[] nativeAssets = NativeAssets(root, configuration);
+            CollectionAssert.IsSubsetOf(nativeAssets, PackageEntries(package), "the library's own native libraries are packed where NuGet copies them from");
 
             string sample = Path.Combine(root, "samples", "PackageConsumer");
             Directory.CreateDirectory(app);
@@ -48,11 +50,32 @@ public sealed partial class PackageTests
             Assert.AreEqual(accuracy, reloaded, $"the reloaded model.zip scores the same rows alike.\n{output}");
             Assert.IsTrue(File.Exists(model), "model.zip is saved");
             Assert.IsTrue(PredictionLine().IsMatch(output), $"a prediction of one digit is printed.\n{output}");
+            foreach (string asset in nativeAssets)
+                Assert.IsTrue(File.Exists(Path.Combine(app, "bin", "Release", "net10.0", asset)), $"{asset} reaches the application's output");
         }
         finally
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// The native libraries the library's build puts under runtimes/ of its own output (relative paths, e.g.
+    /// runtimes/linux-x64/native/lib....so); the package must carry each at the same path.
+    /// </summary>
+    private static string[] NativeAssets(string root, string configuration)
+    {
+        string output = Path.Combine(root, "src", "Microsoft.ML.Gan", "bin", configuration, "net10.0");
+        string runtimes = Path.Combine(output, "runtimes");
+        return Directory.Exists(runtimes)
+            ? Directory.GetFiles(runtimes, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(output, f).Replace('\\', '/')).ToArray()
+            : [];
+    }
+
+    private static string[] PackageEntries(string path)
+    {
+        using var zip = ZipFile.OpenRead(path);
+        return zip.Entries.Select(e => e.FullName).ToArray();
     }
 
     /// <summary>Checks the package's metadata and files; returns its version.</summary>
