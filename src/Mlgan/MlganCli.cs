@@ -4,13 +4,17 @@ namespace Microsoft.ML.Gan.Cli;
 
 /// <summary>
 /// The command line: <c>train</c>, <c>evaluate</c>, <c>predict</c>, <c>generate</c> and <c>export-onnx</c>. Exit codes: 0 success, 1 a runtime error (a
-/// one-line message; the stack trace with --verbose), 2 a usage error (the message and the command's help).
+/// one-line message; the stack trace with --verbose), 2 a usage error (the message and the command's help), 130 training
+/// interrupted by Ctrl+C.
 /// </summary>
 internal static class MlganCli
 {
     public const int Success = 0;
     public const int RuntimeError = 1;
     public const int UsageError = 2;
+
+    /// <summary>Training stopped by Ctrl+C (SIGINT): 128 + 2, as shells report it.</summary>
+    public const int Interrupted = 130;
 
     public static readonly Option<bool> Verbose = new("--verbose") { Description = "Print the stack trace of an error.", Recursive = true };
 

@@ -1,5 +1,8 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Training;
+using Microsoft.ML.Transforms;
 
 namespace Microsoft.ML.Gan.Cli;
 
@@ -76,7 +79,20 @@ internal static class TrainCommand
                 curves = new TrainingCurves(Path.Combine(plotDirectory.FullName, "training-curves.png"));
                 options.ProgressSampleCount = 64;
             }
-            var fitted = TrainingDisplay.Run(output, parsed.GetValue(plain), options, () => pipeline.Fit(train), curves is null ? null : curves.Add);
+            TransformerChain<KeyToValueMappingTransformer> fitted;
+            using (var interrupt = new Interruption(output))
+            {
+                options.CancellationToken = interrupt.Token;
+                try
+                {
+                    fitted = TrainingDisplay.Run(output, parsed.GetValue(plain), options, () => pipeline.Fit(train), curves is null ? null : curves.Add);
+                }
+                catch (OperationCanceledException) when (interrupt.Token.IsCancellationRequested)
+                {
+                    ReportInterruption(output, options.CheckpointDirectory, parsed.Tokens.Select(t => t.Value).ToArray());
+                    return MlganCli.Interrupted;
+                }
+            }
             output.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F0} s.");
 
             string path = parsed.GetValue(model)!.FullName;
@@ -108,6 +124,40 @@ internal static class TrainCommand
             rows++;
         return rows;
     }
+
+    /// <summary>
+    /// Says where training stopped: the epoch of the checkpoint in <paramref name="checkpoints"/> and the command that
+    /// resumes from it (<paramref name="arguments"/> with --resume set to that directory), or that nothing can be resumed.
+    /// </summary>
+    private static void ReportInterruption(TextWriter output, string? checkpoints, string[] arguments)
+    {
+        string? file = checkpoints is null ? null : Path.Combine(checkpoints, TrainingCheckpoint.FileName);
+        if (file is null || !File.Exists(file))
+        {
+            output.WriteLine(checkpoints is null
+                ? "Training interrupted; nothing was saved. Add --checkpoints DIR to be able to resume an interrupted run."
+                : "Training interrupted before the first epoch ended; no checkpoint was written.");
+            return;
+        }
+        int epoch;
+        using (var checkpoint = TrainingCheckpoint.Read(file, null))
+            epoch = checkpoint.Epoch;
+        var resume = new List<string> { "mlgan" };
+        for (int i = 0; i < arguments.Length; i++)
+        {
+            if (arguments[i] == "--resume")
+                i++;
+            else if (!arguments[i].StartsWith("--resume=", StringComparison.Ordinal))
+                resume.Add(arguments[i]);
+        }
+        resume.AddRange(["--resume", checkpoints!]);
+        output.WriteLine($"Training interrupted; the checkpoint of epoch {epoch} is in {checkpoints}. Resume with:");
+        output.WriteLine(string.Join(' ', resume.Select(Quote)));
+    }
+
+    /// <summary>A shell word: as it is when it holds only safe characters, else in single quotes.</summary>
+    private static string Quote(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "-_./=:,+@%".Contains(c)) ? word : "'" + word.Replace("'", "'\\''") + "'";
 
     private static GanArchitecture Architecture(string text) => text.Trim().ToLowerInvariant() switch
     {

@@ -8,13 +8,15 @@ namespace Microsoft.ML.Gan.Benchmarks;
 /// Feeds randomly damaged model.zip, ONNX and checkpoint files (bit flips, truncation, overwritten ranges, random bytes;
 /// seeded) to their loaders (ML.NET's for the first two, scoring a few rows with whatever loads). Every case must end in a successful load or a
 /// managed exception within the time limit. Cases run in a child process per file kind, so a native crash is
-/// counted (and the run continues) instead of ending the benchmark.
+/// counted (and the run continues) instead of ending the benchmark. The run fails (exit code 1) when any case crashed
+/// the process or hung.
 /// </summary>
 internal static class FuzzBenchmark
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
 
-    public static void Run(int count, string outputDirectory)
+    /// <summary>Runs <paramref name="count"/> cases of each file kind; returns 0, or 1 when a case crashed or hung.</summary>
+    public static int Run(int count, string outputDirectory)
     {
         var ml = new MLContext(1);
         var (train, test) = MnistDataset.Load(ml, Repository.DataDirectory);
@@ -36,6 +38,7 @@ internal static class FuzzBenchmark
         table.AppendLine("| file | cases | loaded and scored | managed exception | hang (> 20 s) | process crash | exception types |");
         table.AppendLine("|---|---:|---:|---:|---:|---:|---|");
         var clock = Stopwatch.StartNew();
+        int failures = 0;
         foreach (string kind in new[] { "zip", "onnx", "checkpoint" })
         {
             var outcomes = new List<string>();
@@ -62,6 +65,7 @@ internal static class FuzzBenchmark
             int loaded = outcomes.Count(o => o == "loaded");
             int hangs = outcomes.Count(o => o == "hang");
             int crashes = outcomes.Count(o => o.StartsWith("crash", StringComparison.Ordinal));
+            failures += hangs + crashes;
             var types = outcomes.Where(o => o.StartsWith("exception ", StringComparison.Ordinal)).GroupBy(o => o[10..]).OrderByDescending(g => g.Count())
                 .Select(g => $"{g.Key} {g.Count()}");
             string row = $"| {kind} | {outcomes.Count} | {loaded} | {outcomes.Count - loaded - hangs - crashes} | {hangs} | {crashes} | {string.Join(", ", types)} |";
@@ -83,6 +87,10 @@ internal static class FuzzBenchmark
             """;
         File.WriteAllText(Path.Combine(outputDirectory, "fuzz.md"), report);
         Console.WriteLine($"Wrote {Path.Combine(outputDirectory, "fuzz.md")}");
+        if (failures == 0)
+            return 0;
+        Console.Error.WriteLine($"FAILED: {failures} case(s) crashed the process or hung.");
+        return 1;
     }
 
     /// <summary>In the child process: runs cases [first, count) of one file kind, printing "CASE outcome" per case.</summary>

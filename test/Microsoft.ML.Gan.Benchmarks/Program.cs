@@ -19,7 +19,8 @@
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- memory [seconds 40]
 //       Peak resident memory as the data grows (100k, 500k, 2M distorted MNIST rows), in memory and streamed.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- soak [model.zip] [predictions 1000000]
-//       Resident memory over a million single-row predictions; 8 threads' scores against serial scoring.
+//       Resident memory over a million single-row predictions; 8 threads' scores against serial scoring. Exits with 1
+//       when memory rises more than 5% or a concurrent score differs.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- generator-quality [epochs 3] [threads 2] [feature network epochs 3]
 //       Inception score, FID on a supervised MLP's last hidden layer, pixel-space Fréchet distance and MS-SSIM of 10,000
 //       generated digits against the real test set, next to 10,000 real training digits.
@@ -41,7 +42,8 @@
 //       and trains for at least the given steps (0: the defaults' MaxEpoch). "mnist 500 ... FeatureScaling=None" is the
 //       behaviour before the trainer handled the features' scale.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- fuzz [cases 1000]
-//       Randomly damaged model.zip and ONNX files: every case must load or throw a managed exception.
+//       Randomly damaged model.zip and ONNX files: every case must load or throw a managed exception. Exits with 1 when
+//       a case crashes the process or hangs (> 20 s).
 using Microsoft.ML.Gan;
 using Microsoft.ML.Gan.Benchmarks;
 
@@ -68,8 +70,7 @@ switch (command)
         MemoryBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 40, outputDirectory);
         break;
     case "soak":
-        SoakBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine(Repository.Root, "artifacts", "mnist-100-seed1.zip"), args.Length > 2 ? int.Parse(args[2]) : 1_000_000, outputDirectory);
-        break;
+        return SoakBenchmark.Run(args.Length > 1 ? args[1] : Path.Combine(Repository.Root, "artifacts", "mnist-100-seed1.zip"), args.Length > 2 ? int.Parse(args[2]) : 1_000_000, outputDirectory);
     case "generator-quality":
         GeneratorQualityBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? int.Parse(args[2]) : 2, args.Length > 3 ? int.Parse(args[3]) : 3,
             outputDirectory);
@@ -92,8 +93,7 @@ switch (command)
             args.Length > 6 ? int.Parse(args[6]) : 1, args.Length > 7 ? args[7] : "tabular.md", args.Length > 8 ? args[8] : "tabular", args.Skip(9).ToArray(), outputDirectory);
         break;
     case "fuzz":
-        FuzzBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 1000, outputDirectory);
-        break;
+        return FuzzBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 1000, outputDirectory);
     case "fuzz-run":
         return FuzzBenchmark.RunCases(args[1], args[2], int.Parse(args[3]), int.Parse(args[4]));
     case "matmul-run":

@@ -6,11 +6,16 @@ namespace Microsoft.ML.Gan.Benchmarks;
 /// <summary>
 /// Long-run and concurrent scoring of a saved model.zip: a million single-row predictions through one
 /// PredictionEngine with the resident memory sampled along the way, then eight threads scoring the 10,000 test images
-/// through their own engines, compared with serial scoring value for value.
+/// through their own engines, compared with serial scoring value for value. The run fails (exit code 1) when the
+/// resident memory rose by more than <see cref="MaximumGrowth"/> or a concurrent score differs from the serial one.
 /// </summary>
 internal static class SoakBenchmark
 {
-    public static void Run(string modelPath, int predictions, string outputDirectory)
+    /// <summary>The largest rise of resident memory from warm-up to the end that counts as flat: 5%.</summary>
+    public const double MaximumGrowth = 0.05;
+
+    /// <summary>Runs the soak; returns 0, or 1 when memory rose above <see cref="MaximumGrowth"/> or scores differ.</summary>
+    public static int Run(string modelPath, int predictions, string outputDirectory)
     {
         var ml = new MLContext(1);
         var (_, test) = MnistDataset.Load(ml, Repository.DataDirectory);
@@ -51,7 +56,7 @@ internal static class SoakBenchmark
             table.AppendLine($"| {count:N0} | {mib:F1} |");
         string summary = $"""
             {predictions:N0} single-row predictions in {seconds:F0} s ({predictions / seconds:F0} per second); resident memory {start:F1} MiB after
-            warm-up and {end:F1} MiB at the end: {growth:+0.00%;-0.00%} ({(Math.Abs(growth) <= 0.05 ? "flat within 5%" : "NOT flat within 5%")}).
+            warm-up and {end:F1} MiB at the end: {growth:+0.00%;-0.00%} ({(growth <= MaximumGrowth ? "flat within 5%" : "NOT flat within 5%")}).
             8 threads with their own PredictionEngine scored the {rows.Length:N0} test images in {threadSeconds:F1} s; {differing} rows differ
             from serial scoring (compared value for value).
             """;
@@ -66,6 +71,10 @@ internal static class SoakBenchmark
             {table}
             {summary}
             """);
+        if (growth <= MaximumGrowth && differing == 0)
+            return 0;
+        Console.Error.WriteLine($"FAILED: resident memory {growth:+0.00%;-0.00%} (bound +{MaximumGrowth:P0}), {differing} rows differ between serial and concurrent scoring.");
+        return 1;
     }
 
     private sealed class Scored

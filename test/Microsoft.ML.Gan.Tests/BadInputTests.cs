@@ -166,6 +166,23 @@ public sealed class BadInputTests
         StringAssert.Contains(e.Message, "3 classes; the training data has 4 and 2");
     }
 
+    [TestMethod]
+    public void ValidationLabelValuesThatDifferFromTrainingsWithTheSameCountAreRejected()
+    {
+        var train = Ml.Transforms.Conversion.MapValueToKey("Label").Fit(Rows(i => i % 2)).Transform(Rows(i => i % 2));
+        var otherValues = Ml.Transforms.Conversion.MapValueToKey("Label").Fit(Rows(i => 5 + i % 2)).Transform(Rows(i => 5 + i % 2));
+        var e = Assert.ThrowsExactly<ArgumentException>(() => Ml.Gan.SemiSupervised(MnistSubset.TinyOptions()).Fit(train, otherValues));
+        StringAssert.Contains(e.Message, "Validation label column 'Label' has the values (5, 6) in key order; the training data has (0, 1).");
+
+        // The same values in another key order would swap the classes: also rejected.
+        var reordered = Ml.Transforms.Conversion.MapValueToKey("Label").Fit(Rows(i => 1 - i % 2)).Transform(Rows(i => i % 2));
+        e = Assert.ThrowsExactly<ArgumentException>(() => Ml.Gan.SemiSupervised(MnistSubset.TinyOptions()).Fit(train, reordered));
+        StringAssert.Contains(e.Message, "has the values (1, 0) in key order; the training data has (0, 1).");
+
+        var sameMapping = Ml.Transforms.Conversion.MapValueToKey("Label").Fit(Rows(i => i % 2)).Transform(Rows(i => 1 - i % 2));
+        using var model = Ml.Gan.SemiSupervised(MnistSubset.TinyOptions()).Fit(train, sameMapping);
+    }
+
     private static ITransformer FitWithKeys(IDataView data, SemiSupervisedGanTrainer.Options? options = null) =>
         Ml.Transforms.Conversion.MapValueToKey("Label")
             .Append(Ml.Gan.SemiSupervised(options ?? MnistSubset.TinyOptions()))

@@ -55,18 +55,29 @@ public sealed class CrashSafetyTests
         Directory.Delete(directory, recursive: true);
     }
 
-    /// <summary>Starts the save loop and SIGKILLs it a random moment after its second to fifth save.</summary>
+    /// <summary>
+    /// Starts the save loop and SIGKILLs it a random moment after its second to fifth save. Fails unless the child
+    /// reported that save and was still running when killed, so that a child dying early cannot pass unnoticed.
+    /// </summary>
     private static void KillWhileSaving(string kind, string source, string target, Random random)
     {
         string helper = Path.Combine(AppContext.BaseDirectory, "Microsoft.ML.Gan.SaveLoop.dll");
-        using var child = Process.Start(new ProcessStartInfo("dotnet", [helper, kind, source, target]) { RedirectStandardOutput = true })!;
+        using var child = Process.Start(new ProcessStartInfo("dotnet", [helper, kind, source, target]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var error = child.StandardError.ReadToEndAsync();
         int wanted = 2 + random.Next(4);
-        for (string? line = child.StandardOutput.ReadLine(); line is not null && line != $"saved {wanted}"; line = child.StandardOutput.ReadLine())
+        string? line = child.StandardOutput.ReadLine();
+        while (line is not null && line != $"saved {wanted}")
+            line = child.StandardOutput.ReadLine();
+        if (line is null)
         {
+            child.WaitForExit();
+            Assert.Fail($"The save loop ended (exit code {child.ExitCode}) before reporting 'saved {wanted}': {error.Result}");
         }
         Thread.Sleep(random.Next(0, 30));
+        Assert.IsFalse(child.HasExited, "the save loop was running when killed");
         child.Kill();
         child.WaitForExit();
+        Assert.AreEqual(137, child.ExitCode, "the child died of SIGKILL (128 + 9)");
     }
 
     [TestMethod]

@@ -26,8 +26,12 @@ public sealed class FashionExampleTests
         Assert.IsTrue(File.Exists(Path.Combine(output, "model.zip")));
         Assert.AreEqual("Ankle boot", result.TrueClass, "the first test image of Fashion-MNIST");
         CollectionAssert.Contains(FashionClasses.Names, result.PredictedClass);
-        Assert.IsLessThan(0.9, result.GanTestError, log.ToString());
+        // The baseline is LbfgsMaximumEntropy on the same 100 labeled images (29.5% error on these 200 test images when
+        // the bounds were set). One epoch of 500 images is five steps of the GAN, which then stood at 46.0%: far from
+        // chance (90%) and not far behind the baseline. A GAN that learns nothing fails both bounds.
         Assert.IsLessThan(0.5, result.BaselineTestError, log.ToString());
+        Assert.IsLessThan(0.6, result.GanTestError, log.ToString());
+        Assert.IsLessThan(result.BaselineTestError + 0.25, result.GanTestError, log.ToString());
         Directory.Delete(output, recursive: true);
     }
 }

@@ -21,7 +21,8 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     {
         InputSize = inputs;
         OutputSize = outputs;
-        v = new Parameter(initialDirection.detach().clone(), requires_grad: true);
+        using (var detached = initialDirection.detach())
+            v = new Parameter(detached.clone(), requires_grad: true);
         g = new Parameter(ones(outputs), requires_grad: trainScale);
         b = new Parameter(zeros(outputs), requires_grad: true);
         RegisterComponents();

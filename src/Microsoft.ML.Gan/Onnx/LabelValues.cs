@@ -34,6 +34,10 @@ internal sealed class LabelValues
         _ => -1,
     };
 
+    /// <summary>Whether <paramref name="other"/> holds the same values of the same type in the same key order.</summary>
+    public bool SameAs(LabelValues other) =>
+        _values.GetType() == other._values.GetType() && System.Collections.StructuralComparisons.StructuralEqualityComparer.Equals(_values, other._values);
+
     /// <summary>The label values in key order, for messages.</summary>
     public override string ToString() => string.Join(", ", _values.Cast<object>().Select(v => Convert.ToString(v, CultureInfo.InvariantCulture)));
 

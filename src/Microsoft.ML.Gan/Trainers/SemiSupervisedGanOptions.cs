@@ -267,6 +267,15 @@ public sealed partial class SemiSupervisedGanTrainer
         /// <summary>Receives a report after every epoch, in addition to the MLContext log. Default null.</summary>
         public IProgress<GanTrainingProgress>? Progress;
 
+        /// <summary>
+        /// Stops training when canceled: Fit checks it before every step and then throws
+        /// <see cref="OperationCanceledException"/>, having disposed its tensors, networks and optimisers; with
+        /// <see cref="CheckpointDirectory"/> set, the last checkpoint stays and <see cref="ResumeFromCheckpoint"/> continues
+        /// from it. This is the public way to stop a Fit: ML.NET 5's MLContext.CancelExecution, which AutoML calls to end a
+        /// trial and which Fit also obeys, is internal to ML.NET. Default <see cref="CancellationToken.None"/>.
+        /// </summary>
+        public CancellationToken CancellationToken;
+
         /// <summary>These options for ensemble member <paramref name="member"/>: its own checkpoint subdirectory.</summary>
         internal Options ForEnsembleMember(int member)
         {

@@ -32,15 +32,23 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
         OptionsValidation.Check(options);
     }
 
-    /// <summary>Trains on <paramref name="input"/>: rows with a missing label are unlabeled, and every row also serves as unlabeled data.</summary>
+    /// <summary>
+    /// Trains on <paramref name="input"/>: rows with a missing label are unlabeled, and every row also serves as unlabeled data.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">
+    /// <see cref="Options.CancellationToken"/> was canceled, or the MLContext was (as AutoML does to end a trial); training
+    /// stops before its next step, and with <see cref="Options.CheckpointDirectory"/> set the last checkpoint stays.
+    /// </exception>
     public SemiSupervisedGanTransformer Fit(IDataView input) => Fit(input, null);
 
     /// <summary>
     /// Trains as <see cref="Fit(IDataView)"/> and reports the averaged model's error on the labeled rows of
     /// <paramref name="validationData"/> (same schema as <paramref name="input"/>) after every epoch.
     /// </summary>
+    /// <exception cref="OperationCanceledException">Training was canceled, as in <see cref="Fit(IDataView)"/>.</exception>
     public SemiSupervisedGanTransformer Fit(IDataView input, IDataView? validationData)
     {
+        CheckCanceled();
         var columns = SemiSupervisedColumns.Find(input.Schema, _options.FeatureColumnName, _options.LabelColumnName);
         ImageShape? image = _options.Architecture == GanArchitecture.Convolutional
             ? OptionsValidation.ImageShapeFor(_options, columns.FeatureCount, ((VectorDataViewType)columns.Features.Type).Dimensions)
@@ -92,7 +100,7 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
                 Func<Device, UnlabeledRows>? stream = streaming
                     ? device => Standardized(new ShuffleBufferRows(input, columns.Features, columns.FeatureCount, _options.StreamingShuffleBufferSize!.Value, training.Random, device), standardization)
                     : null;
-                training.Run(data, stream, validation is null ? null : d => ErrorRate(d, validation));
+                training.Run(data, stream, validation is null ? null : d => ErrorRate(d, validation), CheckCanceled);
                 training.AveragedDiscriminator.to(CPU);
                 members.Add(training.ReleaseAveragedDiscriminator());
                 if (member > 0)
@@ -102,6 +110,15 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
                 training.Generator.FreezeStatistics(GeneratorStatisticsRows, training.Random);
                 generator = training.ReleaseGenerator();
             }
+        }
+        catch (OperationCanceledException)
+        {
+            channel.Info(MessageSensitivity.None, _options.CheckpointDirectory is string directory
+                ? $"Training canceled; the checkpoint of the last saved epoch stays in '{directory}'."
+                : "Training canceled.");
+            members.ForEach(m => m.Dispose());
+            generator?.Dispose();
+            throw;
         }
         catch
         {
@@ -117,6 +134,13 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
 
     private static UnlabeledRows Standardized(UnlabeledRows rows, FeatureStandardization? standardization) =>
         standardization is null ? rows : new StandardizedRows(rows, standardization);
+
+    /// <summary>Throws <see cref="OperationCanceledException"/> when the MLContext or the options' token asks training to stop.</summary>
+    private void CheckCanceled()
+    {
+        HostCancellation.CheckAlive(_host);
+        _options.CancellationToken.ThrowIfCancellationRequested();
+    }
 
     /// <inheritdoc/>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
@@ -147,6 +171,12 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
         if (columns.FeatureCount != trainColumns.FeatureCount || columns.ClassCount != trainColumns.ClassCount)
             throw new ArgumentException(
                 $"Validation data has {columns.FeatureCount} features and {columns.ClassCount} classes; the training data has {trainColumns.FeatureCount} and {trainColumns.ClassCount}.",
+                nameof(validationData));
+        var (values, trainValues) = (LabelValues.FromColumn(columns.Label, columns.ClassCount), LabelValues.FromColumn(trainColumns.Label, trainColumns.ClassCount));
+        if (!values.SameAs(trainValues))
+            throw new ArgumentException(
+                $"Validation label column '{columns.Label.Name}' has the values ({values}) in key order; the training data has ({trainValues}). "
+                + "Map both with the same MapValueToKey transformer, fitted on the training data.",
                 nameof(validationData));
         return SemiSupervisedData.Read(validationData, columns, requireLabels: false);
     }

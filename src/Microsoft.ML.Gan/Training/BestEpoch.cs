@@ -24,6 +24,7 @@ internal sealed class BestEpoch : IDisposable
         foreach (var old in _parameters)
             old.Dispose();
         using var _ = no_grad();
+        using var scope = NewDisposeScope();
         _parameters = _network.parameters().Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
         Epoch = epoch;
         Error = error;
@@ -54,6 +55,7 @@ internal sealed class BestEpoch : IDisposable
         if (Epoch == 0)
             return;
         using var _ = no_grad();
+        using var scope = NewDisposeScope();
         _parameters = _network.parameters().Select((p, i) =>
         {
             var copy = p.detach().clone().DetachFromDisposeScope();

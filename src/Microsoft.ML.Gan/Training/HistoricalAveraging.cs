@@ -19,6 +19,7 @@ internal sealed class HistoricalAveraging : IDisposable
         _parameters = parameters.ToArray();
         _weight = weight;
         using var _ = no_grad();
+        using var scope = NewDisposeScope();
         _means = _parameters.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
         Count = 1;
     }

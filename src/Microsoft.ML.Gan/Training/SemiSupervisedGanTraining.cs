@@ -65,9 +65,11 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     /// <summary>
     /// Trains for the configured epochs. The unlabeled rows come from <paramref name="data"/>'s features, or from
     /// <paramref name="streamUnlabeled"/> (called twice, for two independent streams) when it is given;
-    /// <paramref name="validate"/> gives the averaged model's error after each epoch.
+    /// <paramref name="validate"/> gives the averaged model's error after each epoch. <paramref name="checkCanceled"/>
+    /// runs before every step and throws <see cref="OperationCanceledException"/> to stop; the tensors, modules and
+    /// optimisers of the run are then disposed, and the checkpoint of the last completed epoch is left as it was.
     /// </summary>
-    public void Run(SemiSupervisedData data, Func<Device, UnlabeledRows>? streamUnlabeled, Func<DiscriminatorNetwork, double>? validate)
+    public void Run(SemiSupervisedData data, Func<Device, UnlabeledRows>? streamUnlabeled, Func<DiscriminatorNetwork, double>? validate, Action checkCanceled)
     {
         var device = TorchBackend.ResolveDevice(_options.Device);
         Discriminator.to(device);
@@ -118,6 +120,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
             _clock.Restart();
             for (int step = 0; step < steps; step++)
             {
+                checkCanceled();
                 using var scope = NewDisposeScope();
                 var labeledSlice = labeledOrder.narrow(0, (long)step * batch, batch);
                 var labeledRows = features.index_select(0, labeledIndices.index_select(0, labeledSlice));

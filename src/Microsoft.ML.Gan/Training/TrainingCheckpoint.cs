@@ -42,6 +42,7 @@ internal sealed class TrainingCheckpoint : IDisposable
     public void Add(string name, Tensor value)
     {
         using var _ = no_grad();
+        using var scope = NewDisposeScope();
         Tensors.Add(name, value.detach().cpu().contiguous().clone().DetachFromDisposeScope());
     }
 
