@@ -52,7 +52,9 @@ internal sealed class FeatureStandardization
             return null;
         if (scaling == FeatureScaling.Auto)
         {
-            double min = features.min().item<float>(), max = features.max().item<float>();
+            using var smallest = features.min();
+            using var largest = features.max();
+            double min = smallest.item<float>(), max = largest.item<float>();
             using var zero = features.eq(0);
             using var one = features.eq(1);
             using var either = zero.logical_or(one);
