@@ -189,7 +189,7 @@ public sealed class BadInputTests
             .Fit(data);
 
     private static IDataView Rows(Func<int, float> label) =>
-        Ml.Data.LoadFromEnumerable(Enumerable.Range(0, 100).Select(i => new Row { Label = label(i), Features = [i % 2, 1 - i % 2, 0.5f, i / 100f] }));
+        Ml.Data.LoadFromEnumerable(Enumerable.Range(0, 100).Select(i => new Row { Label = label(i), Features = [i % 2, 1 - i % 2, i % 5 / 4f, i / 100f] }));
 
     private sealed class Row
     {

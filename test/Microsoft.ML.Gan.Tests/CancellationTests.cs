@@ -142,11 +142,18 @@ public sealed partial class CancellationTests
             "--checkpoints", checkpoints, "--model", model];
         int interrupted = 0, signalResult = -1;
         var started = new TaskCompletionSource<int>();
-        using (var child = new ChildProcess("dotnet", [Path.Combine(AppContext.BaseDirectory, "mlgan.dll"), .. arguments], onLine: line =>
+        ChildProcess child;
+        // mlgan must start as from an interactive shell, where Ctrl+C reaches it, even when this test runs as a
+        // background job that inherited SIGINT ignored.
+        using (new DefaultSigint())
         {
-            if (line.StartsWith("epoch 1/1000:", StringComparison.Ordinal) && Interlocked.Exchange(ref interrupted, 1) == 0)
-                signalResult = Kill(started.Task.Result, Sigint);
-        }))
+            child = new ChildProcess("dotnet", [Path.Combine(AppContext.BaseDirectory, "mlgan.dll"), .. arguments], onLine: line =>
+            {
+                if (line.StartsWith("epoch 1/1000:", StringComparison.Ordinal) && Interlocked.Exchange(ref interrupted, 1) == 0)
+                    signalResult = Kill(started.Task.Result, Sigint);
+            });
+        }
+        using (child)
         {
             started.SetResult(child.Id);
             int code = child.WaitForExit(TimeSpan.FromMinutes(3));

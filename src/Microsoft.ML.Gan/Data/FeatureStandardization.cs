@@ -8,7 +8,8 @@ namespace Microsoft.ML.Gan.Data;
 /// <summary>
 /// Per-slot standardisation of the features, z = (x - mean) / std with the mean and (population) standard deviation of
 /// the training rows: applied to the rows the networks train on, prepended to the exported classifier, and inverted on
-/// the generator's samples. See <see cref="FeatureScaling.Standardize"/>.
+/// the generator's samples. See <see cref="FeatureScaling.Standardize"/>. A slot with the same value in every training row
+/// carries no information: it is mapped to 0, as ML.NET's NormalizeMeanVariance does, and generated with that value.
 /// </summary>
 internal sealed class FeatureStandardization
 {
@@ -17,21 +18,44 @@ internal sealed class FeatureStandardization
 
     private const long ChunkRows = 4096;
 
+    /// <summary><see cref="DescribeConstantSlots"/> lists at most this many slots.</summary>
+    private const int ListedConstantSlots = 10;
+
     private FeatureStandardization(float[] mean, float[] standardDeviation)
     {
         Mean = mean;
         StandardDeviation = standardDeviation;
-        InverseStandardDeviation = standardDeviation.Select(s => 1f / s).ToArray();
+        InverseStandardDeviation = standardDeviation.Select(s => s > 0 ? 1f / s : 0f).ToArray();
+        ConstantSlots = Enumerable.Range(0, standardDeviation.Length).Where(s => standardDeviation[s] == 0).ToArray();
     }
 
     /// <summary>Mean of each slot over the training rows.</summary>
     public float[] Mean { get; }
 
-    /// <summary>Population standard deviation of each slot over the training rows, positive.</summary>
+    /// <summary>Population standard deviation of each slot over the training rows; 0 for the <see cref="ConstantSlots"/>.</summary>
     public float[] StandardDeviation { get; }
 
-    /// <summary>1 / <see cref="StandardDeviation"/>: standardising multiplies by it.</summary>
+    /// <summary>1 / <see cref="StandardDeviation"/>, and 0 for the <see cref="ConstantSlots"/>: standardising multiplies by it.</summary>
     public float[] InverseStandardDeviation { get; }
+
+    /// <summary>
+    /// The slots with the same value in every training row (a standard deviation of at most 1e-6 x max(1, |mean|)):
+    /// standardising maps them to 0 whatever their value, and inverting gives the training value back.
+    /// </summary>
+    public int[] ConstantSlots { get; }
+
+    /// <summary>
+    /// A warning for <see cref="ConstantSlots"/> (which must not be empty) naming <paramref name="columnName"/>, the slots
+    /// (the first <see cref="ListedConstantSlots"/>) and their values.
+    /// </summary>
+    public string DescribeConstantSlots(string columnName)
+    {
+        var listed = ConstantSlots.Take(ListedConstantSlots)
+            .Select(s => string.Create(CultureInfo.InvariantCulture, $"slot {s} ({Mean[s]:G6})"));
+        string more = ConstantSlots.Length > ListedConstantSlots ? $" and {ConstantSlots.Length - ListedConstantSlots} more" : "";
+        return $"Feature column '{columnName}' has the same value in every training row in {string.Join(", ", listed)}{more}: "
+            + "standardising maps such slots to 0, so the classifier ignores them (remove them to silence this warning).";
+    }
 
     /// <summary>
     /// Whether <paramref name="scaling"/> standardises data of this range and size on <paramref name="architecture"/>; Auto
@@ -45,14 +69,16 @@ internal sealed class FeatureStandardization
     };
 
     /// <summary>The standardisation of the rows [n, features] in <paramref name="features"/> (CPU), or null when <paramref name="scaling"/> leaves them alone.</summary>
-    public static FeatureStandardization? For(FeatureScaling scaling, GanArchitecture architecture, Tensor features, string columnName)
+    public static FeatureStandardization? For(FeatureScaling scaling, GanArchitecture architecture, Tensor features)
     {
         int width = (int)features.shape[1];
         if (scaling == FeatureScaling.None)
             return null;
         if (scaling == FeatureScaling.Auto)
         {
-            double min = features.min().item<float>(), max = features.max().item<float>();
+            using var smallest = features.min();
+            using var largest = features.max();
+            double min = smallest.item<float>(), max = largest.item<float>();
             using var zero = features.eq(0);
             using var one = features.eq(1);
             using var either = zero.logical_or(one);
@@ -67,10 +93,10 @@ internal sealed class FeatureStandardization
             using var chunk = features.narrow(0, start, Math.Min(ChunkRows, rows - start)).contiguous();
             statistics.Add(chunk.data<float>().ToArray());
         }
-        return statistics.Standardization(columnName);
+        return statistics.Standardization();
     }
 
-    /// <summary>As <see cref="For(FeatureScaling, GanArchitecture, Tensor, string)"/>, reading the rows from a cursor (streamed training).</summary>
+    /// <summary>As <see cref="For(FeatureScaling, GanArchitecture, Tensor)"/>, reading the rows from a cursor (streamed training).</summary>
     public static FeatureStandardization? For(FeatureScaling scaling, GanArchitecture architecture, IDataView data, DataViewSchema.Column column, int width)
     {
         if (scaling == FeatureScaling.None)
@@ -88,7 +114,7 @@ internal sealed class FeatureStandardization
                 statistics.Add(dense);
             }
         }
-        return Applies(scaling, architecture, statistics.Min, statistics.Max, width, statistics.Binary) ? statistics.Standardization(column.Name) : null;
+        return Applies(scaling, architecture, statistics.Min, statistics.Max, width, statistics.Binary) ? statistics.Standardization() : null;
     }
 
     /// <summary>Standardises <paramref name="rows"/> [n, features] in place.</summary>
@@ -164,7 +190,7 @@ internal sealed class FeatureStandardization
             }
         }
 
-        public FeatureStandardization Standardization(string columnName)
+        public FeatureStandardization Standardization()
         {
             var mean = new float[width];
             var std = new float[width];
@@ -173,12 +199,8 @@ internal sealed class FeatureStandardization
                 double m = _sum[s] / _rows;
                 double variance = Math.Max(0, _sumOfSquares[s] / _rows - m * m);
                 double deviation = Math.Sqrt(variance);
-                if (!(deviation > 1e-6 * Math.Max(1, Math.Abs(_shift[s] + m))))
-                    throw new InvalidOperationException(
-                        $"Feature column '{columnName}' slot {s} has the same value ({(_shift[s] + m).ToString("G6", CultureInfo.InvariantCulture)}) in every one of the {_rows} training rows, "
-                        + "so it cannot be standardised and carries no information: remove that slot, or set FeatureScaling = None.");
                 mean[s] = (float)(_shift[s] + m);
-                std[s] = (float)deviation;
+                std[s] = deviation > 1e-6 * Math.Max(1, Math.Abs(_shift[s] + m)) ? (float)deviation : 0f;
             }
             return new FeatureStandardization(mean, std);
         }

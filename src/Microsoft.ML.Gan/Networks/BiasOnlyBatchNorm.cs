@@ -30,7 +30,15 @@ internal sealed class BiasOnlyBatchNorm : nn.Module<Tensor, Tensor>
     public Parameter Bias => beta;
 
     /// <summary>Whether <see cref="Freeze(Tensor)"/> has set the statistics used in evaluation mode.</summary>
-    public bool IsFrozen => !frozen_variance.isnan().any().item<bool>();
+    public bool IsFrozen
+    {
+        get
+        {
+            using var missing = frozen_variance.isnan();
+            using var anyMissing = missing.any();
+            return !anyMissing.item<bool>();
+        }
+    }
 
     /// <summary>The statistics used in evaluation mode: mean and variance per feature.</summary>
     public (Tensor Mean, Tensor Variance) FrozenStatistics => (frozen_mean, frozen_variance);

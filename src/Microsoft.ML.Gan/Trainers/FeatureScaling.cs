@@ -18,7 +18,9 @@ public enum FeatureScaling
     /// training rows, so the input and instance noise are relative to each slot's spread and raw, min-max or standardised
     /// inputs train alike. The generator's output is linear and mapped back to the features' units. The exported ONNX
     /// graph and model.zip apply the same standardisation, so scoring takes the features as given. A slot with the same
-    /// value in every row cannot be standardised and is an error. Mlp architecture only.
+    /// value in every training row carries no information: as ML.NET's NormalizeMeanVariance does, it is mapped to 0
+    /// (whatever its value when scoring), the generator gives it that value, and the trainer logs a warning naming the
+    /// column and slots. Mlp architecture only.
     /// </summary>
     Standardize,
 }

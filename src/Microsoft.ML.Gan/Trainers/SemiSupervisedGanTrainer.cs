@@ -63,13 +63,15 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
         channel.Info(MessageSensitivity.None, $"{data.RowCount} rows, {data.LabeledCount} labeled, {columns.ClassCount} classes, {columns.FeatureCount} features.");
         var standardization = streaming
             ? FeatureStandardization.For(_options.FeatureScaling, _options.Architecture, input, columns.Features, columns.FeatureCount)
-            : FeatureStandardization.For(_options.FeatureScaling, _options.Architecture, data.Features, columns.Features.Name);
+            : FeatureStandardization.For(_options.FeatureScaling, _options.Architecture, data.Features);
         if (standardization is not null)
         {
             standardization.ApplyInPlace(data.Features);
             if (validation is not null)
                 standardization.ApplyInPlace(validation.Features);
             channel.Info(MessageSensitivity.None, "Features standardised per slot with the training rows' mean and standard deviation (FeatureScaling).");
+            if (standardization.ConstantSlots.Length > 0)
+                channel.Warning(MessageSensitivity.None, standardization.DescribeConstantSlots(columns.Features.Name));
         }
         for (int k = 0; k < data.LabeledPerClass.Length; k++)
         {
