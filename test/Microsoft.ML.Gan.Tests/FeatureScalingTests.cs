@@ -59,6 +59,7 @@ public sealed class FeatureScalingTests
     {
         var options = SemiSupervisedGanTrainer.Options.ForTabular(600);
         options.MaxEpoch = 10;
+        options.EnsembleSize = 1;
         options.BatchSize = 50;
         options.Seed = 5;
         options.DiscriminatorHiddenSizes = [64, 64];
@@ -263,6 +264,16 @@ public sealed class FeatureScalingTests
         Assert.AreEqual(10, SemiSupervisedGanTrainer.Options.ForTabular(43_500).MaxEpoch);
         Assert.AreEqual(300, SemiSupervisedGanTrainer.Options.ForTabular(40).MaxEpoch);
         CollectionAssert.AreEqual(new[] { 250, 250, 250 }, SemiSupervisedGanTrainer.Options.ForTabular(528).DiscriminatorHiddenSizes);
+    }
+
+    [TestMethod]
+    public void ForTabularEnsemblesFiveNetworksAndEstimatesClassPriors()
+    {
+        var options = SemiSupervisedGanTrainer.Options.ForTabular(528);
+        Assert.AreEqual(5, options.EnsembleSize);
+        Assert.IsTrue(options.EstimateClassPriors);
+        Assert.IsFalse(new SemiSupervisedGanTrainer.Options().EstimateClassPriors);
+        Assert.AreEqual(1, new SemiSupervisedGanTrainer.Options().EnsembleSize);
     }
 
     private sealed class TableRow

@@ -54,7 +54,7 @@ internal sealed class ConvDiscriminator : DiscriminatorNetwork
     public IReadOnlyList<WeightNormConv2d> Convolutions => convolutions.ToArray();
 
     /// <summary>The dense output layer on the pooled features.</summary>
-    public WeightNormDense OutputLayer => output;
+    public override WeightNormDense OutputLayer => output;
 
     /// <summary>The height or width of the last feature map for an image side of <paramref name="size"/> pixels.</summary>
     public long FeatureMapSize(long size) => convolutions.Aggregate(size, (s, c) => c.OutputSize(s));

@@ -22,6 +22,9 @@ internal abstract class DiscriminatorNetwork : nn.Module<Tensor, Tensor>
     /// <summary>K, the number of logits.</summary>
     public long ClassCount { get; }
 
+    /// <summary>The weight-normalised dense layer that gives the K logits.</summary>
+    public abstract WeightNormDense OutputLayer { get; }
+
     /// <summary>The K logits of each row, the whole input taken as one batch.</summary>
     public override Tensor forward(Tensor input) => Logits(input, null);
 

@@ -50,6 +50,9 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
     /// <summary>The dense layers in order, the output layer last.</summary>
     public IEnumerable<WeightNormDense> DenseLayers => hidden.Append(output);
 
+    /// <inheritdoc/>
+    public override WeightNormDense OutputLayer => output;
+
     /// <summary>Minibatch discrimination before the output layer, or null when off.</summary>
     public MinibatchDiscrimination? Minibatch => minibatch;
 

@@ -51,7 +51,7 @@ internal sealed class WeightNormConv2d : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var convolved = nn.functional.conv2d(input, v, strides: [Stride, Stride], padding: [Padding, Padding]);
-        var factor = g.div(linalg.vector_norm(v, 2, [1L, 2L, 3L])).view(1, -1, 1, 1);
+        var factor = g.div(EuclideanNorm.Over(v, 1L, 2L, 3L)).view(1, -1, 1, 1);
         return convolved.mul(factor).add(b.view(1, -1, 1, 1)).MoveToOuterDisposeScope();
     }
 
@@ -80,7 +80,7 @@ internal sealed class WeightNormConv2d : nn.Module<Tensor, Tensor>
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var factor = g.div(linalg.vector_norm(v, 2, [1L, 2L, 3L])).view(-1, 1, 1, 1);
+        var factor = g.div(EuclideanNorm.Over(v, 1L, 2L, 3L)).view(-1, 1, 1, 1);
         return v.mul(factor).MoveToOuterDisposeScope();
     }
 }

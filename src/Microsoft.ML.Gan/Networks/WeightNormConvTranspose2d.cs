@@ -58,7 +58,7 @@ internal sealed class WeightNormConvTranspose2d : nn.Module<Tensor, Tensor>
 
     private Tensor Kernels()
     {
-        using var norm = linalg.vector_norm(v, 2, [0L, 2L, 3L]);
+        using var norm = EuclideanNorm.Over(v, 0L, 2L, 3L);
         using var factor = g.div(norm).view(1, -1, 1, 1);
         return v.mul(factor);
     }

@@ -105,10 +105,10 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
         }
     }
 
-    /// <summary>g / ||v|| per output unit; one fused norm kernel, forward and backward, instead of square, sum and root.</summary>
+    /// <summary>g / ||v|| per output unit (<see cref="EuclideanNorm"/>).</summary>
     private Tensor UnitScale()
     {
-        using var norm = linalg.vector_norm(v, 2, [1L]);
+        using var norm = EuclideanNorm.Over(v, 1L);
         return g.div(norm);
     }
 

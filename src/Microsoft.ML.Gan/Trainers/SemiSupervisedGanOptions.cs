@@ -48,6 +48,15 @@ public sealed partial class SemiSupervisedGanTrainer
         /// <summary>Weight w of the unsupervised loss in the discriminator's loss L_lab + w * L_unl. Default 1.</summary>
         public double UnlabeledWeight = 1.0;
 
+        /// <summary>
+        /// Class priors from the unlabeled rows: after training, the classifier's class probabilities on the unlabeled rows
+        /// give the classes' frequencies in the data by the EM procedure of Saerens et al. (2002), and each class's logit is
+        /// shifted by log(estimated frequency / its share of the labeled rows). Without it the classifier takes the
+        /// labeled rows' class frequencies as the data's, which they are not when a few rows are labeled per class (a
+        /// class of 80% of the rows with 10 labels out of 55). Default false; <see cref="ForTabular"/> sets it.
+        /// </summary>
+        public bool EstimateClassPriors;
+
         /// <summary>Seed of weights, noise and minibatch order; null draws one from the MLContext's seed. Default null.</summary>
         public int? Seed;
 

@@ -180,6 +180,11 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
             best.Restore();
             _log.Info(MessageSensitivity.None, $"Keeping the averaged weights of epoch {best.Epoch}, validation error {best.Error:P2}.");
         }
+        if (_options.EstimateClassPriors)
+        {
+            var prior = ClassPriorEstimation.Adjust(AveragedDiscriminator, unlabeled, data.RowCount, data.LabeledPerClass);
+            _log.Info(MessageSensitivity.None, $"Class priors estimated on the unlabeled rows: {string.Join(", ", prior.Select(p => p.ToString("P1")))}; logits shifted by log(prior / labeled share).");
+        }
         AveragedDiscriminator.eval();
     }
 
