@@ -2,7 +2,8 @@
 # Machine setup; every step does nothing when its result is already there.
 # 1. TorchSharp 0.107 (libtorch 2.10) needs libstdc++ with GLIBCXX_3.4.32 (GCC 13+). On Debian 12 (GCC 12) this
 #    installs libstdc++6 from Debian 13 (trixie) behind a low apt pin, so that nothing else is upgraded.
-# 2. Fashion-MNIST, for the FashionMnistImages example and its test: the Debian package dataset-fashion-mnist
+# 2. A C compiler: the library's build compiles its small native library (MKL's fast path on AMD) with gcc on Linux.
+# 3. Fashion-MNIST, for the FashionMnistImages example and its test: the Debian package dataset-fashion-mnist
 #    (in trixie), which puts the IDX .gz files under /usr/share/datasets/fashion-mnist/.
 set -euo pipefail
 
@@ -49,6 +50,18 @@ else
     echo "setup: libstdc++6 from trixie was installed but $need is still missing." >&2
     exit 1
   fi
+fi
+
+if command -v gcc >/dev/null; then
+  echo "setup: gcc is present; nothing to do."
+elif ! is_debian; then
+  echo "setup: gcc is missing; the library's build compiles src/Microsoft.ML.Gan/Native/*.c with it. Install gcc, then run this again." >&2
+  exit 1
+else
+  echo "setup: installing gcc (the library's build compiles a small native library with it)."
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq gcc libc6-dev >/dev/null
+  echo "setup: done; $(gcc --version | head -1)."
 fi
 
 if [ -f "$fashion" ]; then
