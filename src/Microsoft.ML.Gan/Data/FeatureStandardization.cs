@@ -1,6 +1,8 @@
 using System.Globalization;
 using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Networks;
 using Microsoft.ML.Gan.Onnx;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Data;
@@ -79,8 +81,8 @@ internal sealed class FeatureStandardization
             using var smallest = features.min();
             using var largest = features.max();
             double min = smallest.item<float>(), max = largest.item<float>();
-            using var zero = features.eq(0);
-            using var one = features.eq(1);
+            using var zero = features.eq(HeldScalars.Zero);
+            using var one = features.eq(HeldScalars.One);
             using var either = zero.logical_or(one);
             using var all = either.all();
             if (!Applies(scaling, architecture, min, max, width, all.item<bool>()))
@@ -130,7 +132,7 @@ internal sealed class FeatureStandardization
     {
         using var std = tensor(StandardDeviation, device: rows.device);
         using var mean = tensor(Mean, device: rows.device);
-        return rows.mul(std).add_(mean);
+        return rows.mul(std).add_(mean, HeldScalars.One);
     }
 
     /// <summary>Adds (x - mean) * (1 / std) after <paramref name="input"/> to <paramref name="graph"/>; returns the standardised tensor's name.</summary>

@@ -16,13 +16,17 @@ internal sealed class BiasOnlyBatchNorm : nn.Module<Tensor, Tensor>
     private readonly Tensor frozen_mean;
     private readonly Tensor frozen_variance;
     private readonly double _epsilon;
+    /// <summary>Epsilon held for the native add (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
+    private readonly Scalar _heldEpsilon;
 
     public BiasOnlyBatchNorm(string name, long features, double epsilon = 1e-6) : base(name)
     {
         _epsilon = epsilon;
+        _heldEpsilon = epsilon.ToScalar();
         beta = new Parameter(zeros(features), requires_grad: true);
         frozen_mean = zeros(features);
-        frozen_variance = full(features, double.NaN);
+        using (var missing = double.NaN.ToScalar())
+            frozen_variance = full(features, missing);
         RegisterComponents();
     }
 
@@ -50,7 +54,7 @@ internal sealed class BiasOnlyBatchNorm : nn.Module<Tensor, Tensor>
     {
         using var _ = no_grad();
         using var mean = batch.mean([0L]);
-        using var variance = batch.sub(mean).pow(2).mean([0L]);
+        using var variance = batch.sub(mean).pow(HeldScalars.Two).mean([0L]);
         Freeze(mean, variance);
     }
 
@@ -66,14 +70,21 @@ internal sealed class BiasOnlyBatchNorm : nn.Module<Tensor, Tensor>
     {
         if (!training && IsFrozen)
         {
-            using var frozenInverseStd = frozen_variance.add(_epsilon).rsqrt();
+            using var frozenInverseStd = frozen_variance.add(_heldEpsilon, HeldScalars.One).rsqrt();
             using var centeredFrozen = input.sub(frozen_mean);
-            return centeredFrozen.mul(frozenInverseStd).add_(beta);
+            return centeredFrozen.mul(frozenInverseStd).add_(beta, HeldScalars.One);
         }
         using var mean = input.mean([0L], keepdim: true);
         using var centered = input.sub(mean);
-        using var variance = centered.pow(2).mean([0L], keepdim: true);
-        using var inverseStd = variance.add(_epsilon).rsqrt();
-        return centered.mul(inverseStd).add_(beta);
+        using var variance = centered.pow(HeldScalars.Two).mean([0L], keepdim: true);
+        using var inverseStd = variance.add(_heldEpsilon, HeldScalars.One).rsqrt();
+        return centered.mul(inverseStd).add_(beta, HeldScalars.One);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            _heldEpsilon.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -19,6 +19,9 @@ internal sealed class ConvDiscriminator : DiscriminatorNetwork
     private const double InputDropout = 0.2;
     private const double BlockDropout = 0.5;
 
+    /// <summary><see cref="LeakySlope"/> held for the native leaky ReLU (<see cref="HeldScalars"/>).</summary>
+    private static readonly Scalar Slope = LeakySlope.ToScalar();
+
     private readonly SeededDropout input_dropout;
     private readonly ModuleList<WeightNormConv2d> convolutions;
     private readonly ModuleList<SeededDropout> block_dropouts;
@@ -42,7 +45,7 @@ internal sealed class ConvDiscriminator : DiscriminatorNetwork
         block_dropouts = new ModuleList<SeededDropout>(
             new SeededDropout("dropout1", BlockDropout, random),
             new SeededDropout("dropout3", BlockDropout, random));
-        using (var direction = normal(0, initialWeightStd, [classes, wide], generator: random))
+        using (var direction = HeldScalars.Normal(0, initialWeightStd, [classes, wide], random))
             output = new WeightNormDense("logits", wide, classes, trainScale: true, direction);
         RegisterComponents();
     }
@@ -71,7 +74,7 @@ internal sealed class ConvDiscriminator : DiscriminatorNetwork
         using var scope = NewDisposeScope();
         var x = input_dropout.forward(AsImages(input));
         for (int i = 0; i < convolutions.Count; i++)
-            x = BlockEnd(i, nn.functional.leaky_relu(convolutions[i].forward(x), LeakySlope));
+            x = BlockEnd(i, convolutions[i].forward(x).leaky_relu(Slope));
         return x.mean([2L, 3L]).MoveToOuterDisposeScope();
     }
 
@@ -82,7 +85,7 @@ internal sealed class ConvDiscriminator : DiscriminatorNetwork
         using var _ = no_grad();
         var x = input_dropout.forward(AsImages(batch));
         for (int i = 0; i < convolutions.Count; i++)
-            x = BlockEnd(i, nn.functional.leaky_relu(convolutions[i].InitializeFrom(x), LeakySlope));
+            x = BlockEnd(i, convolutions[i].InitializeFrom(x).leaky_relu(Slope));
         output.InitializeFrom(x.mean([2L, 3L]));
     }
 

@@ -38,9 +38,9 @@ internal sealed class ConvGenerator : GeneratorNetwork
         using (no_grad())
             dense.weight!.normal_(0, InitialWeightStd, generator: random);
         dense_norm = new BiasOnlyBatchNorm("dense_norm", denseUnits);
-        deconv_weight = new Parameter(normal(0, InitialWeightStd, [StartChannels, MiddleChannels, Kernel, Kernel], generator: random), requires_grad: true);
+        deconv_weight = new Parameter(HeldScalars.Normal(0, InitialWeightStd, [StartChannels, MiddleChannels, Kernel, Kernel], random), requires_grad: true);
         deconv_norm = new BiasOnlyBatchNorm("deconv_norm", MiddleChannels);
-        using (var direction = normal(0, InitialWeightStd, [MiddleChannels, image.Channels, Kernel, Kernel], generator: random))
+        using (var direction = HeldScalars.Normal(0, InitialWeightStd, [MiddleChannels, image.Channels, Kernel, Kernel], random))
             output = new WeightNormConvTranspose2d("pixels", Kernel, Stride, Padding, OutputPadding, direction);
         RegisterComponents();
     }
@@ -122,7 +122,7 @@ internal sealed class ConvGenerator : GeneratorNetwork
             using var scope = NewDisposeScope();
             var x = input(z.narrow(0, start, Math.Min(FreezeChunkRows, z.shape[0] - start))).to(float64);
             var chunkSum = x.sum([0L]);
-            var chunkSquares = x.pow(2).sum([0L]);
+            var chunkSquares = x.pow(HeldScalars.Two).sum([0L]);
             if (sum is null || sumOfSquares is null)
             {
                 sum = chunkSum.MoveToOuterDisposeScope();
@@ -130,16 +130,17 @@ internal sealed class ConvGenerator : GeneratorNetwork
             }
             else
             {
-                sum.add_(chunkSum);
-                sumOfSquares.add_(chunkSquares);
+                sum.add_(chunkSum, HeldScalars.One);
+                sumOfSquares.add_(chunkSquares, HeldScalars.One);
             }
             rows += x.shape[0];
         }
         using (sum)
         using (sumOfSquares)
         {
-            using var mean = sum!.div(rows);
-            using var variance = sumOfSquares!.div(rows).sub(mean.pow(2));
+            using var count = rows.ToScalar();
+            using var mean = sum!.div(count);
+            using var variance = sumOfSquares!.div(count).sub(mean.pow(HeldScalars.Two));
             using var mean32 = mean.to(float32);
             using var variance32 = variance.to(float32);
             norm.Freeze(mean32, variance32);

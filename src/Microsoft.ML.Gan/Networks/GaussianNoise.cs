@@ -10,11 +10,14 @@ namespace Microsoft.ML.Gan.Networks;
 internal sealed class GaussianNoise : nn.Module<Tensor, Tensor>
 {
     private readonly double _standardDeviation;
+    /// <summary>The standard deviation held for the native add (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
+    private readonly Scalar _heldStandardDeviation;
     private readonly GaussianNoiseSource _source;
 
     public GaussianNoise(string name, double standardDeviation, GaussianNoiseSource source) : base(name)
     {
         _standardDeviation = standardDeviation;
+        _heldStandardDeviation = standardDeviation.ToScalar();
         _source = source;
     }
 
@@ -23,6 +26,13 @@ internal sealed class GaussianNoise : nn.Module<Tensor, Tensor>
         if (!training || _standardDeviation == 0)
             return input.alias();
         using var noise = _source.Normal(input.shape, input.device);
-        return input.add(noise, alpha: _standardDeviation);
+        return input.add(noise, alpha: _heldStandardDeviation);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            _heldStandardDeviation.Dispose();
+        base.Dispose(disposing);
     }
 }

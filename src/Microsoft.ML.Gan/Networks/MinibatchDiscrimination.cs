@@ -12,13 +12,16 @@ namespace Microsoft.ML.Gan.Networks;
 /// </summary>
 internal sealed class MinibatchDiscrimination : nn.Module<Tensor, Tensor>
 {
+    /// <summary>exp(0) = 1, each row's closeness to itself, subtracted from the sum (held: <see cref="HeldScalars"/>).</summary>
+    private static readonly Scalar OwnCloseness = 1.0.ToScalar();
+
     private readonly Parameter tensor_t;
 
     public MinibatchDiscrimination(string name, long inputs, int kernels, int kernelDimension, double initialStd, Generator random) : base(name)
     {
         Kernels = kernels;
         KernelDimension = kernelDimension;
-        tensor_t = new Parameter(normal(0, initialStd, [inputs, kernels * kernelDimension], generator: random), requires_grad: true);
+        tensor_t = new Parameter(HeldScalars.Normal(0, initialStd, [inputs, kernels * kernelDimension], random), requires_grad: true);
         RegisterComponents();
     }
 
@@ -44,7 +47,7 @@ internal sealed class MinibatchDiscrimination : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var m = Project(features);
         var closeness = m.unsqueeze(1).sub(m.unsqueeze(0)).abs().sum(3).neg().exp();
-        var o = closeness.sum(1).sub(1.0);
+        var o = closeness.sum(1).sub(OwnCloseness);
         return cat([features, o], 1).MoveToOuterDisposeScope();
     }
 
@@ -54,7 +57,8 @@ internal sealed class MinibatchDiscrimination : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var m = Project(features);
         var closeness = m.unsqueeze(1).sub(referenceProjections.unsqueeze(0)).abs().sum(3).neg().exp();
-        var o = closeness.sum(1).mul(scale);
+        using var factor = scale.ToScalar();
+        var o = closeness.sum(1).mul(factor);
         return cat([features, o], 1).MoveToOuterDisposeScope();
     }
 }

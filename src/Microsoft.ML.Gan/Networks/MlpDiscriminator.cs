@@ -31,7 +31,7 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
         long previous = inputs;
         for (int i = 0; i < hiddenSizes.Count; i++)
         {
-            using var direction = normal(0, initialWeightStd, [hiddenSizes[i], previous], generator: random);
+            using var direction = HeldScalars.Normal(0, initialWeightStd, [hiddenSizes[i], previous], random);
             hidden.Add(new WeightNormDense($"dense{i}", previous, hiddenSizes[i], trainScale: false, direction));
             hiddenNoise.Add(new GaussianNoise($"noise{i}", hiddenNoiseStd, noise));
             previous = hiddenSizes[i];
@@ -42,7 +42,7 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
             reference_rows = zeros(referenceRows, inputs);
             previous += minibatchKernels;
         }
-        using (var direction = normal(0, initialWeightStd, [classes, previous], generator: random))
+        using (var direction = HeldScalars.Normal(0, initialWeightStd, [classes, previous], random))
             output = new WeightNormDense("logits", previous, classes, trainScale: true, direction);
         RegisterComponents();
     }

@@ -62,7 +62,7 @@ internal sealed class MlpGenerator : GeneratorNetwork
         if (reference_noise is null)
         {
             for (int i = 0; i < hidden.Count; i++)
-                x = nn.functional.softplus(norms[i].forward(hidden[i].forward(x)));
+                x = HeldScalars.Softplus(norms[i].forward(hidden[i].forward(x)));
         }
         else
         {
@@ -71,8 +71,8 @@ internal sealed class MlpGenerator : GeneratorNetwork
             for (int i = 0; i < hidden.Count; i++)
             {
                 var (normalized, mean, meanSquare) = virtualNorms[i].Reference(hidden[i].forward(reference));
-                x = nn.functional.softplus(virtualNorms[i].Normalize(hidden[i].forward(x), mean, meanSquare, count));
-                reference = nn.functional.softplus(normalized);
+                x = HeldScalars.Softplus(virtualNorms[i].Normalize(hidden[i].forward(x), mean, meanSquare, count));
+                reference = HeldScalars.Softplus(normalized);
             }
         }
         var logits = output.forward(x);
@@ -94,7 +94,7 @@ internal sealed class MlpGenerator : GeneratorNetwork
         {
             var (normalized, mean, meanSquare) = virtualNorms[i].Reference(hidden[i].forward(reference));
             yield return ((Tensor)hidden[i].weight!, virtualNorms[i], mean, meanSquare);
-            reference = nn.functional.softplus(normalized);
+            reference = HeldScalars.Softplus(normalized);
         }
     }
 
@@ -122,7 +122,7 @@ internal sealed class MlpGenerator : GeneratorNetwork
         {
             var linear = hidden[i].forward(x);
             norms[i].Freeze(linear);
-            x = nn.functional.softplus(norms[i].forward(linear));
+            x = HeldScalars.Softplus(norms[i].forward(linear));
         }
     }
 

@@ -11,11 +11,16 @@ namespace Microsoft.ML.Gan.Networks;
 internal sealed class SeededDropout : nn.Module<Tensor, Tensor>
 {
     private readonly double _probability;
+    /// <summary>p and 1 - p held for the native comparison and division (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
+    private readonly Scalar _heldProbability;
+    private readonly Scalar _keepProbability;
     private readonly Generator _random;
 
     public SeededDropout(string name, double probability, Generator random) : base(name)
     {
         _probability = probability;
+        _heldProbability = probability.ToScalar();
+        _keepProbability = (1 - probability).ToScalar();
         _random = random;
     }
 
@@ -24,7 +29,17 @@ internal sealed class SeededDropout : nn.Module<Tensor, Tensor>
         if (!training || _probability == 0)
             return input.alias();
         using var uniform = rand(input.shape, dtype: input.dtype, device: input.device, generator: _random);
-        using var keep = uniform.ge(_probability);
-        return input.mul(keep).div_(1 - _probability);
+        using var keep = uniform.ge(_heldProbability);
+        return input.mul(keep).div_(_keepProbability);
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _heldProbability.Dispose();
+            _keepProbability.Dispose();
+        }
+        base.Dispose(disposing);
     }
 }

@@ -14,10 +14,13 @@ internal sealed class VirtualBatchNorm : nn.Module
 {
     private readonly Parameter beta;
     private readonly double _epsilon;
+    /// <summary>Epsilon held for the native add (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
+    private readonly Scalar _heldEpsilon;
 
     public VirtualBatchNorm(string name, long features, double epsilon = 1e-6) : base(name)
     {
         _epsilon = epsilon;
+        _heldEpsilon = epsilon.ToScalar();
         beta = new Parameter(zeros(features), requires_grad: true);
         RegisterComponents();
     }
@@ -32,8 +35,8 @@ internal sealed class VirtualBatchNorm : nn.Module
     {
         using var scope = NewDisposeScope();
         var mean = reference.mean([0L]);
-        var meanSquare = reference.pow(2).mean([0L]);
-        var normalized = reference.sub(mean).div(meanSquare.sub(mean.pow(2)).add(_epsilon).sqrt()).add(beta);
+        var meanSquare = reference.pow(HeldScalars.Two).mean([0L]);
+        var normalized = reference.sub(mean).div(meanSquare.sub(mean.pow(HeldScalars.Two)).add(_heldEpsilon, HeldScalars.One).sqrt()).add(beta, HeldScalars.One);
         return (normalized.MoveToOuterDisposeScope(), mean.MoveToOuterDisposeScope(), meanSquare.MoveToOuterDisposeScope());
     }
 
@@ -42,9 +45,18 @@ internal sealed class VirtualBatchNorm : nn.Module
     {
         using var scope = NewDisposeScope();
         double own = 1.0 / (referenceCount + 1);
-        var mean = input.mul(own).add(referenceMean.mul(referenceCount * own));
-        var meanSquare = input.pow(2).mul(own).add(referenceMeanSquare.mul(referenceCount * own));
-        var variance = meanSquare.sub(mean.pow(2));
-        return input.sub(mean).div(variance.add(_epsilon).sqrt()).add(beta).MoveToOuterDisposeScope();
+        using var ownWeight = own.ToScalar();
+        using var referenceWeight = (referenceCount * own).ToScalar();
+        var mean = input.mul(ownWeight).add(referenceMean.mul(referenceWeight), HeldScalars.One);
+        var meanSquare = input.pow(HeldScalars.Two).mul(ownWeight).add(referenceMeanSquare.mul(referenceWeight), HeldScalars.One);
+        var variance = meanSquare.sub(mean.pow(HeldScalars.Two));
+        return input.sub(mean).div(variance.add(_heldEpsilon, HeldScalars.One).sqrt()).add(beta, HeldScalars.One).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+            _heldEpsilon.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -22,7 +22,7 @@ internal sealed class WeightNormConv2d : nn.Module<Tensor, Tensor>
         KernelSize = kernelSize;
         Stride = stride;
         Padding = padding;
-        v = new Parameter(normal(0, initialWeightStd, [outputChannels, inputChannels, kernelSize, kernelSize], generator: random), requires_grad: true);
+        v = new Parameter(HeldScalars.Normal(0, initialWeightStd, [outputChannels, inputChannels, kernelSize, kernelSize], random), requires_grad: true);
         g = new Parameter(ones(outputChannels), requires_grad: trainScale);
         b = new Parameter(zeros(outputChannels), requires_grad: true);
         RegisterComponents();
@@ -52,7 +52,7 @@ internal sealed class WeightNormConv2d : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var convolved = nn.functional.conv2d(input, v, strides: [Stride, Stride], padding: [Padding, Padding]);
         var factor = g.div(EuclideanNorm.Over(v, 1L, 2L, 3L)).view(1, -1, 1, 1);
-        return convolved.mul(factor).add(b.view(1, -1, 1, 1)).MoveToOuterDisposeScope();
+        return convolved.mul(factor).add(b.view(1, -1, 1, 1), HeldScalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -63,10 +63,10 @@ internal sealed class WeightNormConv2d : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var direction = v.detach();
-        var inverseNorm = direction.pow(2).sum([1L, 2L, 3L]).rsqrt().view(1, -1, 1, 1);
+        var inverseNorm = direction.pow(HeldScalars.Two).sum([1L, 2L, 3L]).rsqrt().view(1, -1, 1, 1);
         var preActivation = nn.functional.conv2d(input, direction, strides: [Stride, Stride], padding: [Padding, Padding]).mul(inverseNorm);
         var mean = preActivation.mean([0L, 2L, 3L]);
-        var std = preActivation.sub(mean.view(1, -1, 1, 1)).pow(2).mean([0L, 2L, 3L]).sqrt();
+        var std = preActivation.sub(mean.view(1, -1, 1, 1)).pow(HeldScalars.Two).mean([0L, 2L, 3L]).sqrt();
         using (no_grad())
         {
             g.copy_(std.reciprocal());

@@ -11,7 +11,6 @@ namespace Microsoft.ML.Gan.Networks;
 /// </summary>
 internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
 {
-    private static readonly Scalar One = 1.ToScalar();
     private readonly Parameter v;
     private readonly Parameter g;
     private readonly Parameter b;
@@ -56,7 +55,7 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
         }
         using var direction = input.matmul(v.t());
         using var factor = UnitScale();
-        return b.addcmul(direction, factor, One);
+        return b.addcmul(direction, factor, HeldScalars.One);
     }
 
     /// <summary>
@@ -66,10 +65,10 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     public Tensor InitializeFrom(Tensor input)
     {
         using var scope = NewDisposeScope();
-        using var inverseNorm = v.detach().pow(2).sum(1).rsqrt();
+        using var inverseNorm = v.detach().pow(HeldScalars.Two).sum(1).rsqrt();
         var preActivation = input.matmul(v.detach().t()).mul(inverseNorm);
         var mean = preActivation.mean([0L]);
-        var std = preActivation.sub(mean).pow(2).mean([0L]).sqrt();
+        var std = preActivation.sub(mean).pow(HeldScalars.Two).mean([0L]).sqrt();
         using (no_grad())
         {
             g.copy_(std.reciprocal());

@@ -1,4 +1,5 @@
 using Microsoft.ML.Gan.Networks;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Onnx;
@@ -77,7 +78,8 @@ internal static class ConvGeneratorOnnx
         if (!norm.IsFrozen)
             throw new InvalidOperationException("The generator's batch-norm statistics are not frozen; call FreezeStatistics after training.");
         var (mean, variance) = norm.FrozenStatistics;
-        var scale = variance.add(norm.Epsilon).rsqrt().contiguous();
+        using var epsilon = norm.Epsilon.ToScalar();
+        var scale = variance.add(epsilon, HeldScalars.One).rsqrt().contiguous();
         var shift = norm.Bias.detach().sub(mean.mul(scale)).contiguous();
         graph.AddInitializer($"{name}_scale", scale.data<float>().ToArray(), shape);
         graph.AddInitializer($"{name}_shift", shift.data<float>().ToArray(), shape);

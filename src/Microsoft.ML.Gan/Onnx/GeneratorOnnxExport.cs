@@ -1,5 +1,6 @@
 using Microsoft.ML.Gan.Data;
 using Microsoft.ML.Gan.Networks;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Onnx;
@@ -32,8 +33,9 @@ internal static class GeneratorOnnxExport
             var transposed = weight.detach().t().contiguous();
             string p = $"v{i}_";
             graph.AddInitializer($"{p}W", transposed.data<float>().ToArray(), transposed.shape[0], transposed.shape[1]);
-            graph.AddInitializer($"{p}nm", mean.mul(n).contiguous().data<float>().ToArray(), mean.shape[0]);
-            graph.AddInitializer($"{p}nq", meanSquare.mul(n).contiguous().data<float>().ToArray(), meanSquare.shape[0]);
+            using var count = n.ToScalar();
+            graph.AddInitializer($"{p}nm", mean.mul(count).contiguous().data<float>().ToArray(), mean.shape[0]);
+            graph.AddInitializer($"{p}nq", meanSquare.mul(count).contiguous().data<float>().ToArray(), meanSquare.shape[0]);
             graph.AddInitializer($"{p}own", [own], 1);
             graph.AddInitializer($"{p}eps", [(float)norm.Epsilon], 1);
             graph.AddInitializer($"{p}beta", norm.Bias.detach().contiguous().data<float>().ToArray(), norm.Bias.shape[0]);
@@ -84,7 +86,8 @@ internal static class GeneratorOnnxExport
                 throw new InvalidOperationException("The generator's batch-norm statistics are not frozen; call FreezeStatistics after training.");
             using var transposed = weight.detach().t().contiguous();
             var (mean, variance) = norm.FrozenStatistics;
-            using var inverseStd = variance.add(norm.Epsilon).rsqrt();
+            using var epsilon = norm.Epsilon.ToScalar();
+            using var inverseStd = variance.add(epsilon, HeldScalars.One).rsqrt();
             using var shift = norm.Bias.detach().sub(mean.mul(inverseStd)).contiguous();
             graph.AddInitializer($"W{i}", transposed.data<float>().ToArray(), transposed.shape[0], transposed.shape[1]);
             graph.AddInitializer($"scale{i}", inverseStd.contiguous().data<float>().ToArray(), inverseStd.shape[0]);

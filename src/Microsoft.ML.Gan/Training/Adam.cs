@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Microsoft.ML.Gan.Networks;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Training;
@@ -17,6 +18,10 @@ internal sealed class Adam : IDisposable
     private readonly double _beta1;
     private readonly double _beta2;
     private readonly double _epsilon;
+    /// <summary>1 - beta1, beta2 and 1 - beta2, held for every step's native calls (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
+    private readonly Tensor _firstWeight;
+    private readonly Scalar _secondDecay;
+    private readonly Scalar _secondWeight;
     private long _step;
 
     public Adam(IEnumerable<Parameter> parameters, double learningRate, double beta1, double beta2, double epsilon = 1e-8)
@@ -28,6 +33,9 @@ internal sealed class Adam : IDisposable
         _beta1 = beta1;
         _beta2 = beta2;
         _epsilon = epsilon;
+        _firstWeight = tensor(1 - beta1).DetachFromDisposeScope();
+        _secondDecay = beta2.ToScalar();
+        _secondWeight = (1 - beta2).ToScalar();
     }
 
     /// <summary>The step size of the next updates; a schedule may change it between steps.</summary>
@@ -57,6 +65,8 @@ internal sealed class Adam : IDisposable
         // which saves a pass over every parameter.
         double stepSize = LearningRate * Math.Sqrt(secondCorrection) / firstCorrection;
         double shiftedEpsilon = _epsilon * secondCorrection;
+        using var heldEpsilon = shiftedEpsilon.ToScalar();
+        using var heldStep = (-stepSize).ToScalar();
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         for (int i = 0; i < _parameters.Length; i++)
@@ -64,10 +74,10 @@ internal sealed class Adam : IDisposable
             var gradient = _parameters[i].grad;
             if (gradient is null)
                 continue;
-            _firstMoments[i].lerp_(gradient, 1 - _beta1);
-            _secondMoments[i].mul_(_beta2).addcmul_(gradient, gradient, value: 1 - _beta2);
-            using var denominator = _secondMoments[i].add(shiftedEpsilon).sqrt_();
-            _parameters[i].addcdiv_(_firstMoments[i], denominator, value: -stepSize);
+            _firstMoments[i].lerp_(gradient, _firstWeight);
+            _secondMoments[i].mul_(_secondDecay).addcmul_(gradient, gradient, value: _secondWeight);
+            using var denominator = _secondMoments[i].add(heldEpsilon, HeldScalars.One).sqrt_();
+            _parameters[i].addcdiv_(_firstMoments[i], denominator, value: heldStep);
         }
     }
 
@@ -100,5 +110,8 @@ internal sealed class Adam : IDisposable
     {
         foreach (var t in _firstMoments.Concat(_secondMoments))
             t.Dispose();
+        _firstWeight.Dispose();
+        _secondDecay.Dispose();
+        _secondWeight.Dispose();
     }
 }

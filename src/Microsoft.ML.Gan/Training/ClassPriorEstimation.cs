@@ -96,7 +96,7 @@ internal static class ClassPriorEstimation
         {
             var bias = discriminator.OutputLayer.Bias;
             using var add = tensor(shift, device: bias.device);
-            bias.add_(add);
+            bias.add_(add, HeldScalars.One);
         }
         if (wasTraining)
             discriminator.train();

@@ -34,7 +34,9 @@ internal sealed class ExponentialMovingAverage
     {
         double rate = Math.Max(_rate, 9.0 / (10 + Updates++));
         using var _ = no_grad();
+        // One weight tensor held for all parameters: an implicit double-to-Tensor temporary per call could be finalized mid-call.
+        using var weight = tensor(rate);
         foreach (var (src, avg) in _pairs)
-            avg.lerp_(src, rate);
+            avg.lerp_(src, weight);
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Networks;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Training;
@@ -13,6 +14,6 @@ internal static class FeatureMatchingLoss
         using var realMean = realFeatures.mean([0L]);
         using var generatedMean = generatedFeatures.mean([0L]);
         using var difference = realMean.sub(generatedMean);
-        return difference.pow(2).mean();
+        return difference.pow(HeldScalars.Two).mean();
     }
 }

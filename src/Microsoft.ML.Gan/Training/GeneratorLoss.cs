@@ -1,4 +1,5 @@
 using TorchSharp;
+using Microsoft.ML.Gan.Networks;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Training;
@@ -13,7 +14,7 @@ internal static class GeneratorLoss
     public static Tensor NonSaturating(Tensor generatedLogits)
     {
         using var logSumExp = generatedLogits.logsumexp(1);
-        using var softplus = nn.functional.softplus(logSumExp);
+        using var softplus = HeldScalars.Softplus(logSumExp);
         using var difference = softplus.sub(logSumExp);
         return difference.mean();
     }
@@ -22,7 +23,7 @@ internal static class GeneratorLoss
     public static Tensor Minimax(Tensor generatedLogits)
     {
         using var logSumExp = generatedLogits.logsumexp(1);
-        using var softplus = nn.functional.softplus(logSumExp);
+        using var softplus = HeldScalars.Softplus(logSumExp);
         using var mean = softplus.mean();
         return mean.neg();
     }
@@ -37,7 +38,7 @@ internal static class GeneratorLoss
     public static Tensor Conditional(Tensor generatedLogits, Tensor classes)
     {
         using var logSumExp = generatedLogits.logsumexp(1);
-        using var softplus = nn.functional.softplus(logSumExp);
+        using var softplus = HeldScalars.Softplus(logSumExp);
         using var index = classes.unsqueeze(1);
         using var picked = generatedLogits.gather(1, index).squeeze(1);
         using var difference = softplus.sub(picked);

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using Microsoft.ML.Gan.Networks;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Training;
@@ -12,12 +13,13 @@ internal sealed class HistoricalAveraging : IDisposable
 {
     private readonly Parameter[] _parameters;
     private readonly Tensor[] _means;
-    private readonly double _weight;
+    /// <summary>lambda, held for the native multiply (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
+    private readonly Scalar _weight;
 
     public HistoricalAveraging(IEnumerable<Parameter> parameters, double weight)
     {
         _parameters = parameters.ToArray();
-        _weight = weight;
+        _weight = weight.ToScalar();
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         _means = _parameters.Select(p => p.detach().clone().DetachFromDisposeScope()).ToArray();
@@ -36,7 +38,7 @@ internal sealed class HistoricalAveraging : IDisposable
         using var scope = NewDisposeScope();
         var total = zeros(1, device: _parameters[0].device);
         for (int i = 0; i < _parameters.Length; i++)
-            total = total.add(_parameters[i].sub(_means[i]).pow(2).sum());
+            total = total.add(_parameters[i].sub(_means[i]).pow(HeldScalars.Two).sum(), HeldScalars.One);
         return total.mul(_weight).squeeze().MoveToOuterDisposeScope();
     }
 
@@ -45,13 +47,16 @@ internal sealed class HistoricalAveraging : IDisposable
     {
         Count++;
         using var _ = no_grad();
+        // One weight tensor held for all parameters: an implicit double-to-Tensor temporary per call could be finalized mid-call.
+        using var rate = tensor(1.0 / Count);
         for (int i = 0; i < _parameters.Length; i++)
-            _means[i].lerp_(_parameters[i], 1.0 / Count);
+            _means[i].lerp_(_parameters[i], rate);
     }
 
     public void Dispose()
     {
         foreach (var mean in _means)
             mean.Dispose();
+        _weight.Dispose();
     }
 }

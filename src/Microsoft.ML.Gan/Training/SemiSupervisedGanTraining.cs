@@ -24,6 +24,9 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     private readonly PhaseClock _clock = new();
     private readonly ImageShape? _image;
     private readonly FeatureStandardization? _standardization;
+    /// <summary>UnlabeledWeight and ConditionalClassWeight held for every step's native adds (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
+    private readonly Scalar _unlabeledWeight;
+    private readonly Scalar _conditionalClassWeight;
     private Parameter[] _discriminatorParameters = [];
     private bool _averagedReleased;
     private bool _generatorReleased;
@@ -43,6 +46,8 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         _noise = new GaussianNoiseSource(seed);
         _seed = seed;
         _image = image;
+        _unlabeledWeight = options.UnlabeledWeight.ToScalar();
+        _conditionalClassWeight = options.ConditionalClassWeight.ToScalar();
         Discriminator = NewDiscriminator(featureCount, classCount);
         AveragedDiscriminator = NewDiscriminator(featureCount, classCount);
         Generator = image is ImageShape shape
@@ -197,7 +202,9 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         using var z = rand([_options.ProgressSampleCount, Generator.NoiseSize], generator: random);
         if (Generator.ClassCount == 0)
             return z.to(device);
-        using var classes = arange(_options.ProgressSampleCount).remainder(Generator.ClassCount);
+        using var classCount = Generator.ClassCount.ToScalar();
+        using var sequence = HeldScalars.Arange(_options.ProgressSampleCount);
+        using var classes = sequence.remainder(classCount);
         using var input = Generator.Condition(z, classes);
         return input.to(device);
     }
@@ -228,15 +235,16 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         if (instanceNoise > 0)
         {
             using var noise = _noise.Normal(rows.shape, rows.device);
-            rows = rows.add(noise, alpha: instanceNoise);
+            using var level = instanceNoise.ToScalar();
+            rows = rows.add(noise, alpha: level);
         }
         var logits = Discriminator.Logits(rows, [batch, batch, batch]);
         var labeledLogits = logits.narrow(0, 0, batch);
         var supervised = SemiSupervisedLoss.Supervised(labeledLogits, classes);
         var unsupervised = SemiSupervisedLoss.Unsupervised(logits.narrow(0, batch, batch), logits.narrow(0, 2L * batch, batch), _options.OneSidedLabelSmoothing);
-        var loss = supervised.add(unsupervised, alpha: _options.UnlabeledWeight);
+        var loss = supervised.add(unsupervised, alpha: _unlabeledWeight);
         if (history is not null)
-            loss = loss.add(history.Penalty());
+            loss = loss.add(history.Penalty(), HeldScalars.One);
         optimizer.ZeroGrad();
         _clock.Lap(GanTrainingPhase.DiscriminatorForward);
         loss.backward();
@@ -276,9 +284,9 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
             loss = _options.GeneratorObjective == GeneratorObjective.NonSaturating ? GeneratorLoss.NonSaturating(logits) : GeneratorLoss.Minimax(logits);
         }
         if (classes is not null)
-            loss = loss.add(GeneratorLoss.Conditional(logits!, classes), alpha: _options.ConditionalClassWeight);
+            loss = loss.add(GeneratorLoss.Conditional(logits!, classes), alpha: _conditionalClassWeight);
         if (history is not null)
-            loss = loss.add(history.Penalty());
+            loss = loss.add(history.Penalty(), HeldScalars.One);
         optimizer.ZeroGrad();
         _clock.Lap(GanTrainingPhase.GeneratorForward);
         loss.backward();
@@ -387,5 +395,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         if (!_generatorReleased)
             Generator.Dispose();
         _random.Dispose();
+        _unlabeledWeight.Dispose();
+        _conditionalClassWeight.Dispose();
     }
 }

@@ -1,4 +1,5 @@
 using TorchSharp;
+using Microsoft.ML.Gan.Networks;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Training;
@@ -9,6 +10,9 @@ namespace Microsoft.ML.Gan.Training;
 /// </summary>
 internal static class SemiSupervisedLoss
 {
+    /// <summary>The factor 0.5, held for the native multiply (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
+    private static readonly Scalar Half = 0.5.ToScalar();
+
     /// <summary>Cross-entropy over the K real classes: mean(LSE(l)) - mean(l_y). Labels are 0-based class indices.</summary>
     public static Tensor Supervised(Tensor logits, Tensor labels)
     {
@@ -30,11 +34,12 @@ internal static class SemiSupervisedLoss
     {
         using var lseReal = unlabeledLogits.logsumexp(1);
         using var lseFake = generatedLogits.logsumexp(1);
-        using var softplusReal = nn.functional.softplus(lseReal);
-        using var softplusFake = nn.functional.softplus(lseFake);
-        using var scaledReal = lseReal.mul(realTarget);
+        using var softplusReal = HeldScalars.Softplus(lseReal);
+        using var softplusFake = HeldScalars.Softplus(lseFake);
+        using var target = realTarget.ToScalar();
+        using var scaledReal = lseReal.mul(target);
         using var realTerm = softplusReal.sub(scaledReal).mean();
         using var fakeTerm = softplusFake.mean();
-        return realTerm.add(fakeTerm).mul(0.5);
+        return realTerm.add(fakeTerm, HeldScalars.One).mul(Half);
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Data;
 using Microsoft.ML.Gan.Networks;
 using Microsoft.ML.Gan.Onnx;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan;
@@ -106,7 +107,8 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
         using var _ = no_grad();
         using var random = new Generator((ulong)seed);
         _generator.eval();
-        return ToDataView(_generator.Sample(full(count, (long)index, ScalarType.Int64), random), count);
+        using var value = ((long)index).ToScalar();
+        return ToDataView(_generator.Sample(full(count, value, ScalarType.Int64), random), count);
     }
 
     /// <summary>Generated samples [count, features] as an IDataView with the feature column.</summary>
@@ -158,11 +160,12 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
         using var _ = no_grad();
         var input = tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, FeatureCount]);
         _standardization?.ApplyInPlace(input);
+        using var members = _members.Count.ToScalar();
         var probabilities = _members.Select(m =>
         {
             m.eval();
             return m.forward(input).softmax(1);
-        }).Aggregate((a, b) => a.add(b)).div(_members.Count).contiguous();
+        }).Aggregate((a, b) => a.add(b, HeldScalars.One)).div(members).contiguous();
         var flat = probabilities.data<float>().ToArray();
         return Enumerable.Range(0, rows.Length).Select(i => flat.AsSpan(i * ClassCount, ClassCount).ToArray()).ToArray();
     }
