@@ -52,7 +52,11 @@ internal static class TrainCommand
             if (parsed.GetValue(rows) is long count)
                 train = ml.Data.TakeRows(train, count);
             if (parsed.GetValue(labelsPerClass) is int perClass)
+            {
+                if (train.Schema["Label"].Type is Microsoft.ML.Data.TextDataViewType)
+                    throw new ArgumentException($"--labels-per-class {perClass}: the label column holds class names, and only numeric labels can be subsampled; leave the label cell empty on the rows that should be unlabeled instead.");
                 train = ml.Data.KeepLabelsPerClass(train, perClass, parsed.GetValue(seed));
+            }
             // Tabular rows get the tabular defaults (Options.ForTabular); everything else the MNIST ones, 20 epochs.
             var options = data.IsCsv(parsed)
                 ? SemiSupervisedGanTrainer.Options.ForTabular(CountRows(train), parsed.GetValue(batch))

@@ -96,6 +96,16 @@ public sealed class TabularCliTests
     }
 
     [TestMethod]
+    public void LabelsPerClassOnClassNamesSaysWhatToDoInstead()
+    {
+        string directory = Directory.CreateTempSubdirectory("mlgan-tabular-").FullName;
+        string csv = WriteCsv(directory, "names.csv", allLabeled: true);
+        var (code, _, error) = Run("train", "--csv", csv, "--label-column", "Class", "--labels-per-class", "5");
+        Assert.AreEqual(MlganCli.UsageError, code);
+        StringAssert.Contains(error, "--labels-per-class 5: the label column holds class names");
+    }
+
+    [TestMethod]
     public void QuotedCellsMayHoldTheSeparator()
     {
         CollectionAssert.AreEqual(new[] { "a,b", "1", "say \"hi\"", "" }, CsvFile.Split("\"a,b\",1,\"say \"\"hi\"\"\",", ','));
