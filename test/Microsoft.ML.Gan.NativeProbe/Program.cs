@@ -33,6 +33,7 @@ internal static unsafe partial class Probe
         Console.WriteLine($"symbol {Resolve(MklFastPath.SymbolName)}");
         Console.WriteLine($"branch {CallInLibtorch("mkl_serv_cbwr_get_auto_branch")}");
         Console.WriteLine($"getenv {OpenMpWaitPolicy.Variable}={Marshal.PtrToStringUTF8(getenv(OpenMpWaitPolicy.Variable)) ?? "unset"}");
+        Console.WriteLine($"getenv {OpenMpWaitPolicy.SpinCountVariable}={Marshal.PtrToStringUTF8(getenv(OpenMpWaitPolicy.SpinCountVariable)) ?? "unset"}");
     }
 
     /// <summary>The file that defines <paramref name="name"/> in the process's global symbol scope, and the function's result.</summary>

@@ -68,13 +68,18 @@ public sealed class NativeStartupTests
     public void LibtorchLoadedFirstIsReported() => AssertOff(Probe(["torch-first"], []), nameof(MklFastPathState.LibtorchAlreadyLoaded));
 
     [TestMethod]
-    public void OpenMpThreadsWaitPassivelyUnlessTheUserChose()
+    public void OpenMpThreadsSpinBrieflyUnlessTheUserChose()
     {
         if (!OperatingSystem.IsLinux())
             return;
-        Assert.AreEqual(OpenMpWaitPolicy.Passive, Probe([], new() { [OpenMpWaitPolicy.Variable] = null, ["GOMP_SPINCOUNT"] = null })["getenv OMP_WAIT_POLICY"]);
-        Assert.AreEqual("ACTIVE", Probe([], new() { [OpenMpWaitPolicy.Variable] = "ACTIVE" })["getenv OMP_WAIT_POLICY"]);
-        Assert.AreEqual("unset", Probe([], new() { [OpenMpWaitPolicy.Variable] = null, ["GOMP_SPINCOUNT"] = "1000" })["getenv OMP_WAIT_POLICY"]);
+        var unset = new Dictionary<string, string?> { [OpenMpWaitPolicy.Variable] = null, [OpenMpWaitPolicy.SpinCountVariable] = null };
+        var defaults = Probe([], unset);
+        Assert.AreEqual(OpenMpWaitPolicy.SpinCount, defaults["getenv GOMP_SPINCOUNT"]);
+        Assert.AreEqual("unset", defaults["getenv OMP_WAIT_POLICY"]);
+        var active = Probe([], new() { [OpenMpWaitPolicy.Variable] = "ACTIVE", [OpenMpWaitPolicy.SpinCountVariable] = null });
+        Assert.AreEqual("ACTIVE", active["getenv OMP_WAIT_POLICY"]);
+        Assert.AreEqual("unset", active["getenv GOMP_SPINCOUNT"]);
+        Assert.AreEqual("1000", Probe([], new() { [OpenMpWaitPolicy.Variable] = null, [OpenMpWaitPolicy.SpinCountVariable] = "1000" })["getenv GOMP_SPINCOUNT"]);
     }
 
     [TestMethod]
