@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Machine setup; every step does nothing when its result is already there.
 # 1. TorchSharp 0.107 (libtorch 2.10) needs libstdc++ with GLIBCXX_3.4.32 (GCC 13+). On Debian 12 (GCC 12) this
-#    installs libstdc++6 from Debian 13 (trixie) behind a low apt pin, so that nothing else is upgraded.
+#    installs libstdc++6 from Debian 13 (trixie) behind a low apt pin; the Debian 13 packages it pulls along (libc6,
+#    libgcc-s1, base-files, ...) come with it.
 # 2. A C compiler: the library's build compiles its small native library (MKL's fast path on AMD) with gcc on Linux.
 # 3. Fashion-MNIST, for the FashionMnistImages example and its test: the Debian package dataset-fashion-mnist
 #    (in trixie), which puts the IDX .gz files under /usr/share/datasets/fashion-mnist/.
