@@ -24,7 +24,7 @@ internal static class TrainCommand
         var hidden = new Option<string?>("--hidden") { Description = "Widths of the discriminator's hidden layers (mlp; default 1000,500,250,250,250, for --csv 250,250,250)." };
         var generatorHidden = new Option<string?>("--generator-hidden") { Description = "Widths of the generator's hidden layers (mlp; default 500,500, for --csv 250,250)." };
         var architecture = new Option<string>("--architecture") { Description = "The networks: mlp (dense layers, --hidden and --generator-hidden) or conv (convolutions on the images, --conv-width).", DefaultValueFactory = _ => "mlp" };
-        var convWidth = new Option<int>("--conv-width") { Description = "Channel multiplier w of the conv architecture: the discriminator's convolutions have w and 2w channels.", DefaultValueFactory = _ => 16 };
+        var convWidth = new Option<int>("--conv-width") { Description = "Channel multiplier w of the conv architecture, a multiple of 16: the discriminator's convolutions have w and 2w channels.", DefaultValueFactory = _ => 16 };
         var noise = new Option<int>("--noise-size") { Description = "Length of the generator's noise vector.", DefaultValueFactory = _ => 100 };
         var threads = new Option<int?>("--threads") { Description = "Torch threads (default: all cores)." };
         var checkpoints = new Option<DirectoryInfo?>("--checkpoints") { Description = "Write a checkpoint to this directory after every epoch." };
@@ -43,8 +43,8 @@ internal static class TrainCommand
         {
             var networks = Architecture(parsed.GetValue(architecture)!);
             int width = parsed.GetValue(convWidth);
-            if (width <= 0)
-                throw new ArgumentException($"--conv-width {width}: expected a positive number of channels, e.g. 16.");
+            if (width <= 0 || width % OptionsValidation.ConvolutionalWidthStep != 0)
+                throw new ArgumentException($"--conv-width {width}: expected a positive multiple of {OptionsValidation.ConvolutionalWidthStep} channels, e.g. 16 or 32.");
             if (networks == GanArchitecture.Convolutional && data.ImageSize(parsed) is int side && side < OptionsValidation.MinimumImageSide)
                 throw new ArgumentException($"--image-size {side}: the conv architecture needs images of at least {OptionsValidation.MinimumImageSide}x{OptionsValidation.MinimumImageSide} pixels.");
             var ml = new MLContext(parsed.GetValue(seed));

@@ -29,7 +29,7 @@
 //       [report paper-table.md]
 //       The paper's MNIST table (20-200 labels) within an epoch budget, an ablation at 100 labels, ML.NET baselines.
 //       A part may say what it covers: "table:5+10" (labels per class), "ablation:10+9" (rows, in that order).
-//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- fashion [MLP epochs 2] [conv epochs 1] [conv width 8]
+//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- fashion [MLP epochs 2] [conv epochs 1] [conv width 16]
 //       [training rows 60000] [seeds 3] [parts mlp,lbfgs,conv,sdca] [threads 1] [report fashion-mnist.md]
 //       [data /usr/share/datasets/fashion-mnist]
 //       Fashion-MNIST with 100 and 1,000 labels: the GAN (MLP, convolutional) against ML.NET trainers on the same labels.
@@ -82,7 +82,7 @@ switch (command)
             args.Length > 8 ? args[8] : "paper-table.md", outputDirectory);
         break;
     case "fashion":
-        FashionBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 2, args.Length > 2 ? int.Parse(args[2]) : 1, args.Length > 3 ? int.Parse(args[3]) : 8,
+        FashionBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 2, args.Length > 2 ? int.Parse(args[2]) : 1, args.Length > 3 ? int.Parse(args[3]) : 16,
             args.Length > 4 ? int.Parse(args[4]) : 60_000, args.Length > 5 ? int.Parse(args[5]) : 3, args.Length > 6 ? args[6] : "mlp,lbfgs,conv,sdca",
             args.Length > 7 ? int.Parse(args[7]) : 1, args.Length > 8 ? args[8] : "fashion-mnist.md",
             args.Length > 9 ? args[9] : FashionBenchmark.PackageDirectory, outputDirectory);

@@ -4,6 +4,7 @@
 //   symbol <file defining mkl_serv_intel_cpu_true in the global symbol scope, or "none"> <its result>
 //   branch <MKL's automatically chosen code branch, MKL_CBWR_* of mkl_cbwr.h: 10 AVX2, 12 AVX-512, 14 AVX-512 E1>
 //   getenv OMP_WAIT_POLICY=<value native code sees, or "unset">
+//   fresh-memory <"nan" when every value of a new, unwritten tensor is NaN (as under UninitialisedMemoryTests' allocator), else "other">
 // Arguments: "switch-off" sets the runtime option Microsoft.ML.Gan.MklFastPath to false before Microsoft.ML.Gan runs;
 // "torch-first" loads libtorch before Microsoft.ML.Gan runs.
 using System.Runtime.InteropServices;
@@ -33,6 +34,10 @@ internal static unsafe partial class Probe
         Console.WriteLine($"symbol {Resolve(MklFastPath.SymbolName)}");
         Console.WriteLine($"branch {CallInLibtorch("mkl_serv_cbwr_get_auto_branch")}");
         Console.WriteLine($"getenv {OpenMpWaitPolicy.Variable}={Marshal.PtrToStringUTF8(getenv(OpenMpWaitPolicy.Variable)) ?? "unset"}");
+        using (var fresh = empty(4096))
+        using (var nan = fresh.isnan())
+        using (var all = nan.all())
+            Console.WriteLine($"fresh-memory {(all.item<bool>() ? "nan" : "other")}");
         Console.WriteLine($"getenv {OpenMpWaitPolicy.SpinCountVariable}={Marshal.PtrToStringUTF8(getenv(OpenMpWaitPolicy.SpinCountVariable)) ?? "unset"}");
     }
 

@@ -138,8 +138,7 @@ public sealed class CliTests
         string folder = WriteImageFolder(directory), model = Path.Combine(directory, "model.zip");
 
         // --color gives ExtractPixels' [3, 12, 12] column: the trainer must read that shape (432 values are no square of one channel).
-        // Width 8: with --conv-width 4 this run's losses turn NaN in epoch 2 and every prediction is wrong (a known bug).
-        var train = Run("train", "--image-folder", folder, "--image-size", "12", "--color", "--architecture", "conv", "--conv-width", "8",
+        var train = Run("train", "--image-folder", folder, "--image-size", "12", "--color", "--architecture", "conv", "--conv-width", "16",
             "--model", model, "--epochs", "2", "--batch-size", "20", "--noise-size", "4", "--threads", "1", "--plain", "--verbose");
         Assert.AreEqual(0, train.Code, train.Error);
         StringAssert.Contains(train.Output, "epoch 2/2");
@@ -158,12 +157,12 @@ public sealed class CliTests
         string directory = Directory.CreateTempSubdirectory("mlgan-conv-").FullName;
         string images = Path.Combine(TestData.DataDirectory, "mnist", "t10k-images-idx3-ubyte.gz"), labels = Path.Combine(TestData.DataDirectory, "mnist", "t10k-labels-idx1-ubyte.gz");
         var train = Run("train", "--images", images, "--labels", labels, "--rows", "1000", "--labels-per-class", "10", "--architecture", "conv",
-            "--conv-width", "8", "--epochs", "4", "--batch-size", "50", "--threads", "1", "--model", Path.Combine(directory, "model.zip"),
+            "--conv-width", "16", "--epochs", "4", "--batch-size", "50", "--threads", "1", "--model", Path.Combine(directory, "model.zip"),
             "--test-images", images, "--test-labels", labels, "--verbose");
         Assert.AreEqual(0, train.Code, train.Error);
         // 784 features are read as one 28x28 channel, and the convolutions learn from them: ten classes, chance is 90%
-        // error; this run (seed 1, one thread) scored 67.19% on the 10,000 images when the bound was set.
-        Assert.IsLessThan(80.0, ErrorRate(train.Output), train.Output);
+        // error; this run (seed 1, one thread, width 16) scored 45.02% on the 10,000 images when the bound was set.
+        Assert.IsLessThan(70.0, ErrorRate(train.Output), train.Output);
         Directory.Delete(directory, recursive: true);
     }
 
@@ -178,6 +177,9 @@ public sealed class CliTests
         var width = Run("train", "--image-folder", folder, "--model", model, "--architecture", "conv", "--conv-width", "0");
         Assert.AreEqual(2, width.Code);
         StringAssert.Contains(width.Error, "--conv-width 0");
+        var unblocked = Run("train", "--image-folder", folder, "--model", model, "--architecture", "conv", "--conv-width", "8");
+        Assert.AreEqual(2, unblocked.Code);
+        StringAssert.Contains(unblocked.Error, "--conv-width 8: expected a positive multiple of 16");
         var small = Run("train", "--image-folder", folder, "--model", model, "--architecture", "conv", "--image-size", "8");
         Assert.AreEqual(2, small.Code);
         StringAssert.Contains(small.Error, "--image-size 8");

@@ -128,9 +128,16 @@ internal static class OptionsValidation
     /// <summary>Smallest image side the convolutional discriminator takes: ceil(side / 4) must cover its 3x3 valid convolution.</summary>
     public const int MinimumImageSide = 9;
 
+    /// <summary>ConvolutionalWidth's step: every hidden convolution then has a whole number of oneDNN's widest channel blocks (16 floats, AVX-512).</summary>
+    public const int ConvolutionalWidthStep = 16;
+
     private static void Convolutional(SemiSupervisedGanTrainer.Options options)
     {
-        Positive(options.ConvolutionalWidth, nameof(options.ConvolutionalWidth));
+        if (options.ConvolutionalWidth <= 0 || options.ConvolutionalWidth % ConvolutionalWidthStep != 0)
+            throw new ArgumentOutOfRangeException(nameof(options.ConvolutionalWidth), options.ConvolutionalWidth,
+                $"ConvolutionalWidth must be a positive multiple of {ConvolutionalWidthStep} (16, 32, 48, ...): libtorch's oneDNN convolutions read "
+                + "the uninitialised padding of channel blocks when a layer's channel count is not a multiple of the CPU's vector block "
+                + "(16 floats with AVX-512), and training turns to NaN.");
         if (options.ImageChannels is int channels)
             Positive(channels, nameof(options.ImageChannels));
         if (options.ImageHeight is int height)

@@ -88,7 +88,8 @@ public sealed partial class SemiSupervisedGanTrainer
 
         /// <summary>
         /// Convolutional architecture: the channel multiplier w. The discriminator's convolutions have w and 2w channels,
-        /// the generator's maps 4w and 2w (the paper's CIFAR-10 discriminator has 96 and 192 channels: w = 96). Default 16.
+        /// the generator's maps 4w and 2w (the paper's CIFAR-10 discriminator has 96 and 192 channels: w = 96). A positive
+        /// multiple of 16 (oneDNN reads uninitialised channel padding otherwise; docs/design.md). Default 16.
         /// </summary>
         public int ConvolutionalWidth = 16;
 
