@@ -49,15 +49,19 @@ internal sealed class SeedProtocol
     public const int LabelsPerClass = 10;
 
     /// <summary>The epochs before the last at which the summary reports mean, spread, best and worst (it reports the last epoch too).</summary>
-    public static readonly int[] SummaryEpochs = [10, 20, 30];
+    public static readonly int[] SummaryEpochs = [10, 20, 30, 45, 100, 200];
+
+    /// <summary>Runs longer than this many epochs list their test error every 10th epoch instead of every epoch.</summary>
+    public const int EveryEpochUpTo = 60;
 
     /// <summary>Trainer options that are not part of a run's definition (where it writes, how it reports, where it resumes).</summary>
     private static readonly string[] PlumbingOptions =
         [nameof(SemiSupervisedGanTrainer.Options.Progress), nameof(SemiSupervisedGanTrainer.Options.CheckpointDirectory), nameof(SemiSupervisedGanTrainer.Options.ResumeFromCheckpoint)];
 
-    private SeedProtocol(int epochs, int? rows, string name, string? reference, string[] overrides, string[] arguments)
+    private SeedProtocol(int epochs, int? rows, string name, string? reference, SeedProtocolRun[] selectedRuns, string[] overrides, string[] arguments)
     {
         Epochs = epochs;
+        SelectedRuns = selectedRuns;
         Rows = rows;
         Name = name;
         Reference = reference;
@@ -77,6 +81,9 @@ internal sealed class SeedProtocol
     /// <summary>A results file of an earlier run of the protocol to compare with, or null.</summary>
     public string? Reference { get; }
 
+    /// <summary>The runs this protocol trains and reports: all of <see cref="Runs"/>, or those named by "runs=a,b".</summary>
+    public SeedProtocolRun[] SelectedRuns { get; }
+
     /// <summary>The "Option=value" trainer options applied on top of the defaults.</summary>
     public string[] Overrides { get; }
 
@@ -89,12 +96,13 @@ internal sealed class SeedProtocol
     /// <summary>Where the runs keep their checkpoints and results: artifacts/seeds/&lt;name&gt;.</summary>
     public string Directory => Path.Combine(Repository.Root, "artifacts", "seeds", Name);
 
-    /// <summary>Parses the arguments after "seeds": [epochs (45)] [rows=N] [name=text] [reference=path] [Option=value ...].</summary>
+    /// <summary>Parses the arguments after "seeds": [epochs (45)] [rows=N] [name=text] [reference=path] [runs=a,b] [Option=value ...].</summary>
     public static SeedProtocol Parse(string[] arguments)
     {
         int epochs = 45;
         int? rows = null;
         string? name = null, reference = null;
+        var selected = Runs;
         var overrides = new List<string>();
         for (int i = 0; i < arguments.Length; i++)
         {
@@ -109,6 +117,8 @@ internal sealed class SeedProtocol
                     ? argument[5..] : throw new ArgumentException($"'{argument}': the name must be a non-empty file name without spaces.");
             else if (argument.StartsWith("reference=", StringComparison.Ordinal))
                 reference = argument[10..];
+            else if (argument.StartsWith("runs=", StringComparison.Ordinal))
+                selected = [.. argument[5..].Split(',').Select(Run)];
             else
                 overrides.Add(argument);
         }
@@ -116,7 +126,7 @@ internal sealed class SeedProtocol
         if (overrides.FirstOrDefault(o => PlumbingOptions.Contains(o.Split('=')[0]) || o.StartsWith(nameof(SemiSupervisedGanTrainer.Options.NumberOfThreads) + "=", StringComparison.Ordinal)) is string fixedOption)
             throw new ArgumentException($"'{fixedOption}': the seed protocol sets this option itself.");
         name ??= $"mnist-100-{epochs}-epochs{(rows is int n ? $"-rows{n}" : "")}{OptionOverrides.Suffix(overrides)}";
-        return new SeedProtocol(epochs, rows, name, reference, [.. overrides], arguments);
+        return new SeedProtocol(epochs, rows, name, reference, selected, [.. overrides], arguments);
     }
 
     /// <summary>The run named <paramref name="name"/>; an unknown name throws.</summary>

@@ -22,10 +22,10 @@ internal static class SeedsBenchmark
     {
         var protocol = SeedProtocol.Parse(arguments);
         var reference = protocol.Reference is string referencePath ? SeedsReport.ReadResults(referencePath) : null;
-        foreach (var run in SeedProtocol.Runs)
+        foreach (var run in protocol.SelectedRuns)
             protocol.RecordOrCheckDefinition(run);
         Console.WriteLine($"Seed protocol '{protocol.Name}', {protocol.Epochs} epochs, runs in {protocol.Directory}");
-        var pending = SeedProtocol.Runs.Where(r => Completed(protocol, r) < protocol.Epochs).ToList();
+        var pending = protocol.SelectedRuns.Where(r => Completed(protocol, r) < protocol.Epochs).ToList();
         var failures = new List<string>();
         if (pending.Count > 0)
         {
@@ -39,7 +39,7 @@ internal static class SeedsBenchmark
         Console.WriteLine(report);
         foreach (string failure in failures)
             Console.Error.WriteLine(failure);
-        bool complete = SeedProtocol.Runs.All(r => Completed(protocol, r) >= protocol.Epochs);
+        bool complete = protocol.SelectedRuns.All(r => Completed(protocol, r) >= protocol.Epochs);
         if (!complete)
             Console.WriteLine($"Not every run is complete; run the same command again to continue: {protocol.Command}");
         return complete ? 0 : 1;

@@ -67,7 +67,7 @@ internal static class SeedsReport
     /// <summary>Reads every run's folder into the results of the protocol.</summary>
     public static SeedsResults Collect(SeedProtocol protocol)
     {
-        var runs = SeedProtocol.Runs.Select(run =>
+        var runs = protocol.SelectedRuns.Select(run =>
         {
             string directory = protocol.RunDirectory(run);
             string sittings = Path.Combine(directory, "sittings.txt");
@@ -99,7 +99,7 @@ internal static class SeedsReport
     public static string Write(SeedsResults results, SeedsResults? reference, string? referencePath, string outputDirectory)
     {
         var text = new StringBuilder();
-        text.AppendLine($"# Seed protocol '{results.Protocol}': MNIST, 100 labels, {SeedProtocol.Runs.Count(r => r.Summarized)} label sets");
+        text.AppendLine($"# Seed protocol '{results.Protocol}': MNIST, 100 labels, {results.Runs.Count(r => r.Summarized)} label set(s)");
         text.AppendLine();
         text.AppendLine($"Command: `{results.Command}`  ");
         text.AppendLine($"Written {results.WrittenUtc:yyyy-MM-dd HH:mm} UTC at commit {results.Commit}. Machine: {results.Cores} cores ({results.Processor}), {results.OperatingSystem}.  ");
@@ -171,11 +171,12 @@ internal static class SeedsReport
             text.AppendLine();
         }
 
-        text.AppendLine("## Test error per epoch (%)");
+        text.AppendLine(results.Epochs <= SeedProtocol.EveryEpochUpTo ? "## Test error per epoch (%)" : "## Test error every 10 epochs (%)");
         text.AppendLine();
         text.AppendLine($"| epoch | {string.Join(" | ", results.Runs.Select(r => r.Name))} |");
         text.AppendLine($"|---:|{string.Concat(results.Runs.Select(_ => "---:|"))}");
-        for (int epoch = 1; epoch <= results.Runs.Max(r => r.Epochs.Length); epoch++)
+        int recorded = results.Runs.Max(r => r.Epochs.Length);
+        foreach (int epoch in Enumerable.Range(1, recorded).Where(e => results.Epochs <= SeedProtocol.EveryEpochUpTo || e % 10 == 0 || e == 1 || e == recorded))
             text.AppendLine($"| {epoch} | {string.Join(" | ", results.Runs.Select(r => r.Epochs.Length >= epoch ? I($"{r.Epochs[epoch - 1].TestError:F2}") : ""))} |");
         text.AppendLine();
 
