@@ -53,6 +53,7 @@ public sealed class OptionsReachTrainingTests
     [DataRow("HiddenNoiseStandardDeviation", 0.0)]
     [DataRow("InitialWeightStandardDeviation", 0.05)]
     [DataRow("AveragingRate", 1.0)]
+    [DataRow("ConsistencyWeight", 0.1)]
     public void AnotherValueChangesTheModel(string option, double value)
     {
         var options = MnistSubset.TinyOptions();
@@ -72,6 +73,7 @@ public sealed class OptionsReachTrainingTests
     [DataRow("AveragingRate", 1.5)]
     [DataRow("ExperienceReplayFraction", 1.5)]
     [DataRow("CheckpointInterval", 0.0)]
+    [DataRow("ConsistencyWeight", -0.1)]
     public void AnInvalidValueIsRejectedNamingTheOption(string option, double value)
     {
         var options = MnistSubset.TinyOptions();

@@ -26,6 +26,19 @@ public sealed class TechniqueTests
     }
 
     [TestMethod]
+    public void TheConsistencyTermIsTheSquaredDifferenceOfTheClassProbabilities()
+    {
+        // With the generated class's logit 0: (0, ln 3, 0) gives probabilities (1, 3, 1) / 5 and (0, 0, 0) gives (1, 1, 1) / 3;
+        // squared differences (1/5 - 1/3)^2 + (3/5 - 1/3)^2 + (1/5 - 1/3)^2 = 4/225 + 16/225 + 4/225 = 24/225.
+        using var first = Logits();
+        using var second = zeros(1, 2);
+        using var term = ConsistencyLoss.Compute(first, second);
+        Assert.AreEqual(24.0 / 225, term.item<float>(), 1e-6);
+        using var same = ConsistencyLoss.Compute(first, first);
+        Assert.AreEqual(0.0, same.item<float>());
+    }
+
+    [TestMethod]
     public void GeneratorObjectivesMatchTheirDefinitions()
     {
         // D = Z / (Z + 1) = 4/5: non-saturating -log D = ln(5/4); minimax log(1 - D) = ln(1/5).

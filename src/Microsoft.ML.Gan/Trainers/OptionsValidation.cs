@@ -31,6 +31,7 @@ internal static class OptionsValidation
         if (!(options.OneSidedLabelSmoothing > 0 && options.OneSidedLabelSmoothing <= 1))
             throw new ArgumentOutOfRangeException(nameof(options.OneSidedLabelSmoothing), options.OneSidedLabelSmoothing, "OneSidedLabelSmoothing must be in (0, 1]; 1 is off, 0.9 the usual value.");
         NonNegative(options.HistoricalAveragingWeight, nameof(options.HistoricalAveragingWeight));
+        NonNegative(options.ConsistencyWeight, nameof(options.ConsistencyWeight));
         NonNegative(options.ConditionalClassWeight, nameof(options.ConditionalClassWeight));
         Positive(options.DiscriminatorSteps, nameof(options.DiscriminatorSteps));
         NonNegative(options.InstanceNoiseStandardDeviation, nameof(options.InstanceNoiseStandardDeviation));

@@ -27,6 +27,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     /// <summary>UnlabeledWeight and ConditionalClassWeight held for every step's native adds (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
     private readonly Scalar _unlabeledWeight;
     private readonly Scalar _conditionalClassWeight;
+    private readonly Scalar _consistencyWeight;
     private Parameter[] _discriminatorParameters = [];
     private bool _averagedReleased;
     private bool _generatorReleased;
@@ -48,6 +49,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         _image = image;
         _unlabeledWeight = options.UnlabeledWeight.ToScalar();
         _conditionalClassWeight = options.ConditionalClassWeight.ToScalar();
+        _consistencyWeight = options.ConsistencyWeight.ToScalar();
         Discriminator = NewDiscriminator(featureCount, classCount);
         AveragedDiscriminator = NewDiscriminator(featureCount, classCount);
         Generator = image is ImageShape shape
@@ -243,6 +245,12 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         var supervised = SemiSupervisedLoss.Supervised(labeledLogits, classes);
         var unsupervised = SemiSupervisedLoss.Unsupervised(logits.narrow(0, batch, batch), logits.narrow(0, 2L * batch, batch), _options.OneSidedLabelSmoothing);
         var loss = supervised.add(unsupervised, alpha: _unlabeledWeight);
+        if (_options.ConsistencyWeight > 0)
+        {
+            var unlabeled = rows.narrow(0, batch, batch);
+            var consistency = ConsistencyLoss.Compute(logits.narrow(0, batch, batch), Discriminator.Logits(unlabeled, [batch]));
+            loss = loss.add(consistency, alpha: _consistencyWeight);
+        }
         if (history is not null)
             loss = loss.add(history.Penalty(), HeldScalars.One);
         optimizer.ZeroGrad();
@@ -397,5 +405,6 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         _random.Dispose();
         _unlabeledWeight.Dispose();
         _conditionalClassWeight.Dispose();
+        _consistencyWeight.Dispose();
     }
 }
