@@ -5,7 +5,7 @@ using Microsoft.ML.Data;
 namespace Microsoft.ML.Gan.Cli;
 
 /// <summary>
-/// A CSV or TSV file with a header row: one label column (numbers, or text such as <c>van</c>, <c>bus</c>; an empty cell
+/// A CSV or TSV file (plain, or gzip-compressed as .csv.gz / .tsv.gz) with a header row: one label column (numbers, or text such as <c>van</c>, <c>bus</c>; an empty cell
 /// is an unlabeled row) and every other column a numeric feature. The file is checked line by line before ML.NET's
 /// TextLoader reads it, so a bad cell is reported by column and line rather than read as a missing value.
 /// </summary>
@@ -20,8 +20,11 @@ internal static class CsvFile
     {
         if (!file.Exists)
             throw new FileNotFoundException($"File '{file.FullName}' does not exist.", file.FullName);
-        char separator = file.Extension.Equals(".tsv", StringComparison.OrdinalIgnoreCase) ? '\t' : ',';
-        using var reader = new StreamReader(file.FullName);
+        bool compressed = file.Extension.Equals(".gz", StringComparison.OrdinalIgnoreCase);
+        string uncompressedName = compressed ? Path.GetFileNameWithoutExtension(file.Name) : file.Name;
+        char separator = Path.GetExtension(uncompressedName).Equals(".tsv", StringComparison.OrdinalIgnoreCase) ? '\t' : ',';
+        var source = compressed ? new GzipFileSource(file.FullName) : (IMultiStreamSource)new MultiFileSource(file.FullName);
+        using var reader = ReadText(source, file);
         string header = reader.ReadLine() ?? throw new InvalidDataException($"File '{file.FullName}' is empty; a header row is expected.");
         var names = Split(header, separator).Select(n => n.Trim()).ToArray();
         int label = Array.IndexOf(names, labelColumn);
@@ -73,7 +76,7 @@ internal static class CsvFile
             }
         }
         var features = Enumerable.Range(0, names.Length).Where(i => i != label).Select(i => new TextLoader.Range(i)).ToArray();
-        return ml.Data.LoadFromTextFile(file.FullName, new TextLoader.Options
+        return ml.Data.CreateTextLoader(new TextLoader.Options
         {
             Separators = [separator],
             HasHeader = true,
@@ -84,7 +87,23 @@ internal static class CsvFile
                 new TextLoader.Column("Label", textLabel ?? !numericLabels ? DataKind.String : DataKind.Single, label),
                 new TextLoader.Column("Features", DataKind.Single, features),
             ],
-        });
+        }).Load(source);
+    }
+
+    /// <summary>The file's text; a .gz file that is not gzip data is reported by name.</summary>
+    private static TextReader ReadText(IMultiStreamSource source, FileInfo file)
+    {
+        var reader = source.OpenTextReader(0);
+        try
+        {
+            reader.Peek();
+            return reader;
+        }
+        catch (InvalidDataException e)
+        {
+            reader.Dispose();
+            throw new InvalidDataException($"File '{file.FullName}' ends in .gz but is not gzip-compressed data: {e.Message}", e);
+        }
     }
 
     /// <summary>The cells of one line: a cell in double quotes may hold the separator, and "" inside it is one quote.</summary>

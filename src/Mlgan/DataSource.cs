@@ -24,7 +24,7 @@ internal sealed class DataSource
     {
         _images = new($"--{prefix}images") { Description = $"IDX images file (raw or .gz) of the {role} data." };
         _labels = new($"--{prefix}labels") { Description = $"IDX labels file matching --{prefix}images." };
-        _csv = new($"--{prefix}csv") { Description = $"CSV or TSV file with a header row of the {role} data; empty label = unlabeled." };
+        _csv = new($"--{prefix}csv") { Description = $"CSV or TSV file (.csv, .tsv, or gzip-compressed .csv.gz, .tsv.gz) with a header row of the {role} data; empty label = unlabeled." };
         _labelColumn = shared?._labelColumn ?? new("--label-column") { Description = "Label column of the CSV/TSV files: numbers or class names; an empty cell is an unlabeled row.", DefaultValueFactory = _ => "Label" };
         _imageFolder = new($"--{prefix}image-folder") { Description = $"Folder of {role} images, one subfolder per class; images in 'unlabeled' or at the top are unlabeled." };
         _imageSize = shared?._imageSize ?? new("--image-size") { Description = "Width and height the images are resized to, in pixels.", DefaultValueFactory = _ => 28 };

@@ -66,6 +66,32 @@ public sealed class TabularCliTests
     }
 
     [TestMethod]
+    public void AGzipCompressedCsvReadsAsThePlainOne()
+    {
+        string directory = Directory.CreateTempSubdirectory("mlgan-tabular-").FullName;
+        string plain = WriteCsv(directory, "train.csv", allLabeled: false), compressed = plain + ".gz";
+        using (var input = File.OpenRead(plain))
+        using (var output = new System.IO.Compression.GZipStream(File.Create(compressed), System.IO.Compression.CompressionLevel.Optimal))
+            input.CopyTo(output);
+        string model = Path.Combine(directory, "model.zip");
+        var fit = Run("train", "--csv", compressed, "--label-column", "Class", "--model", model, "--epochs", "1", "--batch-size", "30",
+            "--hidden", "8", "--generator-hidden", "8", "--noise-size", "4", "--threads", "1", "--plain");
+        Assert.AreEqual(0, fit.Code, fit.Error);
+        string fromPlain = Path.Combine(directory, "plain.csv"), fromCompressed = Path.Combine(directory, "compressed.csv");
+        Assert.AreEqual(0, Run("predict", "--model", model, "--csv", plain, "--label-column", "Class", "--output", fromPlain).Code);
+        Assert.AreEqual(0, Run("predict", "--model", model, "--csv", compressed, "--label-column", "Class", "--output", fromCompressed).Code);
+        CollectionAssert.AreEqual(File.ReadAllLines(fromPlain), File.ReadAllLines(fromCompressed));
+        Assert.HasCount(301, File.ReadAllLines(fromCompressed));
+
+        string notGzip = Path.Combine(directory, "not-gzip.csv.gz");
+        File.Copy(plain, notGzip);
+        var bad = Run("train", "--csv", notGzip, "--label-column", "Class", "--model", model, "--epochs", "1");
+        Assert.AreNotEqual(0, bad.Code);
+        StringAssert.Contains(bad.Error, $"File '{notGzip}' ends in .gz but is not gzip-compressed data");
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [TestMethod]
     public void ANonNumericFeatureCellNamesItsColumnAndLine()
     {
         string directory = Directory.CreateTempSubdirectory("mlgan-tabular-").FullName;
