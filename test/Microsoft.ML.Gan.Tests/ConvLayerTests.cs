@@ -82,9 +82,9 @@ public sealed class ConvLayerTests
         using var torchSamples = generator.forward(z);
         CollectionAssert.AreEqual(new long[] { 5, 3 * 30 * 26 }, torchSamples.shape);
 
-        using var session = new InferenceSession(GeneratorOnnxExport.Build(generator, "Features"));
+        using var session = new InferenceSession(generator.ToOnnx("Features"));
         var input = new DenseTensor<float>(z.data<float>().ToArray(), [5, 12]);
-        using var results = session.Run([NamedOnnxValue.CreateFromTensor(GeneratorOnnxExport.NoiseInput, input)]);
+        using var results = session.Run([NamedOnnxValue.CreateFromTensor(GeneratorNetwork.NoiseInput, input)]);
         var onnx = results.Single().AsTensor<float>().ToArray();
         var torch = torchSamples.data<float>().ToArray();
         Assert.HasCount(torch.Length, onnx);

@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -15,13 +16,11 @@ internal sealed class BiasOnlyBatchNorm : nn.Module<Tensor, Tensor>
     private readonly Parameter beta;
     private readonly Tensor frozen_mean;
     private readonly Tensor frozen_variance;
-    private readonly double _epsilon;
     /// <summary>Epsilon held for the native add (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
     private readonly Scalar _heldEpsilon;
 
     public BiasOnlyBatchNorm(string name, long features, double epsilon = 1e-6) : base(name)
     {
-        _epsilon = epsilon;
         _heldEpsilon = epsilon.ToScalar();
         beta = new Parameter(zeros(features), requires_grad: true);
         frozen_mean = zeros(features);
@@ -29,9 +28,6 @@ internal sealed class BiasOnlyBatchNorm : nn.Module<Tensor, Tensor>
             frozen_variance = full(features, missing);
         RegisterComponents();
     }
-
-    /// <summary>Bias beta, shape [features].</summary>
-    public Parameter Bias => beta;
 
     /// <summary>Whether <see cref="Freeze(Tensor)"/> has set the statistics used in evaluation mode.</summary>
     public bool IsFrozen
@@ -43,11 +39,6 @@ internal sealed class BiasOnlyBatchNorm : nn.Module<Tensor, Tensor>
             return !anyMissing.item<bool>();
         }
     }
-
-    /// <summary>The statistics used in evaluation mode: mean and variance per feature.</summary>
-    public (Tensor Mean, Tensor Variance) FrozenStatistics => (frozen_mean, frozen_variance);
-
-    public double Epsilon => _epsilon;
 
     /// <summary>Sets the evaluation-mode statistics to those of <paramref name="batch"/> (the layer's input).</summary>
     public void Freeze(Tensor batch)
@@ -79,6 +70,28 @@ internal sealed class BiasOnlyBatchNorm : nn.Module<Tensor, Tensor>
         using var variance = centered.pow(HeldScalars.Two).mean([0L], keepdim: true);
         using var inverseStd = variance.add(_heldEpsilon, HeldScalars.One).rsqrt();
         return centered.mul(inverseStd).add_(beta, HeldScalars.One);
+    }
+
+    /// <summary>
+    /// Adds the evaluation-mode normalisation with the frozen statistics as y = x * scale + shift, with the constants
+    /// <paramref name="scale"/> = 1 / sqrt(var + eps) and <paramref name="shift"/> = beta - mean * scale (shape [C, 1, 1]
+    /// when <paramref name="perChannel"/>, for maps [N, C, H, W]); Mul to <paramref name="scaled"/>, Add to
+    /// <paramref name="output"/>, which it returns.
+    /// </summary>
+    public string AddTo(OnnxGraphBuilder graph, string input, string scale, string shift, string scaled, string output, bool perChannel = false)
+    {
+        if (!IsFrozen)
+            throw new InvalidOperationException("The generator's batch-norm statistics are not frozen; call FreezeStatistics after training.");
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var inverseStd = frozen_variance.add(_heldEpsilon, HeldScalars.One).rsqrt();
+        var shiftValues = beta.sub(frozen_mean.mul(inverseStd));
+        long[] shape = perChannel ? [beta.shape[0], 1, 1] : [beta.shape[0]];
+        graph.AddInitializer(scale, inverseStd.view(shape));
+        graph.AddInitializer(shift, shiftValues.view(shape));
+        graph.AddNode("Mul", [input, scale], [scaled]);
+        graph.AddNode("Add", [scaled, shift], [output]);
+        return output;
     }
 
     protected override void Dispose(bool disposing)

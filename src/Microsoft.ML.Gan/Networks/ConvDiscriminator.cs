@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -14,7 +15,7 @@ namespace Microsoft.ML.Gan.Networks;
 internal sealed class ConvDiscriminator : DiscriminatorNetwork
 {
     /// <summary>Negative slope of the leaky ReLUs.</summary>
-    public const double LeakySlope = 0.2;
+    private const double LeakySlope = 0.2;
 
     private const double InputDropout = 0.2;
     private const double BlockDropout = 0.5;
@@ -53,9 +54,6 @@ internal sealed class ConvDiscriminator : DiscriminatorNetwork
     /// <summary>The input image's shape.</summary>
     public ImageShape Image { get; }
 
-    /// <summary>The convolutions in order; each is followed by a leaky ReLU.</summary>
-    public IReadOnlyList<WeightNormConv2d> Convolutions => convolutions.ToArray();
-
     /// <summary>The dense output layer on the pooled features.</summary>
     public override WeightNormDense OutputLayer => output;
 
@@ -87,6 +85,26 @@ internal sealed class ConvDiscriminator : DiscriminatorNetwork
         for (int i = 0; i < convolutions.Count; i++)
             x = BlockEnd(i, convolutions[i].InitializeFrom(x).leaky_relu(Slope));
         output.InitializeFrom(x.mean([2L, 3L]));
+    }
+
+    /// <summary>
+    /// Adds the layers as evaluation mode runs them (dropout is the identity and has no node): the rows reshaped to
+    /// [N, C, H, W]; each convolution and its leaky ReLU; GlobalAveragePool and Flatten to [N, 2w]; the output layer.
+    /// </summary>
+    public override string AddTo(OnnxGraphBuilder graph, string input, string prefix)
+    {
+        graph.AddInitializer($"{prefix}image_shape", [-1L, Image.Channels, Image.Height, Image.Width], 4);
+        graph.AddNode("Reshape", [input, $"{prefix}image_shape"], [$"{prefix}image"]);
+        string x = $"{prefix}image";
+        for (int i = 0; i < convolutions.Count; i++)
+        {
+            string convolved = convolutions[i].AddTo(graph, x, $"{prefix}K{i}", $"{prefix}KB{i}", $"{prefix}conv{i}");
+            x = $"{prefix}lrelu{i}";
+            graph.AddNode("LeakyRelu", [convolved], [x], OnnxAttribute.Float("alpha", (float)LeakySlope));
+        }
+        graph.AddNode("GlobalAveragePool", [x], [$"{prefix}pooled_maps"]);
+        graph.AddNode("Flatten", [$"{prefix}pooled_maps"], [$"{prefix}pooled"], OnnxAttribute.Int("axis", 1));
+        return output.AddTo(graph, $"{prefix}pooled", $"{prefix}W_out", $"{prefix}B_out", $"{prefix}logits_linear", $"{prefix}logits");
     }
 
     private Tensor AsImages(Tensor rows) => rows.view(-1, Image.Channels, Image.Height, Image.Width);

@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -30,7 +31,7 @@ internal sealed class ConvGenerator : GeneratorNetwork
     {
         Image = image;
         StartChannels = 4 * width;
-        MiddleChannels = 2 * width;
+        long middleChannels = 2 * width;
         StartHeight = StartSize(image.Height);
         StartWidth = StartSize(image.Width);
         long denseUnits = StartChannels * StartHeight * StartWidth;
@@ -38,9 +39,9 @@ internal sealed class ConvGenerator : GeneratorNetwork
         using (no_grad())
             dense.weight!.normal_(0, InitialWeightStd, generator: random);
         dense_norm = new BiasOnlyBatchNorm("dense_norm", denseUnits);
-        deconv_weight = new Parameter(HeldScalars.Normal(0, InitialWeightStd, [StartChannels, MiddleChannels, Kernel, Kernel], random), requires_grad: true);
-        deconv_norm = new BiasOnlyBatchNorm("deconv_norm", MiddleChannels);
-        using (var direction = HeldScalars.Normal(0, InitialWeightStd, [MiddleChannels, image.Channels, Kernel, Kernel], random))
+        deconv_weight = new Parameter(HeldScalars.Normal(0, InitialWeightStd, [StartChannels, middleChannels, Kernel, Kernel], random), requires_grad: true);
+        deconv_norm = new BiasOnlyBatchNorm("deconv_norm", middleChannels);
+        using (var direction = HeldScalars.Normal(0, InitialWeightStd, [middleChannels, image.Channels, Kernel, Kernel], random))
             output = new WeightNormConvTranspose2d("pixels", Kernel, Stride, Padding, OutputPadding, direction);
         RegisterComponents();
     }
@@ -48,26 +49,14 @@ internal sealed class ConvGenerator : GeneratorNetwork
     /// <summary>The generated image's shape.</summary>
     public ImageShape Image { get; }
 
-    /// <summary>Channels of the dense layer's maps (4w) and of the middle transposed convolution's (2w).</summary>
+    /// <summary>Channels of the dense layer's maps: 4w.</summary>
     public long StartChannels { get; }
-
-    /// <inheritdoc cref="StartChannels"/>
-    public long MiddleChannels { get; }
 
     /// <summary>Height and width of the dense layer's maps: ceil(side / 4).</summary>
     public long StartHeight { get; }
 
     /// <inheritdoc cref="StartHeight"/>
     public long StartWidth { get; }
-
-    /// <summary>The dense layer's weight, [4w * h0 * w0, NoiseSize], and its batch norm.</summary>
-    public (Tensor Weight, BiasOnlyBatchNorm Norm) DenseLayer => (dense.weight!, dense_norm);
-
-    /// <summary>The middle transposed convolution's kernels, [4w, 2w, 5, 5], and its per-channel batch norm.</summary>
-    public (Tensor Weight, BiasOnlyBatchNorm Norm) DeconvolutionLayer => (deconv_weight, deconv_norm);
-
-    /// <summary>The weight-normalised output layer.</summary>
-    public WeightNormConvTranspose2d OutputLayer => output;
 
     /// <summary>The side of the dense layer's maps for an image side of <paramref name="size"/> pixels: two doublings reach at least it.</summary>
     public static long StartSize(long size) => (size + 3) / 4;
@@ -84,6 +73,40 @@ internal sealed class ConvGenerator : GeneratorNetwork
         if (x.shape[2] != Image.Height || x.shape[3] != Image.Width)
             x = x.narrow(2, 0, Image.Height).narrow(3, 0, Image.Width);
         return nn.functional.sigmoid(x).reshape(-1, Image.Size).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Adds the layers as evaluation mode runs them: MatMul, the frozen batch norm as Mul and Add, Relu; Reshape to
+    /// [N, 4w, h0, w0]; ConvTranspose (pads 2, output_padding 1: each side doubles), the frozen per-channel batch norm,
+    /// Relu; the output layer; Slice to H x W when cropped; Sigmoid; Reshape to [N, C*H*W].
+    /// </summary>
+    public override void AddTo(OnnxGraphBuilder graph, string input, string samples)
+    {
+        using var scope = NewDisposeScope();
+        graph.AddInitializer("W_dense", dense.weight!.t());
+        graph.AddNode("MatMul", [input, "W_dense"], ["dense_linear"]);
+        string normalized = dense_norm.AddTo(graph, "dense_linear", "dense_scale", "dense_shift", "dense_scaled", "dense_normalized");
+        graph.AddNode("Relu", [normalized], ["dense_out"]);
+        graph.AddInitializer("maps_shape", [-1L, StartChannels, StartHeight, StartWidth], 4);
+        graph.AddNode("Reshape", ["dense_out", "maps_shape"], ["maps"]);
+
+        graph.AddInitializer("K_deconv", deconv_weight);
+        graph.AddNode("ConvTranspose", ["maps", "K_deconv"], ["deconv_linear"], WeightNormConvTranspose2d.Attributes(Kernel, Stride, Padding, OutputPadding));
+        normalized = deconv_norm.AddTo(graph, "deconv_linear", "deconv_scale", "deconv_shift", "deconv_scaled", "deconv_normalized", perChannel: true);
+        graph.AddNode("Relu", [normalized], ["deconv_out"]);
+
+        string pixels = output.AddTo(graph, "deconv_out", "K_pixels", "B_pixels", "pixels_full");
+        if (UpsampledSize(UpsampledSize(StartHeight)) != Image.Height || UpsampledSize(UpsampledSize(StartWidth)) != Image.Width)
+        {
+            graph.AddInitializer("crop_starts", [0L, 0L], 2);
+            graph.AddInitializer("crop_ends", [(long)Image.Height, Image.Width], 2);
+            graph.AddInitializer("crop_axes", [2L, 3L], 2);
+            graph.AddNode("Slice", [pixels, "crop_starts", "crop_ends", "crop_axes"], ["pixels_cropped"]);
+            pixels = "pixels_cropped";
+        }
+        graph.AddNode("Sigmoid", [pixels], ["pixels"]);
+        graph.AddInitializer("rows_shape", [-1L, Image.Size], 2);
+        graph.AddNode("Reshape", ["pixels", "rows_shape"], [samples]);
     }
 
     /// <summary>

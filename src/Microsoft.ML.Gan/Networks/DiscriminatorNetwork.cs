@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -39,6 +40,13 @@ internal abstract class DiscriminatorNetwork : nn.Module<Tensor, Tensor>
 
     /// <summary>Data-dependent initialisation of the weight-normalised layers on one batch of real rows.</summary>
     public abstract void InitializeFrom(Tensor batch);
+
+    /// <summary>
+    /// Adds the layers from <paramref name="input"/> [N, InputSize] to the K logits to <paramref name="graph"/>, as
+    /// evaluation mode computes them, with the weight norm folded into plain weights; every tensor's name starts with
+    /// <paramref name="prefix"/>. Returns the name of the logits [N, K].
+    /// </summary>
+    public abstract string AddTo(OnnxGraphBuilder graph, string input, string prefix);
 
     /// <summary>
     /// Folds every weight-normalised dense layer's weight once, for a stretch in which the weights do not change;

@@ -1,3 +1,5 @@
+using Microsoft.ML.Gan.Data;
+using Microsoft.ML.Gan.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -17,6 +19,15 @@ internal abstract class GeneratorNetwork : nn.Module<Tensor, Tensor>
         ClassCount = classCount;
     }
 
+    /// <summary>Name of the ONNX model's noise input, z ~ U[0,1)^NoiseSize.</summary>
+    public const string NoiseInput = "Noise";
+
+    /// <summary>Name of a conditional generator's ONNX input with the one-hot class, [N, K].</summary>
+    public const string ClassInput = "Class";
+
+    /// <summary>Name of the samples in standardised units, before <see cref="ToOnnx"/> maps them back to the features' units.</summary>
+    private const string StandardizedSamples = "pixels_logits";
+
     /// <summary>Length of the noise vector z.</summary>
     public long NoiseSize { get; }
 
@@ -31,6 +42,41 @@ internal abstract class GeneratorNetwork : nn.Module<Tensor, Tensor>
     /// sample depends only on its own noise.
     /// </summary>
     public abstract void FreezeStatistics(long count, Generator random);
+
+    /// <summary>
+    /// Adds the layers from <paramref name="input"/> (z, then the one-hot class when conditional) to the samples, named
+    /// <paramref name="samples"/>, as evaluation mode computes them with the frozen batch-norm statistics.
+    /// </summary>
+    public abstract void AddTo(OnnxGraphBuilder graph, string input, string samples);
+
+    /// <summary>
+    /// The generator as an ONNX model: input <see cref="NoiseInput"/> [N, NoiseSize], for a conditional generator
+    /// <see cref="ClassInput"/> [N, K] concatenated after it, and output <paramref name="outputName"/> [N, OutputSize];
+    /// with <paramref name="standardization"/>, the samples are mapped back to the features' units (z * std + mean).
+    /// </summary>
+    public byte[] ToOnnx(string outputName, FeatureStandardization? standardization = null)
+    {
+        var graph = new OnnxGraphBuilder("SemiSupervisedGanGenerator");
+        graph.AddInput(NoiseInput, OnnxElementType.Float, -1, NoiseSize);
+        string input = NoiseInput;
+        if (ClassCount > 0)
+        {
+            graph.AddInput(ClassInput, OnnxElementType.Float, -1, ClassCount);
+            input = "conditioned";
+            graph.AddNode("Concat", [NoiseInput, ClassInput], [input], OnnxAttribute.Int("axis", 1));
+        }
+        if (standardization is null)
+        {
+            AddTo(graph, input, outputName);
+        }
+        else
+        {
+            AddTo(graph, input, StandardizedSamples);
+            standardization.AddInverseToOnnx(graph, StandardizedSamples, outputName);
+        }
+        graph.AddOutput(outputName, OnnxElementType.Float, -1, OutputSize);
+        return graph.ToBytes();
+    }
 
     /// <summary>Draws z ~ U[0,1)^NoiseSize (and uniform classes when conditional) for <paramref name="count"/> samples and generates them.</summary>
     public Tensor Sample(long count, Generator random)

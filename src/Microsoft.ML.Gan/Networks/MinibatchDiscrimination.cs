@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -60,5 +61,30 @@ internal sealed class MinibatchDiscrimination : nn.Module<Tensor, Tensor>
         using var factor = scale.ToScalar();
         var o = closeness.sum(1).mul(factor);
         return cat([features, o], 1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Adds <see cref="AgainstReference"/> with the reference rows' projections [R, B, C] as constants:
+    /// [f, scale * sum_r exp(-sum_c |M(f) - M_r|)], M(f) = f T viewed as [N, 1, B, C]. Returns the name of [f, o].
+    /// </summary>
+    public string AddTo(OnnxGraphBuilder graph, string features, Tensor referenceProjections, double scale, string prefix)
+    {
+        graph.AddInitializer($"{prefix}mbd_T", tensor_t);
+        graph.AddInitializer($"{prefix}mbd_shape", [-1L, 1, Kernels, KernelDimension], 4);
+        graph.AddInitializer($"{prefix}mbd_references", referenceProjections);
+        graph.AddInitializer($"{prefix}mbd_axis_c", [3L], 1);
+        graph.AddInitializer($"{prefix}mbd_axis_r", [1L], 1);
+        graph.AddInitializer($"{prefix}mbd_scale", [(float)scale], 1);
+        graph.AddNode("MatMul", [features, $"{prefix}mbd_T"], [$"{prefix}mbd_flat"]);
+        graph.AddNode("Reshape", [$"{prefix}mbd_flat", $"{prefix}mbd_shape"], [$"{prefix}mbd_m"]);
+        graph.AddNode("Sub", [$"{prefix}mbd_m", $"{prefix}mbd_references"], [$"{prefix}mbd_difference"]);
+        graph.AddNode("Abs", [$"{prefix}mbd_difference"], [$"{prefix}mbd_abs"]);
+        graph.AddNode("ReduceSum", [$"{prefix}mbd_abs", $"{prefix}mbd_axis_c"], [$"{prefix}mbd_l1"], OnnxAttribute.Int("keepdims", 0));
+        graph.AddNode("Neg", [$"{prefix}mbd_l1"], [$"{prefix}mbd_negative"]);
+        graph.AddNode("Exp", [$"{prefix}mbd_negative"], [$"{prefix}mbd_closeness"]);
+        graph.AddNode("ReduceSum", [$"{prefix}mbd_closeness", $"{prefix}mbd_axis_r"], [$"{prefix}mbd_sum"], OnnxAttribute.Int("keepdims", 0));
+        graph.AddNode("Mul", [$"{prefix}mbd_sum", $"{prefix}mbd_scale"], [$"{prefix}mbd_o"]);
+        graph.AddNode("Concat", [features, $"{prefix}mbd_o"], [$"{prefix}mbd_features"], OnnxAttribute.Int("axis", 1));
+        return $"{prefix}mbd_features";
     }
 }

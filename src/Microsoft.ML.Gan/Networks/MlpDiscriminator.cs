@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -47,14 +48,8 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
         RegisterComponents();
     }
 
-    /// <summary>The dense layers in order, the output layer last.</summary>
-    public IEnumerable<WeightNormDense> DenseLayers => hidden.Append(output);
-
     /// <inheritdoc/>
     public override WeightNormDense OutputLayer => output;
-
-    /// <summary>Minibatch discrimination before the output layer, or null when off.</summary>
-    public MinibatchDiscrimination? Minibatch => minibatch;
 
     /// <summary>The K logits of each row; minibatch discrimination compares rows within each of <paramref name="parts"/>.</summary>
     public override Tensor Logits(Tensor input, IReadOnlyList<long>? parts)
@@ -75,7 +70,7 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
     }
 
     /// <summary>Projections [R, B, C] of the reference rows' features without noise, as evaluation mode compares against.</summary>
-    public Tensor ReferenceProjections()
+    private Tensor ReferenceProjections()
     {
         using var scope = NewDisposeScope();
         bool wasTraining = training;
@@ -87,7 +82,7 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
     }
 
     /// <summary>The scale of evaluation-mode sums over R reference rows so they match training sums over a batch of R.</summary>
-    public double ReferenceScale => reference_rows is null ? 1 : (reference_rows.shape[0] - 1.0) / reference_rows.shape[0];
+    private double ReferenceScale => reference_rows is null ? 1 : (reference_rows.shape[0] - 1.0) / reference_rows.shape[0];
 
     /// <summary>Splits <paramref name="rows"/> into parts of the reference batch's size, as training batches are.</summary>
     private long[]? Batches(long rows)
@@ -134,6 +129,28 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
             x = nn.functional.relu(hidden[i].forward(x), inplace: true);
         }
         return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Adds the layers as evaluation mode runs them (no noise): each hidden layer with its ReLU, minibatch discrimination
+    /// against the reference batch's projections as constants, and the output layer.
+    /// </summary>
+    public override string AddTo(OnnxGraphBuilder graph, string input, string prefix)
+    {
+        string x = input;
+        for (int i = 0; i < hidden.Count; i++)
+        {
+            string linear = hidden[i].AddTo(graph, x, $"{prefix}W{i}", $"{prefix}B{i}", $"{prefix}matmul{i}", $"{prefix}linear{i}");
+            x = $"{prefix}relu{i}";
+            graph.AddNode("Relu", [linear], [x]);
+        }
+        if (minibatch is not null)
+        {
+            using var references = ReferenceProjections();
+            x = minibatch.AddTo(graph, x, references, ReferenceScale, prefix);
+        }
+        int last = hidden.Count;
+        return output.AddTo(graph, x, $"{prefix}W{last}", $"{prefix}B{last}", $"{prefix}matmul{last}", $"{prefix}logits");
     }
 
     /// <summary>

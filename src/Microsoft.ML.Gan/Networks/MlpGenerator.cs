@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -79,33 +80,47 @@ internal sealed class MlpGenerator : GeneratorNetwork
         return (LinearOutput ? logits : nn.functional.sigmoid(logits)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Whether the hidden layers use virtual batch normalisation.</summary>
-    public bool UsesVirtualBatchNorm => reference_noise is not null;
-
     /// <summary>
-    /// With virtual batch normalisation: per hidden layer, the weight, the normalisation and the reference batch's
-    /// statistics (mean, mean square) at that layer, and the reference size.
+    /// Adds the layers as evaluation mode runs them: each hidden layer's MatMul, then its batch norm with the frozen
+    /// statistics, or its virtual batch norm with the reference batch's statistics at that layer as constants, and
+    /// softplus; the output layer, and its sigmoid unless the output is linear.
     /// </summary>
-    public IEnumerable<(Tensor Weight, VirtualBatchNorm Norm, Tensor Mean, Tensor MeanSquare)> VirtualLayers()
+    public override void AddTo(OnnxGraphBuilder graph, string input, string samples)
     {
+        using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var reference = reference_noise!;
-        for (int i = 0; i < hidden.Count; i++)
+        string x = input;
+        if (reference_noise is null)
         {
-            var (normalized, mean, meanSquare) = virtualNorms[i].Reference(hidden[i].forward(reference));
-            yield return ((Tensor)hidden[i].weight!, virtualNorms[i], mean, meanSquare);
-            reference = HeldScalars.Softplus(normalized);
+            for (int i = 0; i < hidden.Count; i++)
+            {
+                graph.AddInitializer($"W{i}", hidden[i].weight!.t());
+                graph.AddNode("MatMul", [x, $"W{i}"], [$"linear{i}"]);
+                string normalized = norms[i].AddTo(graph, $"linear{i}", $"scale{i}", $"shift{i}", $"scaled{i}", $"normalized{i}");
+                x = $"hidden{i}";
+                graph.AddNode("Softplus", [normalized], [x]);
+            }
         }
+        else
+        {
+            var reference = reference_noise;
+            long count = reference_noise.shape[0];
+            for (int i = 0; i < hidden.Count; i++)
+            {
+                string prefix = $"v{i}_";
+                graph.AddInitializer($"{prefix}W", hidden[i].weight!.t());
+                graph.AddNode("MatMul", [x, $"{prefix}W"], [$"{prefix}h"]);
+                var (normalized, mean, meanSquare) = virtualNorms[i].Reference(hidden[i].forward(reference));
+                string shifted = virtualNorms[i].AddTo(graph, $"{prefix}h", mean, meanSquare, count, prefix);
+                x = $"{prefix}out";
+                graph.AddNode("Softplus", [shifted], [x]);
+                reference = HeldScalars.Softplus(normalized);
+            }
+        }
+        string logits = output.AddTo(graph, x, "W_out", "B_out", "pixels_linear", LinearOutput ? samples : "pixels_logits");
+        if (!LinearOutput)
+            graph.AddNode("Sigmoid", [logits], [samples]);
     }
-
-    /// <summary>Rows of the reference batch of virtual batch normalisation.</summary>
-    public long ReferenceCount => reference_noise?.shape[0] ?? 0;
-
-    /// <summary>The hidden layers in order: weight [width, previous] and the batch norm that follows it.</summary>
-    public IEnumerable<(Tensor Weight, BiasOnlyBatchNorm Norm)> HiddenLayers => hidden.Zip(norms, (l, n) => ((Tensor)l.weight!, n));
-
-    /// <summary>The weight-normalised output layer.</summary>
-    public WeightNormDense OutputLayer => output;
 
     /// <summary>
     /// Fixes every batch norm's statistics to those of <paramref name="count"/> samples. Virtual batch normalisation

@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -25,11 +26,6 @@ internal sealed class VirtualBatchNorm : nn.Module
         RegisterComponents();
     }
 
-    /// <summary>Bias beta, shape [features].</summary>
-    public Parameter Bias => beta;
-
-    public double Epsilon => _epsilon;
-
     /// <summary>The reference batch normalised with its own statistics, and those statistics (mean, mean square).</summary>
     public (Tensor Normalized, Tensor Mean, Tensor MeanSquare) Reference(Tensor reference)
     {
@@ -51,6 +47,38 @@ internal sealed class VirtualBatchNorm : nn.Module
         var meanSquare = input.pow(HeldScalars.Two).mul(ownWeight).add(referenceMeanSquare.mul(referenceWeight), HeldScalars.One);
         var variance = meanSquare.sub(mean.pow(HeldScalars.Two));
         return input.sub(mean).div(variance.add(_heldEpsilon, HeldScalars.One).sqrt()).add(beta, HeldScalars.One).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Adds <see cref="Normalize"/> with the reference batch's statistics as constants: mu = (x + n m) (1 / (n + 1)),
+    /// s = (x^2 + n q) (1 / (n + 1)), y = (x - mu) / sqrt(s - mu^2 + eps) + beta. Tensor names start with
+    /// <paramref name="prefix"/>; returns the name of y.
+    /// </summary>
+    public string AddTo(OnnxGraphBuilder graph, string input, Tensor referenceMean, Tensor referenceMeanSquare, long referenceCount, string prefix)
+    {
+        using (var count = referenceCount.ToScalar())
+        using (var sum = referenceMean.mul(count))
+        using (var sumOfSquares = referenceMeanSquare.mul(count))
+        {
+            graph.AddInitializer($"{prefix}nm", sum);
+            graph.AddInitializer($"{prefix}nq", sumOfSquares);
+        }
+        graph.AddInitializer($"{prefix}own", [1f / (referenceCount + 1)], 1);
+        graph.AddInitializer($"{prefix}eps", [(float)_epsilon], 1);
+        graph.AddInitializer($"{prefix}beta", beta);
+        graph.AddNode("Add", [input, $"{prefix}nm"], [$"{prefix}sum"]);
+        graph.AddNode("Mul", [$"{prefix}sum", $"{prefix}own"], [$"{prefix}mean"]);
+        graph.AddNode("Mul", [input, input], [$"{prefix}square"]);
+        graph.AddNode("Add", [$"{prefix}square", $"{prefix}nq"], [$"{prefix}sumsq"]);
+        graph.AddNode("Mul", [$"{prefix}sumsq", $"{prefix}own"], [$"{prefix}meansq"]);
+        graph.AddNode("Mul", [$"{prefix}mean", $"{prefix}mean"], [$"{prefix}mean2"]);
+        graph.AddNode("Sub", [$"{prefix}meansq", $"{prefix}mean2"], [$"{prefix}var"]);
+        graph.AddNode("Add", [$"{prefix}var", $"{prefix}eps"], [$"{prefix}vareps"]);
+        graph.AddNode("Sqrt", [$"{prefix}vareps"], [$"{prefix}sd"]);
+        graph.AddNode("Sub", [input, $"{prefix}mean"], [$"{prefix}centered"]);
+        graph.AddNode("Div", [$"{prefix}centered", $"{prefix}sd"], [$"{prefix}normalized"]);
+        graph.AddNode("Add", [$"{prefix}normalized", $"{prefix}beta"], [$"{prefix}shifted"]);
+        return $"{prefix}shifted";
     }
 
     protected override void Dispose(bool disposing)

@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -28,12 +29,12 @@ internal sealed class WeightNormConv2d : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public int KernelSize { get; }
+    private int KernelSize { get; }
 
-    public int Stride { get; }
+    private int Stride { get; }
 
     /// <summary>Zero padding on each side, in pixels.</summary>
-    public int Padding { get; }
+    private int Padding { get; }
 
     /// <summary>Direction v, shape [out, in, k, k].</summary>
     public Parameter Direction => v;
@@ -82,5 +83,21 @@ internal sealed class WeightNormConv2d : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var factor = g.div(EuclideanNorm.Over(v, 1L, 2L, 3L)).view(-1, 1, 1, 1);
         return v.mul(factor).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Adds the layer as Conv with the folded kernels <paramref name="kernels"/> and the bias <paramref name="bias"/> as
+    /// constants, pads [top, left, bottom, right]; returns <paramref name="output"/>.
+    /// </summary>
+    public string AddTo(OnnxGraphBuilder graph, string input, string kernels, string bias, string output)
+    {
+        using (var folded = FoldedWeight())
+            graph.AddInitializer(kernels, folded);
+        graph.AddInitializer(bias, b);
+        graph.AddNode("Conv", [input, kernels, bias], [output],
+            OnnxAttribute.Ints("kernel_shape", [KernelSize, KernelSize]),
+            OnnxAttribute.Ints("strides", [Stride, Stride]),
+            OnnxAttribute.Ints("pads", [Padding, Padding, Padding, Padding]));
+        return output;
     }
 }

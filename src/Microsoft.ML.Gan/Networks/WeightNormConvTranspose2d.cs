@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -29,18 +30,15 @@ internal sealed class WeightNormConvTranspose2d : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public int KernelSize { get; }
+    private int KernelSize { get; }
 
-    public int Stride { get; }
+    private int Stride { get; }
 
     /// <summary>Padding removed from each side of the full output, in pixels.</summary>
-    public int Padding { get; }
+    private int Padding { get; }
 
     /// <summary>Pixels added at the bottom and right of the output.</summary>
-    public int OutputPadding { get; }
-
-    /// <summary>Bias b, shape [out].</summary>
-    public Parameter Bias => b;
+    private int OutputPadding { get; }
 
     public override Tensor forward(Tensor input)
     {
@@ -49,12 +47,28 @@ internal sealed class WeightNormConvTranspose2d : nn.Module<Tensor, Tensor>
             output_padding: [OutputPadding, OutputPadding]).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The folded kernels g * v / ||v||, shape [in, out, k, k], with no autograd history.</summary>
-    public Tensor FoldedWeight()
+    /// <summary>
+    /// Adds the layer as ConvTranspose with the folded kernels g * v / ||v|| <paramref name="kernels"/> and the bias
+    /// <paramref name="bias"/> as constants; returns <paramref name="output"/>.
+    /// </summary>
+    public string AddTo(OnnxGraphBuilder graph, string input, string kernels, string bias, string output)
     {
-        using var _ = no_grad();
-        return Kernels();
+        using (no_grad())
+        using (var folded = Kernels())
+            graph.AddInitializer(kernels, folded);
+        graph.AddInitializer(bias, b);
+        graph.AddNode("ConvTranspose", [input, kernels, bias], [output], Attributes(KernelSize, Stride, Padding, OutputPadding));
+        return output;
     }
+
+    /// <summary>The attributes of an ONNX ConvTranspose with square kernels and the same stride, padding and output padding on both axes.</summary>
+    public static OnnxAttribute[] Attributes(int kernelSize, int stride, int padding, int outputPadding) =>
+    [
+        OnnxAttribute.Ints("kernel_shape", [kernelSize, kernelSize]),
+        OnnxAttribute.Ints("strides", [stride, stride]),
+        OnnxAttribute.Ints("pads", [padding, padding, padding, padding]),
+        OnnxAttribute.Ints("output_padding", [outputPadding, outputPadding]),
+    ];
 
     private Tensor Kernels()
     {

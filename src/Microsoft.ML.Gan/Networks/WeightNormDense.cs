@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Onnx;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,18 +19,12 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
 
     public WeightNormDense(string name, long inputs, long outputs, bool trainScale, Tensor initialDirection) : base(name)
     {
-        InputSize = inputs;
-        OutputSize = outputs;
         using (var detached = initialDirection.detach())
             v = new Parameter(detached.clone(), requires_grad: true);
         g = new Parameter(ones(outputs), requires_grad: trainScale);
         b = new Parameter(zeros(outputs), requires_grad: true);
         RegisterComponents();
     }
-
-    public long InputSize { get; }
-
-    public long OutputSize { get; }
 
     /// <summary>Direction v, shape [outputs, inputs].</summary>
     public Parameter Direction => v;
@@ -75,6 +70,22 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
             b.copy_(mean.neg().div(std));
         }
         return preActivation.sub(mean).div(std).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Adds the layer as the scoring graph computes it: the folded weight transposed, <paramref name="weight"/> [inputs,
+    /// outputs], and the bias <paramref name="bias"/> as constants; MatMul to <paramref name="product"/>, Add to
+    /// <paramref name="output"/>, which it returns.
+    /// </summary>
+    public string AddTo(OnnxGraphBuilder graph, string input, string weight, string bias, string product, string output)
+    {
+        using (var folded = FoldedWeight())
+        using (var transposed = folded.t())
+            graph.AddInitializer(weight, transposed);
+        graph.AddInitializer(bias, b);
+        graph.AddNode("MatMul", [input, weight], [product]);
+        graph.AddNode("Add", [product, bias], [output]);
+        return output;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Text;
 using Google.Protobuf;
 using static Google.Protobuf.WireFormat;
+using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Onnx;
 
@@ -37,6 +38,14 @@ internal sealed class OnnxGraphBuilder
 
     /// <summary>Declares a graph output of the given element type and shape.</summary>
     public void AddOutput(string name, OnnxElementType type, params long[] dims) => _outputs.Add(ValueInfo(name, type, dims));
+
+    /// <summary>Adds a float constant with the values and shape of <paramref name="values"/> (a trained tensor, copied without its autograd history).</summary>
+    public void AddInitializer(string name, Tensor values)
+    {
+        using var detached = values.detach();
+        using var contiguous = detached.contiguous();
+        AddInitializer(name, contiguous.data<float>().ToArray(), contiguous.shape);
+    }
 
     public void AddInitializer(string name, float[] values, params long[] dims) =>
         AddRaw(name, OnnxElementType.Float, values.Length, dims, w => Array.ForEach(values, w.Write));

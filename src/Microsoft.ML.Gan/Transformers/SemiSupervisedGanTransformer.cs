@@ -132,7 +132,7 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     /// </summary>
     public void SaveGeneratorOnnx(string path)
     {
-        byte[] model = GeneratorOnnxExport.Build(_generator, FeatureColumnName, _standardization);
+        byte[] model = _generator.ToOnnx(FeatureColumnName, _standardization);
         AtomicFile.Write(path, stream => stream.Write(model));
     }
 
