@@ -26,7 +26,7 @@ internal abstract class GeneratorNetwork : nn.Module<Tensor, Tensor>
     public const string ClassInput = "Class";
 
     /// <summary>Name of the samples in standardised units, before <see cref="ToOnnx"/> maps them back to the features' units.</summary>
-    private const string StandardizedSamples = "pixels_logits";
+    private const string StandardizedSamples = "standardized_samples";
 
     /// <summary>Length of the noise vector z.</summary>
     public long NoiseSize { get; }
