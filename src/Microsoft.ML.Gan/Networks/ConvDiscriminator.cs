@@ -52,7 +52,7 @@ internal sealed class ConvDiscriminator : DiscriminatorNetwork
     }
 
     /// <summary>The input image's shape.</summary>
-    public ImageShape Image { get; }
+    private ImageShape Image { get; }
 
     /// <summary>The dense output layer on the pooled features.</summary>
     public override WeightNormDense OutputLayer => output;

@@ -47,16 +47,16 @@ internal sealed class ConvGenerator : GeneratorNetwork
     }
 
     /// <summary>The generated image's shape.</summary>
-    public ImageShape Image { get; }
+    private ImageShape Image { get; }
 
     /// <summary>Channels of the dense layer's maps: 4w.</summary>
-    public long StartChannels { get; }
+    private long StartChannels { get; }
 
     /// <summary>Height and width of the dense layer's maps: ceil(side / 4).</summary>
-    public long StartHeight { get; }
+    private long StartHeight { get; }
 
     /// <inheritdoc cref="StartHeight"/>
-    public long StartWidth { get; }
+    private long StartWidth { get; }
 
     /// <summary>The side of the dense layer's maps for an image side of <paramref name="size"/> pixels: two doublings reach at least it.</summary>
     public static long StartSize(long size) => (size + 3) / 4;
