@@ -240,6 +240,56 @@ public sealed class SemiSupervisedGanTests
         }
     }
 
+    [TestMethod]
+    public void KeyLabelsWithoutValuesScoreThroughModelZipAndOnnx()
+    {
+        var ml = new MLContext(10);
+        var rows = ml.Data.CreateEnumerable<Digit>(MnistSubset.Train(ml, 600, labelsPerClass: 5), reuseRowObject: false)
+            .Select(d => new KeyDigit { Label = float.IsNaN(d.Label) ? 0 : (uint)d.Label + 1, Features = d.Features })
+            .ToArray();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var model = ml.Gan.SemiSupervised(MnistSubset.TinyOptions(epochs: 1)).Fit(data);
+        string path = Path.Combine(Path.GetTempPath(), $"gan-{Guid.NewGuid():N}.zip");
+        try
+        {
+            ml.Model.Save(model, data.Schema, path);
+            var loaded = new MLContext().Model.Load(path, out _);
+            var engine = ml.Model.CreatePredictionEngine<KeyDigit, KeyPrediction>(loaded);
+            using var stream = new MemoryStream();
+            model.SaveOnnx(stream);
+            using var session = new InferenceSession(stream.ToArray());
+            foreach (var row in rows.Take(20))
+            {
+                var prediction = engine.Predict(row);
+                uint argmaxKey = (uint)Array.IndexOf(prediction.Score, prediction.Score.Max()) + 1;
+                Assert.AreEqual(argmaxKey, prediction.PredictedLabel);
+                using var results = session.Run([NamedOnnxValue.CreateFromTensor("Features", new DenseTensor<float>(row.Features, [1, 784]))]);
+                Assert.AreEqual(argmaxKey, results.Single(r => r.Name == "PredictedLabel").AsTensor<uint>().Single(), "the graph's label values are the keys 1..K");
+            }
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private sealed class KeyDigit
+    {
+        [KeyType(10)]
+        public uint Label { get; set; }
+
+        [VectorType(784)]
+        public float[] Features { get; set; } = [];
+    }
+
+    private sealed class KeyPrediction
+    {
+        [KeyType(10)]
+        public uint PredictedLabel { get; set; }
+
+        public float[] Score { get; set; } = [];
+    }
+
     private sealed class NamedDigit
     {
         public string Label { get; set; } = "";

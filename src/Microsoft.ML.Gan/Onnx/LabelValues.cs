@@ -57,17 +57,20 @@ internal sealed class LabelValues
         };
     }
 
+    /// <summary>Adds the values as a constant of <see cref="ElementType"/>.</summary>
+    /// <remarks>Chosen by <see cref="ElementType"/>, not by a type pattern: the runtime lets a uint[] pass as an int[] and back.</remarks>
     public void AddInitializer(OnnxGraphBuilder graph, string name)
     {
-        switch (_values)
+        int count = _values.Length;
+        switch (ElementType)
         {
-            case string[] v: graph.AddInitializer(name, v, v.Length); break;
-            case float[] v: graph.AddInitializer(name, v, v.Length); break;
-            case double[] v: graph.AddInitializer(name, v, v.Length); break;
-            case int[] v: graph.AddInitializer(name, v, v.Length); break;
-            case long[] v: graph.AddInitializer(name, v, v.Length); break;
-            case uint[] v: graph.AddInitializer(name, v, v.Length); break;
-            case bool[] v: graph.AddInitializer(name, v, v.Length); break;
+            case OnnxElementType.String: graph.AddInitializer(name, (string[])_values, count); break;
+            case OnnxElementType.Float: graph.AddInitializer(name, (float[])_values, count); break;
+            case OnnxElementType.Double: graph.AddInitializer(name, (double[])_values, count); break;
+            case OnnxElementType.Int32: graph.AddInitializer(name, (int[])_values, count); break;
+            case OnnxElementType.Int64: graph.AddInitializer(name, (long[])_values, count); break;
+            case OnnxElementType.UInt32: graph.AddInitializer(name, (uint[])_values, count); break;
+            case OnnxElementType.Bool: graph.AddInitializer(name, (bool[])_values, count); break;
             default: throw new InvalidOperationException($"Unsupported label value type {_values.GetType()}.");
         }
     }
