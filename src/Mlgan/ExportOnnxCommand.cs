@@ -5,8 +5,9 @@ using Microsoft.ML.OnnxRuntime;
 namespace Microsoft.ML.Gan.Cli;
 
 /// <summary>
-/// <c>mlgan export-onnx</c>: writes the ONNX classifier stored inside a model.zip. It is the graph ML.NET scores with:
-/// one row per call, outputs the class probabilities and a one-hot indicator of the most probable class.
+/// <c>mlgan export-onnx</c>: writes the ONNX classifier stored inside a model.zip, the graph
+/// <see cref="SemiSupervisedGanTransformer.SaveOnnx(string)"/> writes (the same bytes): input [N, features]; outputs the
+/// class probabilities, the predicted label value and the one-hot indicator of the most probable class.
 /// </summary>
 internal static class ExportOnnxCommand
 {
@@ -18,8 +19,8 @@ internal static class ExportOnnxCommand
         var model = new Option<FileInfo>("--model") { Description = "The model.zip to export.", DefaultValueFactory = _ => new FileInfo("model.zip") };
         var onnx = new Option<FileInfo>("--output") { Description = "Where to write the ONNX graph.", DefaultValueFactory = _ => new FileInfo("model.onnx") };
         var command = new System.CommandLine.Command("export-onnx",
-            "Write the classifier inside a model.zip as an ONNX file (single-row input; outputs the class probabilities and the "
-            + "one-hot argmax). 'mlgan train --onnx' writes the batched graph with label values instead.") { model, onnx };
+            "Write the classifier inside a model.zip as an ONNX file, the graph 'mlgan train --onnx' writes (input [N, features]; "
+            + "outputs the class probabilities, the predicted label value and the one-hot indicator of the most probable class).") { model, onnx };
         command.SetAction(parsed =>
         {
             var source = parsed.GetValue(model)!;

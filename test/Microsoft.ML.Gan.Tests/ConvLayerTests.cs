@@ -1,3 +1,4 @@
+using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Networks;
 using Microsoft.ML.Gan.Onnx;
 using Microsoft.ML.OnnxRuntime;
@@ -111,12 +112,14 @@ public sealed class ConvLayerTests
         using var _ = no_grad();
         var probabilities = discriminators.Select(d => d.forward(rows).softmax(1)).Aggregate((a, b) => a.add(b)).div(members);
 
-        using var session = new InferenceSession(DiscriminatorOnnxExport.BuildSingleRow(discriminators, "Features"));
+        var keys = new DataViewSchema.Builder();
+        keys.AddColumn("Label", new KeyDataViewType(typeof(uint), 5));
+        using var session = new InferenceSession(DiscriminatorOnnxExport.Build(discriminators, "Features", LabelValues.FromColumn(keys.ToSchema()["Label"], 5), "Score", "PredictedLabel"));
         for (int i = 0; i < 4; i++)
         {
             var input = new DenseTensor<float>(rows[i].contiguous().data<float>().ToArray(), [1, (int)image.Size]);
             using var results = session.Run([NamedOnnxValue.CreateFromTensor("Features", input)]);
-            var onnx = results.First(r => r.Name == DiscriminatorOnnxExport.ProbabilitiesOutput).AsTensor<float>().ToArray();
+            var onnx = results.First(r => r.Name == "Score").AsTensor<float>().ToArray();
             for (int k = 0; k < 5; k++)
                 Assert.AreEqual(probabilities[i, k].item<float>(), onnx[k], 1e-5, $"row {i}, class {k}");
         }

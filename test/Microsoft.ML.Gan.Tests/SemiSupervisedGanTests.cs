@@ -206,6 +206,25 @@ public sealed class SemiSupervisedGanTests
     }
 
     [TestMethod]
+    public void SaveOnnxAndMlganExportOnnxWriteTheSameGraph()
+    {
+        string directory = Directory.CreateTempSubdirectory("gan-onnx-").FullName;
+        try
+        {
+            string model = Path.Combine(directory, "model.zip"), saved = Path.Combine(directory, "saved.onnx"), exported = Path.Combine(directory, "exported.onnx");
+            new MLContext().Model.Save(s_model, s_train.Schema, model);
+            s_gan.SaveOnnx(saved);
+            int code = Cli.MlganCli.Run(["export-onnx", "--model", model, "--output", exported], TextWriter.Null, TextWriter.Null);
+            Assert.AreEqual(0, code);
+            CollectionAssert.AreEqual(File.ReadAllBytes(saved), File.ReadAllBytes(exported));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void TextLabelsComeBackAsTheSameTextAfterSaveAndLoad()
     {
         var ml = new MLContext(9);

@@ -10,48 +10,37 @@ namespace Microsoft.ML.Gan.Onnx;
 /// </summary>
 internal static class DiscriminatorOnnxExport
 {
-    /// <summary>Name of the batched model's output with the predicted label value of each row.</summary>
-    public const string PredictedLabelOutput = "PredictedLabel";
+    /// <summary>Name of the output with the class probabilities of all rows in one vector [N * K], for the column <paramref name="scoreName"/>.</summary>
+    public static string ProbabilitiesOutput(string scoreName) => scoreName + ".Probabilities";
 
-    /// <summary>Name of the single-row model's output with the class probabilities.</summary>
-    public const string ProbabilitiesOutput = "Score.Probabilities";
-
-    /// <summary>Name of the single-row model's output with the one-hot indicator of the most probable class.</summary>
-    public const string IndicatorOutput = "PredictedLabel.Indicator";
+    /// <summary>Name of the output with the one-hot vectors of the most probable classes [N * K], for the column <paramref name="predictedLabelName"/>.</summary>
+    public static string IndicatorOutput(string predictedLabelName) => predictedLabelName + ".Indicator";
 
     /// <summary>
-    /// The model users export: input [N, features]; outputs <c>Score</c> [N, K] (class probabilities) and
-    /// <c>PredictedLabel</c> [N] (the label value of the most probable class, of the label's own type).
+    /// The classifier graph every scoring path runs: input <paramref name="inputName"/> [N, features]; outputs
+    /// <paramref name="scoreName"/> [N, K] (class probabilities), <paramref name="predictedLabelName"/> [N] (the label
+    /// value of the most probable class, of the label's own type), and for ML.NET's OnnxTransformer
+    /// <see cref="ProbabilitiesOutput"/> and <see cref="IndicatorOutput"/> (the one-hot vector of the most probable
+    /// class), each [N * K] (<see cref="OnnxScorer"/> says why).
     /// </summary>
-    public static byte[] BuildBatched(IReadOnlyList<DiscriminatorNetwork> members, string inputName, LabelValues labels, FeatureStandardization? standardization = null)
+    public static byte[] Build(IReadOnlyList<DiscriminatorNetwork> members, string inputName, LabelValues labels, string scoreName, string predictedLabelName,
+        FeatureStandardization? standardization = null)
     {
-        var (graph, argmaxInput) = Probabilities(members, inputName, ColumnNames.Score, standardization);
-        graph.AddOutput(ColumnNames.Score, OnnxElementType.Float, -1, members[0].ClassCount);
+        var (graph, argmaxInput) = Probabilities(members, inputName, scoreName, standardization);
+        long classes = members[0].ClassCount;
+        graph.AddOutput(scoreName, OnnxElementType.Float, -1, classes);
         graph.AddNode("ArgMax", [argmaxInput], ["class_index"], OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
         labels.AddInitializer(graph, "label_values");
-        graph.AddNode("Gather", ["label_values", "class_index"], [PredictedLabelOutput], OnnxAttribute.Int("axis", 0));
-        graph.AddOutput(PredictedLabelOutput, labels.ElementType, -1);
-        return graph.ToBytes();
-    }
-
-    /// <summary>
-    /// The model ML.NET's OnnxTransformer runs (row by row): input [1, features]; outputs the probabilities [K] and
-    /// the one-hot indicator [K] of the most probable class. Both are vectors because OnnxTransformer cannot
-    /// return scalar outputs; the indicator becomes the scalar PredictedLabel key downstream.
-    /// </summary>
-    public static byte[] BuildSingleRow(IReadOnlyList<DiscriminatorNetwork> members, string inputName, FeatureStandardization? standardization = null)
-    {
-        var (graph, argmaxInput) = Probabilities(members, inputName, "probabilities", standardization);
-        long classes = members[0].ClassCount;
-        graph.AddInitializer("row_shape", [classes], 1);
-        graph.AddNode("Reshape", ["probabilities", "row_shape"], [ProbabilitiesOutput]);
-        graph.AddOutput(ProbabilitiesOutput, OnnxElementType.Float, classes);
-        graph.AddNode("ArgMax", [argmaxInput], ["class_index"], OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0));
+        graph.AddNode("Gather", ["label_values", "class_index"], [predictedLabelName], OnnxAttribute.Int("axis", 0));
+        graph.AddOutput(predictedLabelName, labels.ElementType, -1);
+        graph.AddInitializer("flat_shape", [-1L], 1);
+        graph.AddNode("Reshape", [scoreName, "flat_shape"], [ProbabilitiesOutput(scoreName)]);
+        graph.AddOutput(ProbabilitiesOutput(scoreName), OnnxElementType.Float, -1);
         graph.AddInitializer("depth", [classes], 1);
         graph.AddInitializer("off_on", [0f, 1f], 2);
         graph.AddNode("OneHot", ["class_index", "depth", "off_on"], ["indicator"], OnnxAttribute.Int("axis", -1));
-        graph.AddNode("Reshape", ["indicator", "row_shape"], [IndicatorOutput]);
-        graph.AddOutput(IndicatorOutput, OnnxElementType.Float, classes);
+        graph.AddNode("Reshape", ["indicator", "flat_shape"], [IndicatorOutput(predictedLabelName)]);
+        graph.AddOutput(IndicatorOutput(predictedLabelName), OnnxElementType.Float, -1);
         return graph.ToBytes();
     }
 

@@ -73,6 +73,13 @@ internal static class OptionsValidation
             throw new ArgumentException("LabelColumnName must name a column.", nameof(options.LabelColumnName));
         if (string.IsNullOrWhiteSpace(options.FeatureColumnName))
             throw new ArgumentException("FeatureColumnName must name a column.", nameof(options.FeatureColumnName));
+        if (string.IsNullOrWhiteSpace(options.ScoreColumnName))
+            throw new ArgumentException("ScoreColumnName must name a column.", nameof(options.ScoreColumnName));
+        if (string.IsNullOrWhiteSpace(options.PredictedLabelColumnName))
+            throw new ArgumentException("PredictedLabelColumnName must name a column.", nameof(options.PredictedLabelColumnName));
+        if (options.ScoreColumnName == options.PredictedLabelColumnName)
+            throw new ArgumentException($"ScoreColumnName and PredictedLabelColumnName are both '{options.ScoreColumnName}'; the two outputs need different names.",
+                nameof(options.PredictedLabelColumnName));
     }
 
     public static void CheckAgainstData(SemiSupervisedGanTrainer.Options options, long rows)

@@ -15,6 +15,15 @@ public sealed partial class SemiSupervisedGanTrainer
         /// <summary>Feature column: a vector of Single of known size, e.g. pixels scaled to [0,1]. Default "Features".</summary>
         public string FeatureColumnName = ColumnNames.Features;
 
+        /// <summary>Output column of the K class probabilities (vector of Single), and the ONNX graph's output of the same name. Default "Score".</summary>
+        public string ScoreColumnName = ColumnNames.Score;
+
+        /// <summary>
+        /// Output column of the predicted label (a key with the label's key values), and the ONNX graph's output of the
+        /// same name (the label value). Must differ from <see cref="ScoreColumnName"/>. Default "PredictedLabel".
+        /// </summary>
+        public string PredictedLabelColumnName = ColumnNames.PredictedLabel;
+
         /// <summary>
         /// What the trainer does with the features' scale. Default <see cref="Gan.FeatureScaling.Auto"/>: pixel data (the
         /// convolutional architecture, or at least 256 features all in [0, 1]) and binary data (only 0 and 1) are left as

@@ -128,10 +128,10 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
             generator?.Dispose();
             throw;
         }
-        byte[] rowModel = DiscriminatorOnnxExport.BuildSingleRow(members, columns.Features.Name, standardization);
-        byte[] batchModel = DiscriminatorOnnxExport.BuildBatched(members, columns.Features.Name, labels, standardization);
-        var scorer = OnnxScorer.Create(_mlContext, input, rowModel, labels, columns.Features.Name);
-        return new SemiSupervisedGanTransformer(_mlContext, scorer, batchModel, members, generator!, labels, columns.Features.Name, standardization);
+        byte[] classifier = DiscriminatorOnnxExport.Build(members, columns.Features.Name, labels, _options.ScoreColumnName, _options.PredictedLabelColumnName, standardization);
+        var scorer = OnnxScorer.Create(_mlContext, input, classifier, labels, columns.ClassCount, columns.Features.Name, _options.ScoreColumnName, _options.PredictedLabelColumnName);
+        return new SemiSupervisedGanTransformer(_mlContext, scorer, classifier, members, generator!, labels, columns.Features.Name, _options.ScoreColumnName,
+            _options.PredictedLabelColumnName, standardization);
     }
 
     private static UnlabeledRows Standardized(UnlabeledRows rows, FeatureStandardization? standardization) =>
@@ -160,10 +160,10 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
             throw new ArgumentOutOfRangeException(nameof(inputSchema),
                 $"Label column '{_options.LabelColumnName}' has type {label.ItemType}; expected a key type. Add mlContext.Transforms.Conversion.MapValueToKey(\"{_options.LabelColumnName}\") before the trainer.");
 
-        // SchemaShape columns can only be made by ML.NET's estimators: Score is a vector of Single like the features,
-        // PredictedLabel a key with the label's type and key values, so copying those columns declares both.
-        return _mlContext.Transforms.CopyColumns(ColumnNames.Score, _options.FeatureColumnName)
-            .Append(_mlContext.Transforms.CopyColumns(ColumnNames.PredictedLabel, _options.LabelColumnName))
+        // SchemaShape columns can only be made by ML.NET's estimators: the score is a vector of Single like the features,
+        // the predicted label a key with the label's type and key values, so copying those columns declares both.
+        return _mlContext.Transforms.CopyColumns(_options.ScoreColumnName, _options.FeatureColumnName)
+            .Append(_mlContext.Transforms.CopyColumns(_options.PredictedLabelColumnName, _options.LabelColumnName))
             .GetOutputSchema(inputSchema);
     }
 

@@ -4,8 +4,8 @@ using Microsoft.ML.Gan.Data;
 namespace Microsoft.ML.Gan;
 
 /// <summary>
-/// The output of <see cref="SemiSupervisedGanTransformer.Transform"/>: the input's columns plus <c>Score</c> and
-/// <c>PredictedLabel</c>, with the schema of the stock scoring chain. A cursor reads <see cref="BatchSize"/> rows ahead,
+/// The output of <see cref="SemiSupervisedGanTransformer.Transform"/>: the input's columns plus the score and predicted
+/// label columns, with the schema of the stock scoring chain. A cursor reads <see cref="BatchSize"/> rows ahead,
 /// scores them in one ONNX Runtime call and then serves them one by one, keeping the values of the input columns it
 /// was asked for. ML.NET's OnnxTransformer makes one call per row, which leaves most of the matrix units idle.
 /// </summary>
@@ -18,14 +18,15 @@ internal sealed class BatchScoredDataView : IDataView
     private readonly OnnxBatchScorer _scorer;
     private readonly DataViewSchema.Column _features;
 
-    public BatchScoredDataView(IDataView input, DataViewSchema stockSchema, OnnxBatchScorer scorer, string featureColumnName)
+    public BatchScoredDataView(IDataView input, DataViewSchema stockSchema, OnnxBatchScorer scorer, string featureColumnName, string scoreColumnName,
+        string predictedLabelColumnName)
     {
         _input = input;
         _scorer = scorer;
         _features = input.Schema[featureColumnName];
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(input.Schema);
-        foreach (var name in (string[])[ColumnNames.Score, ColumnNames.PredictedLabel])
+        foreach (var name in (string[])[scoreColumnName, predictedLabelColumnName])
         {
             var column = stockSchema[name];
             builder.AddColumn(column.Name, column.Type, column.Annotations);

@@ -5,7 +5,7 @@ using Microsoft.ML.Transforms.Onnx;
 namespace Microsoft.ML.Gan;
 
 /// <summary>
-/// Runs the batched ONNX classifier (<see cref="DiscriminatorOnnxExport.BuildBatched"/>) on many rows per call, with the
+/// Runs the batched ONNX classifier (<see cref="DiscriminatorOnnxExport.Build"/>, its score output only) on many rows per call, with the
 /// session settings of <c>mlContext.SetOnnxSessionOption</c> when the user gave them. Safe to call from several threads.
 /// </summary>
 internal sealed class OnnxBatchScorer : IDisposable
@@ -13,9 +13,9 @@ internal sealed class OnnxBatchScorer : IDisposable
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames;
-    private readonly string[] _outputNames = [ColumnNames.Score];
+    private readonly string[] _outputNames;
 
-    public OnnxBatchScorer(MLContext mlContext, byte[] batchedModel, string featureColumnName, int featureCount, int classCount)
+    public OnnxBatchScorer(MLContext mlContext, byte[] classifier, string featureColumnName, string scoreColumnName, int featureCount, int classCount)
     {
         var settings = mlContext.GetOnnxSessionOption() ?? new OnnxSessionOptions();
         using var options = settings.CreateSessionOptions?.Invoke() ?? new SessionOptions
@@ -25,8 +25,9 @@ internal sealed class OnnxBatchScorer : IDisposable
             GraphOptimizationLevel = settings.GraphOptimizationLevel,
             ExecutionMode = settings.ExecutionMode,
         };
-        _session = new InferenceSession(batchedModel, options);
+        _session = new InferenceSession(classifier, options);
         _inputNames = [featureColumnName];
+        _outputNames = [scoreColumnName];
         FeatureCount = featureCount;
         ClassCount = classCount;
     }

@@ -9,11 +9,13 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Gan;
 
 /// <summary>
-/// The classifier fitted by <see cref="SemiSupervisedGanTrainer"/>. It adds <c>Score</c> (vector of Single, the K class
-/// probabilities) and <c>PredictedLabel</c> (a key with the training label's key values). Scoring runs the
-/// exported ONNX graph of the averaged discriminator: <see cref="Transform"/> in batches through ONNX Runtime, a
-/// PredictionEngine and a saved model.zip through ML.NET's OnnxTransformer, so model.zip holds only stock ML.NET
-/// transformers: <c>mlContext.Model.Load</c> needs no registration and no libtorch.
+/// The classifier fitted by <see cref="SemiSupervisedGanTrainer"/>. It adds <see cref="ScoreColumnName"/> (default
+/// <c>Score</c>: vector of Single, the K class probabilities) and <see cref="PredictedLabelColumnName"/> (default
+/// <c>PredictedLabel</c>: a key with the training label's key values). Every path scores with one ONNX graph of the
+/// averaged discriminator, the one <see cref="SaveOnnx(string)"/> writes: <see cref="Transform"/> in batches through
+/// ONNX Runtime, a PredictionEngine and a saved model.zip through ML.NET's OnnxTransformer, so model.zip holds only
+/// stock ML.NET transformers: <c>mlContext.Model.Load</c> needs no registration and no libtorch (docs/design.md, "How a
+/// model is saved", says why the two paths remain).
 /// </summary>
 public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
 {
@@ -27,7 +29,8 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     private readonly FeatureStandardization? _standardization;
 
     internal SemiSupervisedGanTransformer(MLContext mlContext, ITransformer scorer, byte[] onnxModel, IReadOnlyList<DiscriminatorNetwork> members,
-        GeneratorNetwork generator, LabelValues labels, string featureColumnName, FeatureStandardization? standardization = null)
+        GeneratorNetwork generator, LabelValues labels, string featureColumnName, string scoreColumnName, string predictedLabelColumnName,
+        FeatureStandardization? standardization = null)
     {
         _standardization = standardization;
         _labels = labels;
@@ -37,11 +40,19 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
         _members = members;
         _generator = generator;
         FeatureColumnName = featureColumnName;
-        _batchScorer = new(() => new OnnxBatchScorer(mlContext, onnxModel, featureColumnName, FeatureCount, ClassCount));
+        ScoreColumnName = scoreColumnName;
+        PredictedLabelColumnName = predictedLabelColumnName;
+        _batchScorer = new(() => new OnnxBatchScorer(mlContext, onnxModel, featureColumnName, scoreColumnName, FeatureCount, ClassCount));
     }
 
     /// <summary>Name of the feature column the classifier reads.</summary>
     public string FeatureColumnName { get; }
+
+    /// <summary>Name of the column of class probabilities the classifier adds (<c>ScoreColumnName</c> of the options).</summary>
+    public string ScoreColumnName { get; }
+
+    /// <summary>Name of the predicted label column the classifier adds (<c>PredictedLabelColumnName</c> of the options).</summary>
+    public string PredictedLabelColumnName { get; }
 
     /// <summary>K, the number of classes.</summary>
     public int ClassCount => (int)_members[0].ClassCount;
@@ -56,9 +67,12 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     public bool IsRowToRowMapper => _scorer.IsRowToRowMapper;
 
     /// <summary>
-    /// Writes the classifier as an ONNX model (opset 17): input named after the feature column, shape [N, features];
-    /// outputs <c>Score</c> [N, K] and <c>PredictedLabel</c> [N], the label value of the most probable class. The file is written to a temporary file and
-    /// renamed, so a failure never leaves a partial file.
+    /// Writes the classifier as an ONNX model (opset 17), the graph every scoring path runs, a saved model.zip holds and
+    /// <c>mlgan export-onnx</c> writes: input named after the feature column, shape [N, features]; outputs named after
+    /// <see cref="ScoreColumnName"/> [N, K], the class probabilities, and <see cref="PredictedLabelColumnName"/> [N], the
+    /// label value of the most probable class; for ML.NET's OnnxTransformer also the probabilities and the one-hot vectors of
+    /// the most probable classes flattened to [N * K], named after those columns with ".Probabilities" and ".Indicator"
+    /// appended. The file is written to a temporary file and renamed, so a failure never leaves a partial file.
     /// </summary>
     public void SaveOnnx(string path) => AtomicFile.Write(path, stream => stream.Write(_onnxModel));
 
@@ -143,12 +157,12 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _scorer.GetRowToRowMapper(inputSchema);
 
     /// <summary>
-    /// Adds <c>Score</c> and <c>PredictedLabel</c> to <paramref name="input"/>, scoring 256 rows per ONNX Runtime call
+    /// Adds <see cref="ScoreColumnName"/> and <see cref="PredictedLabelColumnName"/> to <paramref name="input"/>, scoring 256 rows per ONNX Runtime call
     /// (ML.NET's OnnxTransformer, which a loaded model.zip uses, scores row by row). The result cannot shuffle; the
     /// values equal the saved model's within float rounding.
     /// </summary>
     public IDataView Transform(IDataView input)
-        => new BatchScoredDataView(input, _scorer.GetOutputSchema(input.Schema), _batchScorer.Value, FeatureColumnName);
+        => new BatchScoredDataView(input, _scorer.GetOutputSchema(input.Schema), _batchScorer.Value, FeatureColumnName, ScoreColumnName, PredictedLabelColumnName);
 
     /// <summary>Saves as the chain of stock transformers that scores; loading it gives an equivalent transformer.</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) => _scorer.Save(ctx);
