@@ -16,7 +16,11 @@ public sealed class EnsembleTests
         var options = MnistSubset.TinyOptions(epochs: 2, seed: 7);
         options.EnsembleSize = 2;
         options.CheckpointDirectory = checkpoints;
-        using var ensemble = ml.Gan.SemiSupervised(options).Fit(train);
+        TorchClassifier? torchClassifier = null;
+        var ensembleTrainer = ml.Gan.SemiSupervised(options);
+        ensembleTrainer.TorchClassifierTrained = torch => torchClassifier = torch;
+        using var ensemble = ensembleTrainer.Fit(train);
+        using var torchMembers = torchClassifier!;
         using var first = ml.Gan.SemiSupervised(MnistSubset.TinyOptions(epochs: 2, seed: 7)).Fit(train);
         using var second = ml.Gan.SemiSupervised(MnistSubset.TinyOptions(epochs: 2, seed: 8)).Fit(train);
 
@@ -24,7 +28,7 @@ public sealed class EnsembleTests
         var scores = MnistSubset.Column(ensemble.Transform(test), "Score");
         var a = MnistSubset.Column(first.Transform(test), "Score");
         var b = MnistSubset.Column(second.Transform(test), "Score");
-        var torch = ensemble.ScoreWithTorch(MnistSubset.Column(test, "Features"));
+        var torch = torchMembers.Score(MnistSubset.Column(test, "Features"));
         for (int i = 0; i < scores.Length; i++)
         {
             for (int k = 0; k < scores[i].Length; k++)

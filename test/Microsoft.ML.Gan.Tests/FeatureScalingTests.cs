@@ -42,7 +42,7 @@ public sealed class FeatureScalingTests
     }
 
     /// <summary>The raw table's fit with the default (Auto) scaling, shared by the tests that only read it.</summary>
-    private static readonly Lazy<(TableRow[] Train, TableRow[] Test, (ITransformer Model, SemiSupervisedGanTransformer Gan, double Error, float[][] Scores) Fit)> Raw = new(() =>
+    private static readonly Lazy<(TableRow[] Train, TableRow[] Test, (ITransformer Model, SemiSupervisedGanTransformer Gan, TorchClassifier Torch, double Error, float[][] Scores) Fit)> Raw = new(() =>
     {
         var (train, test) = Table((_, v) => v);
         return (train, test, Fit(new MLContext(1), train, test, Options()));
@@ -69,13 +69,17 @@ public sealed class FeatureScalingTests
         return options;
     }
 
-    private static (ITransformer Model, SemiSupervisedGanTransformer Gan, double Error, float[][] Scores) Fit(MLContext ml, TableRow[] train, TableRow[] test,
+    /// <summary>Fits, scores <paramref name="test"/>; Torch is the fit's discriminators on libtorch.</summary>
+    private static (ITransformer Model, SemiSupervisedGanTransformer Gan, TorchClassifier Torch, double Error, float[][] Scores) Fit(MLContext ml, TableRow[] train, TableRow[] test,
         SemiSupervisedGanTrainer.Options options)
     {
-        var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Gan.SemiSupervised(options)).Fit(View(ml, train));
+        TorchClassifier? torch = null;
+        var trainer = ml.Gan.SemiSupervised(options);
+        trainer.TorchClassifierTrained = t => torch = t;
+        var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(trainer).Fit(View(ml, train));
         var scored = model.Transform(View(ml, test));
         double error = 1 - ml.MulticlassClassification.Evaluate(scored).MicroAccuracy;
-        return (model, model.LastTransformer, error, MnistSubset.Column(scored, "Score"));
+        return (model, model.LastTransformer, torch!, error, MnistSubset.Column(scored, "Score"));
     }
 
     [TestMethod]
@@ -88,6 +92,7 @@ public sealed class FeatureScalingTests
         var (minMaxTrain, minMaxTest) = Table((s, v) => (v - min[s]) / (max[s] - min[s]));
         var minMax = Fit(ml, minMaxTrain, minMaxTest, Options());
         using (minMax.Gan)
+        using (minMax.Torch)
         {
             // Standardised, both tables are the same numbers up to float rounding; the classes are 2 standard deviations
             // apart, so 15 labels and the unlabeled rows give well under 20% error.
@@ -105,6 +110,7 @@ public sealed class FeatureScalingTests
         var (train, test, standardised) = Raw.Value;
         var none = Fit(new MLContext(1), train, test, Options(FeatureScaling.None));
         using (none.Gan)
+        using (none.Torch)
             Assert.IsTrue(none.Error > standardised.Error + 0.15, $"None {none.Error:P1}, standardised {standardised.Error:P1}");
     }
 
@@ -115,13 +121,13 @@ public sealed class FeatureScalingTests
         var (train, test, fit) = Raw.Value;
         var gan = fit.Gan;
         var rows = test.Take(50).Select(r => r.Features).ToArray();
-        Assert.IsTrue(OnnxScoreAgreement.LargestDifference(gan, rows) < 1e-4);
+        Assert.IsTrue(OnnxScoreAgreement.LargestDifference(gan, fit.Torch, rows) < 1e-4);
 
         string path = Path.Combine(Directory.CreateTempSubdirectory("mlgan-scaling-").FullName, "model.zip");
         ml.Model.Save(fit.Model, View(ml, train).Schema, path);
         var loaded = ml.Model.Load(path, out _);
         var reloadedScores = MnistSubset.Column(loaded.Transform(View(ml, test.Take(50).ToArray())), "Score");
-        var torchScores = gan.ScoreWithTorch(rows);
+        var torchScores = fit.Torch.Score(rows);
         for (int i = 0; i < rows.Length; i++)
             for (int k = 0; k < gan.ClassCount; k++)
                 Assert.AreEqual(torchScores[i][k], reloadedScores[i][k], 1e-4);
@@ -182,6 +188,7 @@ public sealed class FeatureScalingTests
         options.StreamingShuffleBufferSize = 600;
         var streamed = Fit(new MLContext(1), train, test, options);
         using (streamed.Gan)
+        using (streamed.Torch)
             Assert.AreEqual(inMemory.Error, streamed.Error, 0.1, $"streamed {streamed.Error:P1}, in memory {inMemory.Error:P1}");
     }
 
@@ -194,7 +201,9 @@ public sealed class FeatureScalingTests
         var binary = Fit(ml, train, test, Options());
         var none = Fit(ml, train, test, Options(FeatureScaling.None));
         using (binary.Gan)
+        using (binary.Torch)
         using (none.Gan)
+        using (none.Torch)
         {
             for (int i = 0; i < binary.Scores.Length; i++)
                 CollectionAssert.AreEqual(none.Scores[i], binary.Scores[i], $"row {i}");
@@ -221,6 +230,7 @@ public sealed class FeatureScalingTests
         var (train, test) = Table((s, v) => s == 2 ? 7f : v);
         var fit = Fit(ml, train, test, Options(scaling));
         using (fit.Gan)
+        using (fit.Torch)
         {
             Assert.HasCount(1, warnings, string.Join("\n", warnings));
             StringAssert.StartsWith(warnings[0], "Feature column 'Features' has the same value in every training row in slot 2 (7): ");
@@ -231,7 +241,7 @@ public sealed class FeatureScalingTests
             var movedScores = MnistSubset.Column(fit.Model.Transform(View(ml, moved)), "Score");
             for (int i = 0; i < test.Length; i++)
                 CollectionAssert.AreEqual(fit.Scores[i], movedScores[i], $"row {i}: slot 2 is ignored when scoring");
-            Assert.IsTrue(OnnxScoreAgreement.LargestDifference(fit.Gan, moved.Take(50).Select(r => r.Features).ToArray()) < 1e-4);
+            Assert.IsTrue(OnnxScoreAgreement.LargestDifference(fit.Gan, fit.Torch, moved.Take(50).Select(r => r.Features).ToArray()) < 1e-4);
 
             var samples = MnistSubset.Column(fit.Gan.Generate(100, seed: 2), "Features");
             Assert.IsTrue(samples.All(r => r[2] == 7f), "generated rows hold the training value in slot 2");

@@ -41,7 +41,11 @@ public sealed class MinibatchDiscriminationTests
         options.MinibatchDiscriminationKernels = 8;
         options.MinibatchDiscriminationKernelDimension = 3;
         options.InstanceNoiseStandardDeviation = 0;
-        using var model = ml.Gan.SemiSupervised(options).Fit(train);
+        TorchClassifier? torchClassifier = null;
+        var trainer = ml.Gan.SemiSupervised(options);
+        trainer.TorchClassifierTrained = torch => torchClassifier = torch;
+        using var model = trainer.Fit(train);
+        using var torchModel = torchClassifier!;
 
         var scored = model.Transform(test);
         double accuracy = ml.MulticlassClassification.Evaluate(scored).MicroAccuracy;
@@ -50,8 +54,8 @@ public sealed class MinibatchDiscriminationTests
         // over these 30 steps it stays near full strength and slows learning (22%).
         Assert.IsGreaterThan(0.25, accuracy, $"accuracy {accuracy:P1} with minibatch discrimination");
         var onnx = MnistSubset.Column(scored, "Score");
-        var torch = model.ScoreWithTorch(MnistSubset.Column(test, "Features"));
-        var firstRowAlone = model.ScoreWithTorch([MnistSubset.Column(test, "Features")[0]]);
+        var torch = torchModel.Score(MnistSubset.Column(test, "Features"));
+        var firstRowAlone = torchModel.Score([MnistSubset.Column(test, "Features")[0]]);
         for (int i = 0; i < onnx.Length; i++)
         {
             for (int k = 0; k < onnx[i].Length; k++)

@@ -6,10 +6,13 @@ namespace Microsoft.ML.Gan.Tests;
 /// <summary>Compares a fitted model's libtorch scores with those of its batched ONNX export run by ONNX Runtime.</summary>
 internal static class OnnxScoreAgreement
 {
-    /// <summary>The largest absolute difference between the two scorings of <paramref name="features"/>, over every row and class.</summary>
-    public static double LargestDifference(SemiSupervisedGanTransformer gan, float[][] features)
+    /// <summary>
+    /// The largest absolute difference between the two scorings of <paramref name="features"/>, over every row and class;
+    /// <paramref name="torch"/> is the fit's <see cref="SemiSupervisedGanTrainer.TorchClassifierTrained"/>.
+    /// </summary>
+    public static double LargestDifference(SemiSupervisedGanTransformer gan, TorchClassifier torch, float[][] features)
     {
-        var torchScores = gan.ScoreWithTorch(features);
+        var torchScores = torch.Score(features);
         using var stream = new MemoryStream();
         gan.SaveOnnx(stream);
         using var session = new InferenceSession(stream.ToArray());

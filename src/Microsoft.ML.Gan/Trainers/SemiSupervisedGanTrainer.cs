@@ -33,6 +33,12 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
     }
 
     /// <summary>
+    /// Receives the averaged discriminators on libtorch after a fit, and with them the duty to dispose them; unset, the
+    /// fit disposes them once their ONNX graph is built. For tests that compare libtorch's scores with the graph's.
+    /// </summary>
+    internal Action<TorchClassifier>? TorchClassifierTrained { get; set; }
+
+    /// <summary>
     /// Trains on <paramref name="input"/>: rows with a missing label are unlabeled, and every row also serves as unlabeled data.
     /// </summary>
     /// <exception cref="OperationCanceledException">
@@ -129,9 +135,14 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
             throw;
         }
         byte[] classifier = DiscriminatorOnnxExport.Build(members, columns.Features.Name, labels, _options.ScoreColumnName, _options.PredictedLabelColumnName, standardization);
+        var torch = new TorchClassifier(members, standardization);
+        if (TorchClassifierTrained is { } receive)
+            receive(torch);
+        else
+            torch.Dispose();
         var scorer = OnnxScorer.Create(_mlContext, input, classifier, labels, columns.ClassCount, columns.Features.Name, _options.ScoreColumnName, _options.PredictedLabelColumnName);
-        return new SemiSupervisedGanTransformer(_mlContext, scorer, classifier, members, generator!, labels, columns.Features.Name, _options.ScoreColumnName,
-            _options.PredictedLabelColumnName, standardization);
+        return new SemiSupervisedGanTransformer(_mlContext, scorer, classifier, columns.FeatureCount, columns.ClassCount, members.Count, generator!, labels,
+            columns.Features.Name, _options.ScoreColumnName, _options.PredictedLabelColumnName, standardization);
     }
 
     private static UnlabeledRows Standardized(UnlabeledRows rows, FeatureStandardization? standardization) =>

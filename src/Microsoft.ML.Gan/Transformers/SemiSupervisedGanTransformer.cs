@@ -22,13 +22,12 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     private readonly MLContext _mlContext;
     private readonly ITransformer _scorer;
     private readonly byte[] _onnxModel;
-    private readonly IReadOnlyList<DiscriminatorNetwork> _members;
     private readonly GeneratorNetwork _generator;
     private readonly LabelValues _labels;
     private readonly Lazy<OnnxBatchScorer> _batchScorer;
     private readonly FeatureStandardization? _standardization;
 
-    internal SemiSupervisedGanTransformer(MLContext mlContext, ITransformer scorer, byte[] onnxModel, IReadOnlyList<DiscriminatorNetwork> members,
+    internal SemiSupervisedGanTransformer(MLContext mlContext, ITransformer scorer, byte[] onnxModel, int featureCount, int classCount, int ensembleSize,
         GeneratorNetwork generator, LabelValues labels, string featureColumnName, string scoreColumnName, string predictedLabelColumnName,
         FeatureStandardization? standardization = null)
     {
@@ -37,7 +36,9 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
         _mlContext = mlContext;
         _scorer = scorer;
         _onnxModel = onnxModel;
-        _members = members;
+        FeatureCount = featureCount;
+        ClassCount = classCount;
+        EnsembleSize = ensembleSize;
         _generator = generator;
         FeatureColumnName = featureColumnName;
         ScoreColumnName = scoreColumnName;
@@ -55,13 +56,13 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     public string PredictedLabelColumnName { get; }
 
     /// <summary>K, the number of classes.</summary>
-    public int ClassCount => (int)_members[0].ClassCount;
+    public int ClassCount { get; }
 
     /// <summary>Length of the feature vector.</summary>
-    public int FeatureCount => (int)_members[0].InputSize;
+    public int FeatureCount { get; }
 
     /// <summary>Number of discriminators whose probabilities are averaged (<c>EnsembleSize</c>).</summary>
-    public int EnsembleSize => _members.Count;
+    public int EnsembleSize { get; }
 
     /// <inheritdoc/>
     public bool IsRowToRowMapper => _scorer.IsRowToRowMapper;
@@ -167,31 +168,12 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     /// <summary>Saves as the chain of stock transformers that scores; loading it gives an equivalent transformer.</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) => _scorer.Save(ctx);
 
-    /// <summary>Class probabilities computed by the torch networks (no ONNX; an ensemble's mean), rows of shape [features].</summary>
-    internal float[][] ScoreWithTorch(float[][] rows)
-    {
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        var input = tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, FeatureCount]);
-        _standardization?.ApplyInPlace(input);
-        using var members = _members.Count.ToScalar();
-        var probabilities = _members.Select(m =>
-        {
-            m.eval();
-            return m.forward(input).softmax(1);
-        }).Aggregate((a, b) => a.add(b, HeldScalars.One)).div(members).contiguous();
-        var flat = probabilities.data<float>().ToArray();
-        return Enumerable.Range(0, rows.Length).Select(i => flat.AsSpan(i * ClassCount, ClassCount).ToArray()).ToArray();
-    }
-
     /// <inheritdoc/>
     public void Dispose()
     {
         (_scorer as IDisposable)?.Dispose();
         if (_batchScorer.IsValueCreated)
             _batchScorer.Value.Dispose();
-        foreach (var member in _members)
-            member.Dispose();
         _generator.Dispose();
     }
 
