@@ -24,11 +24,6 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
     private readonly PhaseClock _clock = new();
     private readonly ImageShape? _image;
     private readonly FeatureStandardization? _standardization;
-    /// <summary>UnlabeledWeight and ConditionalClassWeight held for every step's native adds (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
-    private readonly Scalar _unlabeledWeight;
-    private readonly Scalar _conditionalClassWeight;
-    private readonly Scalar _consistencyWeight;
-    private Parameter[] _discriminatorParameters = [];
     private bool _averagedReleased;
     private bool _generatorReleased;
 
@@ -47,9 +42,6 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         _noise = new GaussianNoiseSource(seed);
         _seed = seed;
         _image = image;
-        _unlabeledWeight = options.UnlabeledWeight.ToScalar();
-        _conditionalClassWeight = options.ConditionalClassWeight.ToScalar();
-        _consistencyWeight = options.ConsistencyWeight.ToScalar();
         Discriminator = NewDiscriminator(featureCount, classCount);
         AveragedDiscriminator = NewDiscriminator(featureCount, classCount);
         Generator = image is ImageShape shape
@@ -82,7 +74,6 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         Discriminator.to(device);
         AveragedDiscriminator.to(device);
         Generator.to(device);
-        _discriminatorParameters = Discriminator.parameters().Where(p => p.requires_grad).ToArray();
         using var features = data.Features.to(device);
         using var labeledIndices = data.LabeledIndices.to(device);
         using var labeledClasses = data.LabeledClasses.to(device);
@@ -92,15 +83,12 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         if (_options.ResumeFromCheckpoint is null)
             InitializeDiscriminator(features, streamUnlabeled is null ? null : unlabeled);
         var average = new ExponentialMovingAverage(Discriminator, AveragedDiscriminator, _options.AveragingRate);
-        using var discriminatorOptimizer = new Adam(_discriminatorParameters, _options.LearningRate, _options.AdamBeta1, _options.AdamBeta2);
-        using var generatorOptimizer = new Adam(Generator.parameters(), _options.LearningRate, _options.AdamBeta1, _options.AdamBeta2);
+        using var discriminatorStep = new DiscriminatorStep(_options, Discriminator, Generator, device, _random, _noise, _clock);
+        using var generatorStep = new GeneratorStep(_options, Discriminator, Generator, _random, _clock);
         using var best = new BestEpoch(AveragedDiscriminator);
-        using var discriminatorHistory = _options.HistoricalAveragingWeight > 0 ? new HistoricalAveraging(_discriminatorParameters, _options.HistoricalAveragingWeight) : null;
-        using var generatorHistory = _options.HistoricalAveragingWeight > 0 ? new HistoricalAveraging(Generator.parameters(), _options.HistoricalAveragingWeight) : null;
-        using var replay = _options.ExperienceReplaySize > 0 ? new ExperienceReplay(_options.ExperienceReplaySize, Discriminator.InputSize, device) : null;
-        using var guard = _options.CollapseGuard ? new CollapseGuard(_options, RollbackState(discriminatorOptimizer, generatorOptimizer), _log) : null;
+        using var guard = _options.CollapseGuard ? new CollapseGuard(_options, RollbackState(discriminatorStep.Optimizer, generatorStep.Optimizer), _log) : null;
         var state = new TrainingState(Architecture(data), _random, _noise, Discriminator, AveragedDiscriminator, Generator,
-            discriminatorOptimizer, generatorOptimizer, average, best, discriminatorHistory, generatorHistory, replay, guard);
+            discriminatorStep.Optimizer, generatorStep.Optimizer, average, best, discriminatorStep.History, generatorStep.History, discriminatorStep.Replay, guard);
         int completed = 0;
         if (_options.ResumeFromCheckpoint is string resume)
         {
@@ -122,7 +110,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
             using var labeledOrder = TileLabeled(labeledIndices.shape[0], (long)steps * batch, device);
             double discriminatorLoss = 0, generatorLoss = 0, correct = 0;
             int generatorSteps = 0;
-            discriminatorOptimizer.LearningRate = generatorOptimizer.LearningRate = LearningRateSchedule.At(_options.LearningRate, _options.LearningRateDecayEpochs, _options.MaxEpoch, epoch);
+            discriminatorStep.Optimizer.LearningRate = generatorStep.Optimizer.LearningRate = LearningRateSchedule.At(_options.LearningRate, _options.LearningRateDecayEpochs, _options.MaxEpoch, epoch);
             double instanceNoise = InstanceNoise.StandardDeviation(_options.InstanceNoiseStandardDeviation, _options.InstanceNoiseDecayEpochs, epoch);
             _clock.Restart();
             for (int step = 0; step < steps; step++)
@@ -136,7 +124,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
                 _clock.Lap(GanTrainingPhase.Data);
 
                 double stepNoise = guard?.BeginStep(epoch, instanceNoise) ?? instanceNoise;
-                var (dLoss, unsupervisedLoss, stepCorrect) = DiscriminatorStep(discriminatorOptimizer, discriminatorHistory, replay, labeledRows, classes, unlabeledRows, batch, stepNoise);
+                var (dLoss, unsupervisedLoss, stepCorrect) = discriminatorStep.Run(labeledRows, classes, unlabeledRows, stepNoise);
                 guard?.ObserveDiscriminator(unsupervisedLoss);
                 average.Update();
                 _clock.Lap(GanTrainingPhase.Averaging);
@@ -146,7 +134,7 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
                     continue;
                 var realRows = featureMatching.Next(batch);
                 _clock.Lap(GanTrainingPhase.Data);
-                double gLoss = GeneratorStep(generatorOptimizer, generatorHistory, realRows, batch);
+                double gLoss = generatorStep.Run(realRows);
                 guard?.ObserveGenerator(gLoss);
                 generatorLoss += gLoss;
                 generatorSteps++;
@@ -224,89 +212,6 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         return Enumerable.Range(0, (int)noise.shape[0]).Select(i => flat.AsSpan(i * width, width).ToArray()).ToArray();
     }
 
-    private (double Loss, double Unsupervised, double Correct) DiscriminatorStep(Adam optimizer, HistoricalAveraging? history, ExperienceReplay? replay,
-        Tensor labeledRows, Tensor classes, Tensor unlabeledRows, int batch, double instanceNoise)
-    {
-        Tensor generated;
-        using (no_grad())
-            generated = Generator.Sample(batch, _random);
-        _clock.Lap(GanTrainingPhase.GeneratedBatch);
-        var fake = replay?.Mix(generated, _options.ExperienceReplayFraction, _random) ?? generated;
-        replay?.Add(generated);
-        var rows = cat([labeledRows, unlabeledRows, fake], 0);
-        if (instanceNoise > 0)
-        {
-            using var noise = _noise.Normal(rows.shape, rows.device);
-            using var level = instanceNoise.ToScalar();
-            rows = rows.add(noise, alpha: level);
-        }
-        var logits = Discriminator.Logits(rows, [batch, batch, batch]);
-        var labeledLogits = logits.narrow(0, 0, batch);
-        var supervised = SemiSupervisedLoss.Supervised(labeledLogits, classes);
-        var unsupervised = SemiSupervisedLoss.Unsupervised(logits.narrow(0, batch, batch), logits.narrow(0, 2L * batch, batch), _options.OneSidedLabelSmoothing);
-        var loss = supervised.add(unsupervised, alpha: _unlabeledWeight);
-        if (_options.ConsistencyWeight > 0)
-        {
-            var unlabeled = rows.narrow(0, batch, batch);
-            var consistency = ConsistencyLoss.Compute(logits.narrow(0, batch, batch), Discriminator.Logits(unlabeled, [batch]));
-            loss = loss.add(consistency, alpha: _consistencyWeight);
-        }
-        if (history is not null)
-            loss = loss.add(history.Penalty(), HeldScalars.One);
-        optimizer.ZeroGrad();
-        _clock.Lap(GanTrainingPhase.DiscriminatorForward);
-        loss.backward();
-        _clock.Lap(GanTrainingPhase.DiscriminatorBackward);
-        optimizer.Step();
-        history?.Update();
-        double correct = labeledLogits.argmax(1).eq(classes).sum().item<long>();
-        var result = (loss.item<float>(), unsupervised.item<float>(), correct);
-        _clock.Lap(GanTrainingPhase.DiscriminatorUpdate);
-        return result;
-    }
-
-    /// <summary>
-    /// One generator update. A conditional generator draws uniform classes, and its loss adds ConditionalClassWeight times
-    /// the cross-entropy of the discriminator's K+1 classes on its samples against those classes.
-    /// </summary>
-    private double GeneratorStep(Adam optimizer, HistoricalAveraging? history, Tensor realRows, int batch)
-    {
-        Tensor loss;
-        var classes = Generator.ClassCount > 0 ? randint(Generator.ClassCount, [batch], generator: _random, device: realRows.device) : null;
-        Tensor? logits = null;
-        if (_options.GeneratorObjective == GeneratorObjective.FeatureMatching)
-        {
-            SetDiscriminatorTrainable(false);
-            Tensor realFeatures;
-            using (no_grad())
-                realFeatures = Discriminator.Features(realRows);
-            var generated = classes is null ? Generator.Sample(batch, _random) : Generator.Sample(classes, _random);
-            loss = FeatureMatchingLoss.Compute(realFeatures, Discriminator.Features(generated));
-            if (classes is not null)
-                logits = Discriminator.forward(generated);
-        }
-        else
-        {
-            SetDiscriminatorTrainable(false);
-            logits = Discriminator.forward(classes is null ? Generator.Sample(batch, _random) : Generator.Sample(classes, _random));
-            loss = _options.GeneratorObjective == GeneratorObjective.NonSaturating ? GeneratorLoss.NonSaturating(logits) : GeneratorLoss.Minimax(logits);
-        }
-        if (classes is not null)
-            loss = loss.add(GeneratorLoss.Conditional(logits!, classes), alpha: _conditionalClassWeight);
-        if (history is not null)
-            loss = loss.add(history.Penalty(), HeldScalars.One);
-        optimizer.ZeroGrad();
-        _clock.Lap(GanTrainingPhase.GeneratorForward);
-        loss.backward();
-        _clock.Lap(GanTrainingPhase.GeneratorBackward);
-        optimizer.Step();
-        history?.Update();
-        SetDiscriminatorTrainable(true);
-        float value = loss.item<float>();
-        _clock.Lap(GanTrainingPhase.GeneratorUpdate);
-        return value;
-    }
-
     /// <summary>What a collapse-guard recovery restores: both networks' parameters and buffers, the parameter average and both optimisers' moments.</summary>
     private Tensor[] RollbackState(Adam discriminatorOptimizer, Adam generatorOptimizer) =>
         Discriminator.state_dict().Values
@@ -351,17 +256,6 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         return cat(tiles, 0).narrow(0, 0, length).contiguous().MoveToOuterDisposeScope();
     }
 
-    /// <summary>Freezes the discriminator (no gradients, weights folded once) for the generator's step, or ends that.</summary>
-    private void SetDiscriminatorTrainable(bool trainable)
-    {
-        foreach (var p in _discriminatorParameters)
-            p.requires_grad = trainable;
-        if (trainable)
-            Discriminator.ThawWeights();
-        else
-            Discriminator.FreezeWeights();
-    }
-
     private DiscriminatorNetwork NewDiscriminator(long featureCount, int classCount) => _image is ImageShape image
         ? new ConvDiscriminator(image, _options.ConvolutionalWidth, classCount, _options.InitialWeightStandardDeviation, _random)
         : new MlpDiscriminator(featureCount, _options.DiscriminatorHiddenSizes, classCount, _options.InputNoiseStandardDeviation,
@@ -403,8 +297,5 @@ internal sealed class SemiSupervisedGanTraining : IDisposable
         if (!_generatorReleased)
             Generator.Dispose();
         _random.Dispose();
-        _unlabeledWeight.Dispose();
-        _conditionalClassWeight.Dispose();
-        _consistencyWeight.Dispose();
     }
 }
