@@ -15,7 +15,7 @@ namespace Microsoft.ML.Gan.Kernels;
 public class TrainingStepBenchmarks
 {
     private const int Batch = 100;
-    private Generator _random = null!;
+    private RandomGenerator _random = null!;
     private MlpDiscriminator _discriminator = null!;
     private MlpDiscriminator _average = null!;
     private MlpGenerator _generator = null!;
@@ -35,7 +35,7 @@ public class TrainingStepBenchmarks
         set_num_threads(Threads);
         var options = new SemiSupervisedGanTrainer.Options { BatchSize = Batch, InstanceNoiseStandardDeviation = 0 };
         var noise = new GaussianNoiseSource(1);
-        _random = new Generator(1);
+        _random = new RandomGenerator(1);
         _discriminator = new MlpDiscriminator(784, options.DiscriminatorHiddenSizes, 10, options.InputNoiseStandardDeviation, options.HiddenNoiseStandardDeviation,
             options.InitialWeightStandardDeviation, _random, noise);
         _average = new MlpDiscriminator(784, options.DiscriminatorHiddenSizes, 10, options.InputNoiseStandardDeviation, options.HiddenNoiseStandardDeviation,

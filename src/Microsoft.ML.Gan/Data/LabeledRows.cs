@@ -12,12 +12,12 @@ internal sealed class LabeledRows : IDisposable
     private readonly Tensor _features;
     private readonly Tensor _indices;
     private readonly Tensor _classes;
-    private readonly Generator _random;
+    private readonly RandomGenerator _random;
     private Tensor? _order;
     private long _position;
 
     /// <summary>The labeled rows of <paramref name="data"/>, read from <paramref name="features"/> (its rows on the training device, which the caller keeps).</summary>
-    public LabeledRows(Tensor features, SemiSupervisedData data, Generator random)
+    public LabeledRows(Tensor features, SemiSupervisedData data, RandomGenerator random)
     {
         _features = features;
         _indices = data.LabeledIndices.to(features.device);

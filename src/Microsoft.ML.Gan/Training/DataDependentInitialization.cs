@@ -10,7 +10,7 @@ namespace Microsoft.ML.Gan.Training;
 internal static class DataDependentInitialization
 {
     /// <summary>Initialises <paramref name="networks"/>' discriminator from <paramref name="features"/>, or from <paramref name="stream"/> when it is given.</summary>
-    public static void Run(GanNetworks networks, Tensor features, UnlabeledRows? stream, int rows, Generator random)
+    public static void Run(GanNetworks networks, Tensor features, UnlabeledRows? stream, int rows, RandomGenerator random)
     {
         using var batch = stream is null ? SampleRows(features, rows, random) : FirstDraws(stream, rows);
         networks.Discriminator.SetReference(batch);
@@ -19,7 +19,7 @@ internal static class DataDependentInitialization
         networks.Discriminator.InitializeFrom(batch);
     }
 
-    private static Tensor SampleRows(Tensor features, int rows, Generator random)
+    private static Tensor SampleRows(Tensor features, int rows, RandomGenerator random)
     {
         long count = Math.Min(rows, features.shape[0]);
         using var order = randperm(features.shape[0], generator: random, device: features.device);

@@ -15,7 +15,7 @@ internal sealed class DiscriminatorStep : IDisposable
     private readonly SemiSupervisedGanTrainer.Options _options;
     private readonly DiscriminatorNetwork _discriminator;
     private readonly GeneratorNetwork _generator;
-    private readonly Generator _random;
+    private readonly RandomGenerator _random;
     private readonly GaussianNoiseSource _noise;
     private readonly PhaseClock _clock;
     /// <summary>UnlabeledWeight and ConsistencyWeight held for every step's native adds (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
@@ -27,7 +27,7 @@ internal sealed class DiscriminatorStep : IDisposable
     /// discriminator's trainable parameters; <paramref name="clock"/> is charged the step's phases.
     /// </summary>
     public DiscriminatorStep(SemiSupervisedGanTrainer.Options options, DiscriminatorNetwork discriminator, GeneratorNetwork generator, Device device,
-        Generator random, GaussianNoiseSource noise, PhaseClock clock)
+        RandomGenerator random, GaussianNoiseSource noise, PhaseClock clock)
     {
         _options = options;
         _discriminator = discriminator;

@@ -21,7 +21,7 @@ internal sealed class GanNetworks : IDisposable
     /// <paramref name="standardized"/>: the rows are standardised features, so the MLP generator's output is linear.
     /// </summary>
     public GanNetworks(SemiSupervisedGanTrainer.Options options, long featureCount, int classCount, ImageShape? image, bool standardized,
-        Generator random, GaussianNoiseSource noise)
+        RandomGenerator random, GaussianNoiseSource noise)
     {
         Image = image;
         Discriminator = NewDiscriminator(options, featureCount, classCount, image, random, noise);
@@ -82,7 +82,7 @@ internal sealed class GanNetworks : IDisposable
     }
 
     private static DiscriminatorNetwork NewDiscriminator(SemiSupervisedGanTrainer.Options options, long featureCount, int classCount, ImageShape? image,
-        Generator random, GaussianNoiseSource noise) => image is ImageShape shape
+        RandomGenerator random, GaussianNoiseSource noise) => image is ImageShape shape
         ? new ConvDiscriminator(shape, options.ConvolutionalWidth, classCount, options.InitialWeightStandardDeviation, random)
         : new MlpDiscriminator(featureCount, options.DiscriminatorHiddenSizes, classCount, options.InputNoiseStandardDeviation,
             options.HiddenNoiseStandardDeviation, options.InitialWeightStandardDeviation, random, noise,

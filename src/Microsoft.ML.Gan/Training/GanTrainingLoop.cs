@@ -17,7 +17,7 @@ internal sealed class GanTrainingLoop : IDisposable
     private readonly SemiSupervisedGanTrainer.Options _options;
     private readonly IChannel _channel;
     private readonly TrainingLog _log;
-    private readonly Generator _random;
+    private readonly RandomGenerator _random;
     private readonly GaussianNoiseSource _noise;
     private readonly int _seed;
     private readonly FeatureStandardization? _standardization;
@@ -34,7 +34,7 @@ internal sealed class GanTrainingLoop : IDisposable
         _options = options;
         _channel = log;
         _log = new TrainingLog(log);
-        _random = new Generator((ulong)seed);
+        _random = new RandomGenerator((ulong)seed);
         _noise = new GaussianNoiseSource(seed);
         _seed = seed;
         _standardization = standardization;
@@ -45,7 +45,7 @@ internal sealed class GanTrainingLoop : IDisposable
     public GanNetworks Networks { get; }
 
     /// <summary>The random generator of weights, noise and minibatch order; its state is part of a checkpoint.</summary>
-    public Generator Random => _random;
+    public RandomGenerator Random => _random;
 
     /// <summary>
     /// Trains for the configured epochs. The unlabeled rows come from <paramref name="data"/>'s features, or from

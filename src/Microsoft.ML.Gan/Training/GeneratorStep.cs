@@ -17,14 +17,14 @@ internal sealed class GeneratorStep : IDisposable
     private readonly SemiSupervisedGanTrainer.Options _options;
     private readonly DiscriminatorNetwork _discriminator;
     private readonly GeneratorNetwork _generator;
-    private readonly Generator _random;
+    private readonly RandomGenerator _random;
     private readonly PhaseClock _clock;
     private readonly Parameter[] _discriminatorParameters;
     /// <summary>ConditionalClassWeight held for every step's native add (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
     private readonly Scalar _conditionalClassWeight;
 
     /// <summary>Sets up the step's optimiser and historical average for the generator's parameters; <paramref name="clock"/> is charged the step's phases.</summary>
-    public GeneratorStep(SemiSupervisedGanTrainer.Options options, DiscriminatorNetwork discriminator, GeneratorNetwork generator, Generator random, PhaseClock clock)
+    public GeneratorStep(SemiSupervisedGanTrainer.Options options, DiscriminatorNetwork discriminator, GeneratorNetwork generator, RandomGenerator random, PhaseClock clock)
     {
         _options = options;
         _discriminator = discriminator;

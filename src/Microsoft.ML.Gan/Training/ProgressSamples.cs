@@ -46,7 +46,7 @@ internal sealed class ProgressSamples : IDisposable
 
     private static Tensor Noise(GeneratorNetwork generator, int count, int seed, Device device)
     {
-        using var random = new Generator((ulong)seed + 1);
+        using var random = new RandomGenerator((ulong)seed + 1);
         using var z = rand([count, generator.NoiseSize], generator: random);
         if (generator.ClassCount == 0)
             return z.to(device);
