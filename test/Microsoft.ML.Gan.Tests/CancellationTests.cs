@@ -118,7 +118,7 @@ public sealed partial class CancellationTests
         var options = MnistSubset.TinyOptions(epochs: 5);
         options.Progress = new ProgressRecorder(reports);
         using var channel = ((IHostEnvironment)ml).Register("test").Start("test");
-        using var training = new SemiSupervisedGanTraining(options, columns.FeatureCount, columns.ClassCount, null, 7, channel);
+        using var training = new GanTrainingLoop(options, columns.FeatureCount, columns.ClassCount, null, 7, channel);
         int checks = 0;
 
         // 300 rows in batches of 50: 6 steps per epoch; the 9th check is before step 3 of epoch 2.

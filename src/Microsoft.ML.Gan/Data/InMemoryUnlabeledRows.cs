@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Gan.Data;
 
 /// <summary>Unlabeled rows held in one tensor, visited in a random permutation per epoch.</summary>
-internal sealed class InMemoryUnlabeledRows(Tensor features, Generator random) : UnlabeledRows
+internal sealed class InMemoryUnlabeledRows(Tensor features, RandomGenerator random) : UnlabeledRows
 {
     private Tensor? _order;
     private long _position;

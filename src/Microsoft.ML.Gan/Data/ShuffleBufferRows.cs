@@ -16,7 +16,7 @@ internal sealed class ShuffleBufferRows : UnlabeledRows
     private readonly DataViewSchema.Column _column;
     private readonly int _width;
     private readonly float[] _buffer;
-    private readonly Generator _random;
+    private readonly RandomGenerator _random;
     private readonly Device _device;
     private DataViewRowCursor? _cursor;
     private ValueGetter<VBuffer<float>>? _getter;
@@ -26,7 +26,7 @@ internal sealed class ShuffleBufferRows : UnlabeledRows
     private Random _draws = new(0);
     private int _filled;
 
-    public ShuffleBufferRows(IDataView data, DataViewSchema.Column column, int width, int capacity, Generator random, Device device)
+    public ShuffleBufferRows(IDataView data, DataViewSchema.Column column, int width, int capacity, RandomGenerator random, Device device)
     {
         _data = data;
         _column = column;

@@ -103,20 +103,20 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
             {
                 if (_options.EnsembleSize > 1)
                     channel.Info(MessageSensitivity.None, $"Ensemble member {member + 1} of {_options.EnsembleSize}, seed {seed + member}.");
-                using var training = new SemiSupervisedGanTraining(_options.ForEnsembleMember(member), columns.FeatureCount, columns.ClassCount, image, seed + member, channel,
+                using var loop = new GanTrainingLoop(_options.ForEnsembleMember(member), columns.FeatureCount, columns.ClassCount, image, seed + member, channel,
                     standardization);
                 Func<Device, UnlabeledRows>? stream = streaming
-                    ? device => Standardized(new ShuffleBufferRows(input, columns.Features, columns.FeatureCount, _options.StreamingShuffleBufferSize!.Value, training.Random, device), standardization)
+                    ? device => Standardized(new ShuffleBufferRows(input, columns.Features, columns.FeatureCount, _options.StreamingShuffleBufferSize!.Value, loop.Random, device), standardization)
                     : null;
-                training.Run(data, stream, validation is null ? null : d => ErrorRate(d, validation), CheckCanceled);
-                training.AveragedDiscriminator.to(CPU);
-                members.Add(training.ReleaseAveragedDiscriminator());
+                loop.Run(data, stream, validation is null ? null : d => ErrorRate(d, validation), CheckCanceled);
+                loop.Networks.AveragedDiscriminator.to(CPU);
+                members.Add(loop.Networks.ReleaseAveragedDiscriminator());
                 if (member > 0)
                     continue;
-                training.Generator.to(CPU);
-                training.Generator.eval();
-                training.Generator.FreezeStatistics(GeneratorStatisticsRows, training.Random);
-                generator = training.ReleaseGenerator();
+                loop.Networks.Generator.to(CPU);
+                loop.Networks.Generator.eval();
+                loop.Networks.Generator.FreezeStatistics(GeneratorStatisticsRows, loop.Random);
+                generator = loop.Networks.ReleaseGenerator();
             }
         }
         catch (OperationCanceledException)

@@ -28,7 +28,7 @@ internal sealed class ExperienceReplay : IDisposable
     /// The batch with its first round(fraction * rows) rows replaced by stored rows drawn uniformly (with replacement);
     /// the batch itself when fewer rows than that are stored.
     /// </summary>
-    public Tensor Mix(Tensor generated, double fraction, Generator random)
+    public Tensor Mix(Tensor generated, double fraction, RandomGenerator random)
     {
         long replaced = (long)Math.Round(fraction * generated.shape[0]);
         if (replaced == 0 || Count < replaced)

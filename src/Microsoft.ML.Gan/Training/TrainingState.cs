@@ -13,7 +13,7 @@ namespace Microsoft.ML.Gan.Training;
 /// </summary>
 internal sealed class TrainingState(
     string architecture,
-    Generator random,
+    RandomGenerator random,
     GaussianNoiseSource noise,
     nn.Module discriminator,
     nn.Module averagedDiscriminator,

@@ -1,0 +1,110 @@
+using Microsoft.ML.Gan.Networks;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Training;
+
+/// <summary>
+/// The discriminator's training step (Salimans et al., 2016, section 5): one forward pass over a labeled, an unlabeled
+/// and a generated batch, the supervised loss on the labeled rows plus UnlabeledWeight times the unsupervised loss
+/// (unlabeled rows real, generated rows fake), then one Adam update. Instance noise, experience replay, the consistency
+/// term and historical averaging join when the options turn them on.
+/// </summary>
+internal sealed class DiscriminatorStep : IDisposable
+{
+    private readonly SemiSupervisedGanTrainer.Options _options;
+    private readonly DiscriminatorNetwork _discriminator;
+    private readonly GeneratorNetwork _generator;
+    private readonly RandomGenerator _random;
+    private readonly GaussianNoiseSource _noise;
+    private readonly PhaseClock _clock;
+    /// <summary>UnlabeledWeight and ConsistencyWeight held for every step's native adds (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
+    private readonly Scalar _unlabeledWeight;
+    private readonly Scalar _consistencyWeight;
+
+    /// <summary>
+    /// Sets up the step's optimiser, historical average and replay buffer (on <paramref name="device"/>) for the
+    /// discriminator's trainable parameters; <paramref name="clock"/> is charged the step's phases.
+    /// </summary>
+    public DiscriminatorStep(SemiSupervisedGanTrainer.Options options, DiscriminatorNetwork discriminator, GeneratorNetwork generator, Device device,
+        RandomGenerator random, GaussianNoiseSource noise, PhaseClock clock)
+    {
+        _options = options;
+        _discriminator = discriminator;
+        _generator = generator;
+        _random = random;
+        _noise = noise;
+        _clock = clock;
+        _unlabeledWeight = options.UnlabeledWeight.ToScalar();
+        _consistencyWeight = options.ConsistencyWeight.ToScalar();
+        var parameters = discriminator.parameters().Where(p => p.requires_grad).ToArray();
+        Optimizer = new Adam(parameters, options.LearningRate, options.AdamBeta1, options.AdamBeta2);
+        History = options.HistoricalAveragingWeight > 0 ? new HistoricalAveraging(parameters, options.HistoricalAveragingWeight) : null;
+        Replay = options.ExperienceReplaySize > 0 ? new ExperienceReplay(options.ExperienceReplaySize, discriminator.InputSize, device) : null;
+    }
+
+    /// <summary>The discriminator's Adam optimiser.</summary>
+    public Adam Optimizer { get; }
+
+    /// <summary>The historical average of the discriminator's parameters; null when HistoricalAveragingWeight is 0.</summary>
+    public HistoricalAveraging? History { get; }
+
+    /// <summary>The buffer of earlier generated rows; null when ExperienceReplaySize is 0.</summary>
+    public ExperienceReplay? Replay { get; }
+
+    /// <summary>
+    /// Updates the discriminator once on BatchSize <paramref name="labeledRows"/> of <paramref name="classes"/>, BatchSize
+    /// <paramref name="unlabeledRows"/> and BatchSize new generated rows, all with Gaussian noise of standard deviation
+    /// <paramref name="instanceNoise"/> added; returns the total loss, the unsupervised loss and how many labeled rows
+    /// were classified correctly.
+    /// </summary>
+    public (double Loss, double UnsupervisedLoss, double Correct) Run(Tensor labeledRows, Tensor classes, Tensor unlabeledRows, double instanceNoise)
+    {
+        int batch = _options.BatchSize;
+        Tensor generated;
+        using (no_grad())
+            generated = _generator.Sample(batch, _random);
+        _clock.Lap(GanTrainingPhase.GeneratedBatch);
+        var fake = Replay?.Mix(generated, _options.ExperienceReplayFraction, _random) ?? generated;
+        Replay?.Add(generated);
+        var rows = cat([labeledRows, unlabeledRows, fake], 0);
+        if (instanceNoise > 0)
+        {
+            using var noise = _noise.Normal(rows.shape, rows.device);
+            using var level = instanceNoise.ToScalar();
+            rows = rows.add(noise, alpha: level);
+        }
+        var logits = _discriminator.Logits(rows, [batch, batch, batch]);
+        var labeledLogits = logits.narrow(0, 0, batch);
+        var supervised = SemiSupervisedLoss.Supervised(labeledLogits, classes);
+        var unsupervised = SemiSupervisedLoss.Unsupervised(logits.narrow(0, batch, batch), logits.narrow(0, 2L * batch, batch), _options.OneSidedLabelSmoothing);
+        var loss = supervised.add(unsupervised, alpha: _unlabeledWeight);
+        if (_options.ConsistencyWeight > 0)
+        {
+            var unlabeled = rows.narrow(0, batch, batch);
+            var consistency = ConsistencyLoss.Compute(logits.narrow(0, batch, batch), _discriminator.Logits(unlabeled, [batch]));
+            loss = loss.add(consistency, alpha: _consistencyWeight);
+        }
+        if (History is not null)
+            loss = loss.add(History.Penalty(), HeldScalars.One);
+        Optimizer.ZeroGrad();
+        _clock.Lap(GanTrainingPhase.DiscriminatorForward);
+        loss.backward();
+        _clock.Lap(GanTrainingPhase.DiscriminatorBackward);
+        Optimizer.Step();
+        History?.Update();
+        double correct = labeledLogits.argmax(1).eq(classes).sum().item<long>();
+        var result = (loss.item<float>(), unsupervised.item<float>(), correct);
+        _clock.Lap(GanTrainingPhase.DiscriminatorUpdate);
+        return result;
+    }
+
+    public void Dispose()
+    {
+        Optimizer.Dispose();
+        History?.Dispose();
+        Replay?.Dispose();
+        _unlabeledWeight.Dispose();
+        _consistencyWeight.Dispose();
+    }
+}
