@@ -28,7 +28,7 @@ internal sealed class ConvDiscriminator : DiscriminatorNetwork
     private readonly ModuleList<SeededDropout> block_dropouts;
     private readonly WeightNormDense output;
 
-    public ConvDiscriminator(ImageShape image, int width, long classes, double initialWeightStd, Generator random)
+    public ConvDiscriminator(ImageShape image, int width, long classes, double initialWeightStd, RandomGenerator random)
         : base(nameof(ConvDiscriminator), image.Size, classes)
     {
         Image = image;

@@ -26,7 +26,7 @@ internal sealed class ConvGenerator : GeneratorNetwork
     private readonly BiasOnlyBatchNorm deconv_norm;
     private readonly WeightNormConvTranspose2d output;
 
-    public ConvGenerator(long noiseSize, ImageShape image, int width, Generator random)
+    public ConvGenerator(long noiseSize, ImageShape image, int width, RandomGenerator random)
         : base(nameof(ConvGenerator), noiseSize, image.Size)
     {
         Image = image;
@@ -113,7 +113,7 @@ internal sealed class ConvGenerator : GeneratorNetwork
     /// Fixes both batch norms' statistics to those of <paramref name="count"/> samples, in chunks of 500 rows so that
     /// memory stays small: first the dense layer's, then, with those fixed, the transposed convolution's.
     /// </summary>
-    public override void FreezeStatistics(long count, Generator random)
+    public override void FreezeStatistics(long count, RandomGenerator random)
     {
         using var _ = no_grad();
         bool wasTraining = training;

@@ -41,7 +41,7 @@ internal abstract class GeneratorNetwork : nn.Module<Tensor, Tensor>
     /// Fixes every batch norm's statistics to those of <paramref name="count"/> samples, so that in evaluation mode a
     /// sample depends only on its own noise.
     /// </summary>
-    public abstract void FreezeStatistics(long count, Generator random);
+    public abstract void FreezeStatistics(long count, RandomGenerator random);
 
     /// <summary>
     /// Adds the layers from <paramref name="input"/> (z, then the one-hot class when conditional) to the samples, named
@@ -79,14 +79,14 @@ internal abstract class GeneratorNetwork : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Draws z ~ U[0,1)^NoiseSize (and uniform classes when conditional) for <paramref name="count"/> samples and generates them.</summary>
-    public Tensor Sample(long count, Generator random)
+    public Tensor Sample(long count, RandomGenerator random)
     {
         using var input = Input(count, random);
         return forward(input);
     }
 
     /// <summary>Generates one sample of each class index in <paramref name="classes"/> (int64, [n]) from fresh noise z ~ U[0,1)^NoiseSize.</summary>
-    public Tensor Sample(Tensor classes, Generator random)
+    public Tensor Sample(Tensor classes, RandomGenerator random)
     {
         using var z = rand([classes.shape[0], NoiseSize], generator: random, device: classes.device);
         using var input = Condition(z, classes);
@@ -102,7 +102,7 @@ internal abstract class GeneratorNetwork : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Inputs for <paramref name="count"/> samples: z ~ U[0,1)^NoiseSize, followed when conditional by uniformly drawn classes' one-hot vectors.</summary>
-    protected Tensor Input(long count, Generator random, Device? device = null)
+    protected Tensor Input(long count, RandomGenerator random, Device? device = null)
     {
         var z = rand([count, NoiseSize], generator: random, device: device);
         if (ClassCount == 0)

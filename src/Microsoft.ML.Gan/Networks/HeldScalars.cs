@@ -39,7 +39,7 @@ internal static class HeldScalars
     public static Tensor Softplus(Tensor x) => ScalarSoftplus(x, SoftplusBeta, SoftplusThreshold);
 
     /// <summary>torch.normal(mean, std, size): randn(size) * std + mean, the same operations with held Scalars.</summary>
-    public static Tensor Normal(double mean, double std, ReadOnlySpan<long> size, Generator random)
+    public static Tensor Normal(double mean, double std, ReadOnlySpan<long> size, RandomGenerator random)
     {
         using var scale = std.ToScalar();
         using var shift = mean.ToScalar();

@@ -18,7 +18,7 @@ internal sealed class MinibatchDiscrimination : nn.Module<Tensor, Tensor>
 
     private readonly Parameter tensor_t;
 
-    public MinibatchDiscrimination(string name, long inputs, int kernels, int kernelDimension, double initialStd, Generator random) : base(name)
+    public MinibatchDiscrimination(string name, long inputs, int kernels, int kernelDimension, double initialStd, RandomGenerator random) : base(name)
     {
         Kernels = kernels;
         KernelDimension = kernelDimension;

@@ -22,7 +22,7 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
     private readonly Tensor? reference_rows;
 
     public MlpDiscriminator(long inputs, IReadOnlyList<int> hiddenSizes, long classes,
-        double inputNoiseStd, double hiddenNoiseStd, double initialWeightStd, Generator random, GaussianNoiseSource noise,
+        double inputNoiseStd, double hiddenNoiseStd, double initialWeightStd, RandomGenerator random, GaussianNoiseSource noise,
         int minibatchKernels = 0, int minibatchKernelDimension = 5, int referenceRows = 100)
         : base(nameof(MlpDiscriminator), inputs, classes)
     {

@@ -21,7 +21,7 @@ internal sealed class MlpGenerator : GeneratorNetwork
     private readonly Tensor? reference_noise;
     private readonly WeightNormDense output;
 
-    public MlpGenerator(long noiseSize, IReadOnlyList<int> hiddenSizes, long outputs, Generator random, int virtualBatchNormReference = 0, int classCount = 0,
+    public MlpGenerator(long noiseSize, IReadOnlyList<int> hiddenSizes, long outputs, RandomGenerator random, int virtualBatchNormReference = 0, int classCount = 0,
         bool linearOutput = false)
         : base(nameof(MlpGenerator), noiseSize, outputs, classCount)
     {
@@ -126,7 +126,7 @@ internal sealed class MlpGenerator : GeneratorNetwork
     /// Fixes every batch norm's statistics to those of <paramref name="count"/> samples. Virtual batch normalisation
     /// needs nothing: it depends on the sample and the fixed reference batch only.
     /// </summary>
-    public override void FreezeStatistics(long count, Generator random)
+    public override void FreezeStatistics(long count, RandomGenerator random)
     {
         if (reference_noise is not null)
             return;
@@ -141,7 +141,7 @@ internal sealed class MlpGenerator : GeneratorNetwork
         }
     }
 
-    private static void GlorotUniform(Tensor weight, Generator random)
+    private static void GlorotUniform(Tensor weight, RandomGenerator random)
     {
         double limit = Math.Sqrt(6.0 / (weight.shape[0] + weight.shape[1]));
         weight.uniform_(-limit, limit, generator: random);

@@ -14,9 +14,9 @@ internal sealed class SeededDropout : nn.Module<Tensor, Tensor>
     /// <summary>p and 1 - p held for the native comparison and division (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
     private readonly Scalar _heldProbability;
     private readonly Scalar _keepProbability;
-    private readonly Generator _random;
+    private readonly RandomGenerator _random;
 
-    public SeededDropout(string name, double probability, Generator random) : base(name)
+    public SeededDropout(string name, double probability, RandomGenerator random) : base(name)
     {
         _probability = probability;
         _heldProbability = probability.ToScalar();

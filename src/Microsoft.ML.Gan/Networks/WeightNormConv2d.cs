@@ -18,7 +18,7 @@ internal sealed class WeightNormConv2d : nn.Module<Tensor, Tensor>
     private readonly Parameter b;
 
     public WeightNormConv2d(string name, long inputChannels, long outputChannels, int kernelSize, int stride, int padding,
-        bool trainScale, double initialWeightStd, Generator random) : base(name)
+        bool trainScale, double initialWeightStd, RandomGenerator random) : base(name)
     {
         KernelSize = kernelSize;
         Stride = stride;

@@ -96,7 +96,7 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        using var random = new Generator((ulong)seed);
+        using var random = new RandomGenerator((ulong)seed);
         _generator.eval();
         return ToDataView(_generator.Sample(count, random), count);
     }
@@ -120,7 +120,7 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
             throw new ArgumentException($"Label value '{Convert.ToString(label, CultureInfo.InvariantCulture)}' is not one of the training label's values ({_labels}).", nameof(label));
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        using var random = new Generator((ulong)seed);
+        using var random = new RandomGenerator((ulong)seed);
         _generator.eval();
         using var value = ((long)index).ToScalar();
         return ToDataView(_generator.Sample(full(count, value, ScalarType.Int64), random), count);
