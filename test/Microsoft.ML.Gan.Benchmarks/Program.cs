@@ -4,13 +4,14 @@
 //       MNIST with 100 labels, all 60,000 training images unlabeled, default options (of the architecture): test error
 //       and seconds per epoch. "official" keeps the paper's own 100 labels (its code's NumPy data seed 1) for any weight seed.
 //       Option=value pairs set trainer options by name (e.g. OneSidedLabelSmoothing=0.9) and name the report after them.
-//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- seeds [epochs 45] [rows=N] [name=text] [reference=docs/benchmarks/seeds-xxx.json] [runs=a,b] [Option=value ...]
+//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- seeds [epochs 45] [rows=N] [name=text] [reference=docs/benchmarks/seeds-xxx.json] [runs=a,b] [report-only] [Option=value ...]
 //       The seed protocol: MNIST with 100 labels on six label sets (the paper's, KeepLabelsPerClass seeds 1-5; one torch thread
 //       each, two at a time, as child processes) and the paper's labels again with two threads alone. Every run checkpoints each
 //       epoch under artifacts/seeds/<name>/; the same command again resumes unfinished runs. Writes docs/benchmarks/seeds-<name>.md
 //       and .json: error per epoch, mean/std/best/worst at epochs 10/20/30/last, time to 2.0% and 1.5%, collapses, and a
 //       verdict against the reference results ("no worse" or "worse"). rows=N trains on the first N images (development);
-//       runs=paper-labels,seed-1 trains and reports only those runs (the long run: seeds 300 runs=paper-labels).
+//       runs=paper-labels,seed-1 trains and reports only those runs (the long run: seeds 300 runs=paper-labels);
+//       report-only writes the report of the epochs done so far without training.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- scoring [epochs 1] [threads 2]
 //       Scoring throughput over the 10,000 test images (fitted model, reloaded model.zip, raw ONNX Runtime) of a model
 //       trained in the same run, and single-prediction latency.

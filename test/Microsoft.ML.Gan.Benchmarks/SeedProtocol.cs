@@ -58,9 +58,10 @@ internal sealed class SeedProtocol
     private static readonly string[] PlumbingOptions =
         [nameof(SemiSupervisedGanTrainer.Options.Progress), nameof(SemiSupervisedGanTrainer.Options.CheckpointDirectory), nameof(SemiSupervisedGanTrainer.Options.ResumeFromCheckpoint)];
 
-    private SeedProtocol(int epochs, int? rows, string name, string? reference, SeedProtocolRun[] selectedRuns, string[] overrides, string[] arguments)
+    private SeedProtocol(int epochs, int? rows, string name, string? reference, SeedProtocolRun[] selectedRuns, bool reportOnly, string[] overrides, string[] arguments)
     {
         Epochs = epochs;
+        ReportOnly = reportOnly;
         SelectedRuns = selectedRuns;
         Rows = rows;
         Name = name;
@@ -81,6 +82,9 @@ internal sealed class SeedProtocol
     /// <summary>A results file of an earlier run of the protocol to compare with, or null.</summary>
     public string? Reference { get; }
 
+    /// <summary>"report-only": write the report of the epochs done so far without training or resuming anything.</summary>
+    public bool ReportOnly { get; }
+
     /// <summary>The runs this protocol trains and reports: all of <see cref="Runs"/>, or those named by "runs=a,b".</summary>
     public SeedProtocolRun[] SelectedRuns { get; }
 
@@ -96,13 +100,14 @@ internal sealed class SeedProtocol
     /// <summary>Where the runs keep their checkpoints and results: artifacts/seeds/&lt;name&gt;.</summary>
     public string Directory => Path.Combine(Repository.Root, "artifacts", "seeds", Name);
 
-    /// <summary>Parses the arguments after "seeds": [epochs (45)] [rows=N] [name=text] [reference=path] [runs=a,b] [Option=value ...].</summary>
+    /// <summary>Parses the arguments after "seeds": [epochs (45)] [rows=N] [name=text] [reference=path] [runs=a,b] [report-only] [Option=value ...].</summary>
     public static SeedProtocol Parse(string[] arguments)
     {
         int epochs = 45;
         int? rows = null;
         string? name = null, reference = null;
         var selected = Runs;
+        bool reportOnly = false;
         var overrides = new List<string>();
         for (int i = 0; i < arguments.Length; i++)
         {
@@ -117,6 +122,8 @@ internal sealed class SeedProtocol
                     ? argument[5..] : throw new ArgumentException($"'{argument}': the name must be a non-empty file name without spaces.");
             else if (argument.StartsWith("reference=", StringComparison.Ordinal))
                 reference = argument[10..];
+            else if (argument == "report-only")
+                reportOnly = true;
             else if (argument.StartsWith("runs=", StringComparison.Ordinal))
                 selected = [.. argument[5..].Split(',').Select(Run)];
             else
@@ -126,7 +133,7 @@ internal sealed class SeedProtocol
         if (overrides.FirstOrDefault(o => PlumbingOptions.Contains(o.Split('=')[0]) || o.StartsWith(nameof(SemiSupervisedGanTrainer.Options.NumberOfThreads) + "=", StringComparison.Ordinal)) is string fixedOption)
             throw new ArgumentException($"'{fixedOption}': the seed protocol sets this option itself.");
         name ??= $"mnist-100-{epochs}-epochs{(rows is int n ? $"-rows{n}" : "")}{OptionOverrides.Suffix(overrides)}";
-        return new SeedProtocol(epochs, rows, name, reference, selected, [.. overrides], arguments);
+        return new SeedProtocol(epochs, rows, name, reference, selected, reportOnly, [.. overrides], arguments.Where(a => a != "report-only").ToArray());
     }
 
     /// <summary>The run named <paramref name="name"/>; an unknown name throws.</summary>

@@ -22,10 +22,13 @@ internal static class SeedsBenchmark
     {
         var protocol = SeedProtocol.Parse(arguments);
         var reference = protocol.Reference is string referencePath ? SeedsReport.ReadResults(referencePath) : null;
-        foreach (var run in protocol.SelectedRuns)
-            protocol.RecordOrCheckDefinition(run);
+        if (!protocol.ReportOnly)
+        {
+            foreach (var run in protocol.SelectedRuns)
+                protocol.RecordOrCheckDefinition(run);
+        }
         Console.WriteLine($"Seed protocol '{protocol.Name}', {protocol.Epochs} epochs, runs in {protocol.Directory}");
-        var pending = protocol.SelectedRuns.Where(r => Completed(protocol, r) < protocol.Epochs).ToList();
+        var pending = protocol.ReportOnly ? [] : protocol.SelectedRuns.Where(r => Completed(protocol, r) < protocol.Epochs).ToList();
         var failures = new List<string>();
         if (pending.Count > 0)
         {
