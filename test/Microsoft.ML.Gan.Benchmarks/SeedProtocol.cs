@@ -157,26 +157,27 @@ internal sealed class SeedProtocol
     /// </summary>
     public string Definition(SeedProtocolRun run)
     {
-        var options = Options(run);
         var lines = new List<string> { $"data=MNIST, {(Rows is int rows ? $"first {rows} training images" : "all 60000 training images")}, {LabelsPerClass} labels per class: {run.Labels}" };
-        foreach (var field in typeof(SemiSupervisedGanTrainer.Options).GetFields(BindingFlags.Public | BindingFlags.Instance).Where(f => !PlumbingOptions.Contains(f.Name)))
-        {
-            object? value = field.GetValue(options);
-            string text = value switch
-            {
-                null => "null",
-                int[] widths => string.Join(",", widths),
-                IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
-                _ => value.ToString() ?? "",
-            };
-            lines.Add($"{field.Name}={text}");
-        }
+        lines.AddRange(OptionLines(Options(run)));
         return string.Join("\n", lines) + "\n";
     }
 
+    /// <summary>"name=value" for every trainer option but the plumbing ones.</summary>
+    private static IEnumerable<string> OptionLines(SemiSupervisedGanTrainer.Options options) =>
+        typeof(SemiSupervisedGanTrainer.Options).GetFields(BindingFlags.Public | BindingFlags.Instance).Where(f => !PlumbingOptions.Contains(f.Name))
+            .Select(field => field.GetValue(options) switch
+            {
+                null => $"{field.Name}=null",
+                int[] widths => $"{field.Name}={string.Join(",", widths)}",
+                IFormattable number => $"{field.Name}={number.ToString(null, CultureInfo.InvariantCulture)}",
+                object value => $"{field.Name}={value}",
+            });
+
     /// <summary>
     /// Records the run's definition in its folder, or checks it against the recorded one; a difference throws, naming the
-    /// folder and the lines that differ (a change of the defaults then needs a new name=... or a fresh folder).
+    /// folder and the lines that differ (a change of the defaults then needs a new name=... or a fresh folder). An option
+    /// added to the library since the folder was started passes when it has its default value, which by the library's
+    /// rule for new options leaves training as it was.
     /// </summary>
     public void RecordOrCheckDefinition(SeedProtocolRun run)
     {
@@ -194,10 +195,17 @@ internal sealed class SeedProtocol
             return;
         var was = recorded.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var now = definition.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        string differences = string.Join("; ", was.Except(now).Select(l => "was " + l).Concat(now.Except(was).Select(l => "now " + l)));
+        var recordedNames = was.Select(OptionName).ToHashSet();
+        var defaults = OptionLines(new SemiSupervisedGanTrainer.Options()).ToHashSet();
+        var added = now.Where(l => !recordedNames.Contains(OptionName(l)) && defaults.Contains(l)).ToList();
+        if (!was.Except(now).Any() && !now.Except(was).Except(added).Any())
+            return;
+        string differences = string.Join("; ", was.Except(now).Select(l => "was " + l).Concat(now.Except(was).Except(added).Select(l => "now " + l)));
         throw new InvalidOperationException(
             $"The run folder '{directory}' was started with another definition ({differences}). Give this protocol another name (name=...) or delete the folder to start afresh.");
     }
+
+    private static string OptionName(string line) => line[..Math.Max(0, line.IndexOf('='))];
 
     /// <summary>The run's training data (the unlabeled rows with the run's 100 labels, keys mapped) and the 10,000 test images.</summary>
     public (IDataView Train, IDataView Test) Data(MLContext ml, SeedProtocolRun run)

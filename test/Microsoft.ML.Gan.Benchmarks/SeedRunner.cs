@@ -7,7 +7,8 @@ namespace Microsoft.ML.Gan.Benchmarks;
 /// One run of the seed protocol, in a child process of <see cref="SeedsBenchmark"/>: it trains with a checkpoint after
 /// every epoch in the run's folder and adds each epoch to the folder's results.csv; started again after an
 /// interruption, it resumes from the checkpoint and does not redo finished epochs. A lock file keeps two processes
-/// from training the same run at once.
+/// from training the same run at once. At the end it writes the final model's confusions on the test images
+/// (<see cref="SeedConfusion"/>), loading the last checkpoint for a run an older build finished.
 /// </summary>
 internal static class SeedRunner
 {
@@ -28,8 +29,10 @@ internal static class SeedRunner
             return 3;
         }
         string resultsPath = Path.Combine(directory, ResultsFile);
+        string confusionPath = Path.Combine(directory, SeedConfusion.FileName);
         var epochs = SeedEpoch.ReadCsv(resultsPath);
-        if (epochs.Count >= protocol.Epochs)
+        bool trained = epochs.Count >= protocol.Epochs;
+        if (trained && File.Exists(confusionPath))
         {
             Console.WriteLine($"{run.Name}: all {protocol.Epochs} epochs are done.");
             return 0;
@@ -43,7 +46,8 @@ internal static class SeedRunner
         if (resuming)
             options.ResumeFromCheckpoint = directory;
         Console.WriteLine($"{run.Name}: {run.Labels}, weight seed {run.WeightSeed}, {run.Threads} torch thread(s), {protocol.Epochs} epochs, "
-            + (resuming ? $"resuming from the checkpoint in {directory} ({epochs.Count} epochs in {ResultsFile})" : "starting afresh"));
+            + (trained ? $"all done; loading the last checkpoint in {directory} for the confusion matrix"
+                : resuming ? $"resuming from the checkpoint in {directory} ({epochs.Count} epochs in {ResultsFile})" : "starting afresh"));
         var clock = Stopwatch.StartNew();
         double wallBefore = 0;
         bool first = true;
@@ -65,7 +69,10 @@ internal static class SeedRunner
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{run.Name}: epoch {p.Epoch}/{protocol.Epochs}: test error {epoch.TestError:F2}%, {p.EpochSeconds:F1} s, D loss {p.DiscriminatorLoss:F4}, G loss {p.GeneratorLoss:F4}"));
         });
-        ml.Gan.SemiSupervised(options).Fit(train, test).Dispose();
+        using var model = ml.Gan.SemiSupervised(options).Fit(train, test);
+        var confusions = SeedConfusion.Measure(ml, model, test);
+        SeedConfusion.WriteCsv(confusionPath, confusions);
+        Console.WriteLine($"{run.Name}: largest confusions of the last epoch's model on the test images: {SeedConfusion.Largest(confusions, 3)}");
         return 0;
     }
 

@@ -9,7 +9,8 @@ namespace Microsoft.ML.Gan.Benchmarks;
 /// The seed protocol (<see cref="SeedProtocol"/>) as a benchmark: starts the unfinished runs as child processes
 /// (<see cref="SeedRunner"/>), as many at a time as their torch threads fit in <see cref="SeedProtocol.SharedThreads"/>,
 /// then writes the table of all runs (<see cref="SeedsReport"/>) and compares it with a reference. Run again after an
-/// interruption, it resumes the unfinished runs from their checkpoints; with every run finished it only writes the report.
+/// interruption, it resumes the unfinished runs from their checkpoints; a finished run without its confusions (finished by
+/// an older build) gets them from its last checkpoint; with every run finished it only writes the report.
 /// Stopping it (Ctrl+C, SIGTERM) stops its child processes too.
 /// </summary>
 internal static class SeedsBenchmark
@@ -28,7 +29,7 @@ internal static class SeedsBenchmark
                 protocol.RecordOrCheckDefinition(run);
         }
         Console.WriteLine($"Seed protocol '{protocol.Name}', {protocol.Epochs} epochs, runs in {protocol.Directory}");
-        var pending = protocol.ReportOnly ? [] : protocol.SelectedRuns.Where(r => Completed(protocol, r) < protocol.Epochs).ToList();
+        var pending = protocol.ReportOnly ? [] : protocol.SelectedRuns.Where(r => Completed(protocol, r) < protocol.Epochs || !HasConfusions(protocol, r)).ToList();
         var failures = new List<string>();
         if (pending.Count > 0)
         {
@@ -50,6 +51,9 @@ internal static class SeedsBenchmark
 
     private static int Completed(SeedProtocol protocol, SeedProtocolRun run) =>
         SeedEpoch.ReadCsv(Path.Combine(protocol.RunDirectory(run), SeedRunner.ResultsFile)).Count;
+
+    private static bool HasConfusions(SeedProtocol protocol, SeedProtocolRun run) =>
+        File.Exists(Path.Combine(protocol.RunDirectory(run), SeedConfusion.FileName));
 
     /// <summary>
     /// Starts the runs in order, each as soon as its threads fit beside the running ones, relays their output (prefixed
@@ -108,8 +112,9 @@ internal static class SeedsBenchmark
     {
         string directory = protocol.RunDirectory(run);
         int done = Completed(protocol, run);
-        File.AppendAllText(Path.Combine(directory, "sittings.txt"), string.Create(CultureInfo.InvariantCulture,
-            $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} from epoch {done + 1}, {run.Threads} thread(s), alongside: {(alongside.Count > 0 ? string.Join(" ", alongside) : "none")}, commit {SeedsReport.Commit}\n"));
+        if (done < protocol.Epochs)
+            File.AppendAllText(Path.Combine(directory, "sittings.txt"), string.Create(CultureInfo.InvariantCulture,
+                $"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ssZ} from epoch {done + 1}, {run.Threads} thread(s), alongside: {(alongside.Count > 0 ? string.Join(" ", alongside) : "none")}, commit {SeedsReport.Commit}\n"));
         var start = new ProcessStartInfo("dotnet", [typeof(SeedsBenchmark).Assembly.Location, "seeds-run", run.Name, .. protocol.Arguments])
         {
             RedirectStandardOutput = true,
@@ -131,7 +136,7 @@ internal static class SeedsBenchmark
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        Console.WriteLine($"{run.Name}: started (process {process.Id}, {run.Threads} torch thread(s), from epoch {done + 1}, alongside: {(alongside.Count > 0 ? string.Join(", ", alongside) : "none")})");
+        Console.WriteLine($"{run.Name}: started (process {process.Id}, {run.Threads} torch thread(s), {(done < protocol.Epochs ? $"from epoch {done + 1}" : "for the final model's confusions")}, alongside: {(alongside.Count > 0 ? string.Join(", ", alongside) : "none")})");
         return (process, log);
     }
 

@@ -29,8 +29,9 @@ internal sealed record SeedsMatmul(DateTime Utc, string When, int Threads, strin
     }
 }
 
-/// <summary>One run of the protocol in the results file: its definition and its epochs so far.</summary>
-internal sealed record SeedsRun(string Name, string Labels, int? LabelSeed, int WeightSeed, int Threads, bool Summarized, string[] Sittings, SeedEpoch[] Epochs);
+/// <summary>One run of the protocol in the results file: its definition, its epochs so far and, once finished, its final model's confusions (null before, and in results files of older builds).</summary>
+internal sealed record SeedsRun(string Name, string Labels, int? LabelSeed, int WeightSeed, int Threads, bool Summarized, string[] Sittings, SeedEpoch[] Epochs,
+    SeedConfusion[]? Confusions);
 
 /// <summary>The machine-readable results of the seed protocol: docs/benchmarks/seeds-&lt;name&gt;.json.</summary>
 internal sealed record SeedsResults(string Protocol, string Command, DateTime WrittenUtc, int Epochs, int? TrainingRows, string[] Overrides,
@@ -73,7 +74,7 @@ internal static class SeedsReport
             string sittings = Path.Combine(directory, "sittings.txt");
             return new SeedsRun(run.Name, run.Labels, run.LabelSeed, run.WeightSeed, run.Threads, run.Summarized,
                 File.Exists(sittings) ? File.ReadAllLines(sittings) : [],
-                [.. SeedEpoch.ReadCsv(Path.Combine(directory, SeedRunner.ResultsFile))]);
+                [.. SeedEpoch.ReadCsv(Path.Combine(directory, SeedRunner.ResultsFile))], SeedConfusion.ReadCsv(Path.Combine(directory, SeedConfusion.FileName)));
         }).ToArray();
         return new SeedsResults(protocol.Name, protocol.Command, DateTime.UtcNow, protocol.Epochs, protocol.Rows, protocol.Overrides,
             Environment.ProcessorCount, Processor(), RuntimeInformation.OSDescription, Commit, SeedProtocol.SharedThreads, SeedsMatmul.ReadAll(protocol), runs);
@@ -140,13 +141,13 @@ internal static class SeedsReport
         text.AppendLine("## Runs");
         text.AppendLine();
         text.AppendLine($"| run | labels | weight seed | threads | epochs | last error (%) | lowest (%) at epoch | first ≤ 2.0%: epoch, wall minutes | first ≤ 1.5%: epoch, wall minutes "
-            + $"| seconds per epoch | wall minutes | largest rise after epoch {CollapseFromEpoch} (points) | collapsed |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+            + $"| seconds per epoch | wall minutes | largest rise after epoch {CollapseFromEpoch} (points) | collapsed | largest confusions of the final model (test images) |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
         foreach (var run in results.Runs)
         {
             if (run.Epochs.Length == 0)
             {
-                text.AppendLine($"| {run.Name} | {run.Labels} | {run.WeightSeed} | {run.Threads} | 0 of {results.Epochs} | | | | | | | | |");
+                text.AppendLine($"| {run.Name} | {run.Labels} | {run.WeightSeed} | {run.Threads} | 0 of {results.Epochs} | | | | | | | | | |");
                 continue;
             }
             var lowest = run.Epochs.MinBy(e => e.TestError)!;
@@ -154,13 +155,16 @@ internal static class SeedsReport
             double? rise = LargestRise(run);
             text.AppendLine(I($"| {run.Name} | {run.Labels} | {run.WeightSeed} | {run.Threads} | {run.Epochs.Length}{(run.Epochs.Length < results.Epochs ? $" of {results.Epochs}" : "")} ")
                 + I($"| {run.Epochs[^1].TestError:F2} | {lowest.TestError:F2} at {lowest.Epoch} | {string.Join(" | ", reached)} | {run.Epochs.Average(e => e.EpochSeconds):F1} ")
-                + I($"| {run.Epochs[^1].WallSeconds / 60:F1} | {(rise is double r ? r.ToString("F2", CultureInfo.InvariantCulture) : "")} | {(rise > CollapseRise ? "**yes**" : rise is null ? "" : "no")} |"));
+                + I($"| {run.Epochs[^1].WallSeconds / 60:F1} | {(rise is double r ? r.ToString("F2", CultureInfo.InvariantCulture) : "")} | {(rise > CollapseRise ? "**yes**" : rise is null ? "" : "no")} | {SeedConfusion.Largest(run.Confusions, 3)} |"));
         }
         var collapsed = results.Runs.Where(r => LargestRise(r) > CollapseRise).Select(r => r.Name).ToList();
         text.AppendLine();
         text.AppendLine(collapsed.Count == 0
             ? $"No run collapsed (an error rising more than {CollapseRise:F0} points above its lowest since epoch {CollapseFromEpoch})."
             : $"**Collapsed** (error rising more than {CollapseRise:F0} points above its lowest since epoch {CollapseFromEpoch}): {string.Join(", ", collapsed)}.");
+        text.AppendLine();
+        text.AppendLine("Largest confusions: the final model's largest off-diagonal cells of the confusion matrix on the test images; "
+            + "\"7 as 2: 95\" means 95 test images of class 7 predicted as 2 (written when a run finishes).");
         text.AppendLine();
 
         if (reference is not null)
