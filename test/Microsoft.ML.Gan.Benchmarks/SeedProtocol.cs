@@ -190,10 +190,11 @@ internal sealed class SeedProtocol
             return;
         }
         string recorded = File.ReadAllText(path);
-        if (recorded == definition)
-            return;
         var was = recorded.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var now = definition.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        // The lines are compared as a set: the fields' order follows the option files' order in the build, not the run.
+        if (was.Order(StringComparer.Ordinal).SequenceEqual(now.Order(StringComparer.Ordinal)))
+            return;
         string differences = string.Join("; ", was.Except(now).Select(l => "was " + l).Concat(now.Except(was).Select(l => "now " + l)));
         throw new InvalidOperationException(
             $"The run folder '{directory}' was started with another definition ({differences}). Give this protocol another name (name=...) or delete the folder to start afresh.");
