@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using Microsoft.ML.Data;
+using Microsoft.ML.Gan.IO;
 
 namespace Microsoft.ML.Gan.Benchmarks;
 

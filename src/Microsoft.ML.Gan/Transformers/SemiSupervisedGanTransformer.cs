@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Data;
+using Microsoft.ML.Gan.IO;
 using Microsoft.ML.Gan.Networks;
 using Microsoft.ML.Gan.Onnx;
 using TorchSharp;
