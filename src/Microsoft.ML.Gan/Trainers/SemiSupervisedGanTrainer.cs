@@ -2,6 +2,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Data;
 using Microsoft.ML.Gan.Networks;
 using Microsoft.ML.Gan.Onnx;
+using Microsoft.ML.Gan.Runtime;
 using Microsoft.ML.Gan.Training;
 using Microsoft.ML.Runtime;
 using TorchSharp;
