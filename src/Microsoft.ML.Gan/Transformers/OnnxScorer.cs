@@ -1,7 +1,7 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Onnx;
 
-namespace Microsoft.ML.Gan;
+namespace Microsoft.ML.Gan.Transformers;
 
 /// <summary>
 /// Builds the scoring chain of a fitted model from stock ML.NET transformers only, so that a saved model.zip loads

@@ -4,6 +4,7 @@ using Microsoft.ML.Gan.Data;
 using Microsoft.ML.Gan.IO;
 using Microsoft.ML.Gan.Networks;
 using Microsoft.ML.Gan.Onnx;
+using Microsoft.ML.Gan.Transformers;
 using TorchSharp;
 using static TorchSharp.torch;
 
