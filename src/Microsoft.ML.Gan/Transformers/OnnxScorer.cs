@@ -1,4 +1,5 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Data;
 using Microsoft.ML.Gan.Onnx;
 
 namespace Microsoft.ML.Gan.Transformers;
