@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.IO.Compression;
+using Microsoft.ML.Gan.IO;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Microsoft.ML.Gan.Cli;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Trainers;
 using Microsoft.ML.Gan.Training;
 using Microsoft.ML.Transforms;
 

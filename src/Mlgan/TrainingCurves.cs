@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.IO;
 using SkiaSharp;
 
 namespace Microsoft.ML.Gan.Cli;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Microsoft.ML.Gan.Training;
+using Microsoft.ML.Gan.Runtime;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Benchmarks;

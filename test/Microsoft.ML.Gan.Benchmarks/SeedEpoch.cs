@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.ML.Gan.IO;
 
 namespace Microsoft.ML.Gan.Benchmarks;
 

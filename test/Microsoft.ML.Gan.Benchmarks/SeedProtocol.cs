@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using Microsoft.ML.Data;
+using Microsoft.ML.Gan.IO;
 
 namespace Microsoft.ML.Gan.Benchmarks;
 
@@ -191,10 +192,9 @@ internal sealed class SeedProtocol
             return;
         }
         string recorded = File.ReadAllText(path);
-        if (recorded == definition)
-            return;
         var was = recorded.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var now = definition.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        // Compared as sets of lines: the fields' order follows the option files' order in the build, not the run.
         var recordedNames = was.Select(OptionName).ToHashSet();
         var defaults = OptionLines(new SemiSupervisedGanTrainer.Options()).ToHashSet();
         var added = now.Where(l => !recordedNames.Contains(OptionName(l)) && defaults.Contains(l)).ToList();

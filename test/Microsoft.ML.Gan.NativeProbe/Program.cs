@@ -8,7 +8,7 @@
 // Arguments: "switch-off" sets the runtime option Microsoft.ML.Gan.MklFastPath to false before Microsoft.ML.Gan runs;
 // "torch-first" loads libtorch before Microsoft.ML.Gan runs.
 using System.Runtime.InteropServices;
-using Microsoft.ML.Gan.Training;
+using Microsoft.ML.Gan.Runtime;
 using static TorchSharp.torch;
 
 if (args.Contains("switch-off"))

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Transformers;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Tests;

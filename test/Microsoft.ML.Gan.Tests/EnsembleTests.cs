@@ -1,3 +1,5 @@
+using Microsoft.ML.Gan.Transformers;
+
 namespace Microsoft.ML.Gan.Tests;
 
 /// <summary>Ensembles: one fitted model averaging the probabilities of members trained with consecutive seeds.</summary>

@@ -1,4 +1,5 @@
 using Microsoft.ML.Gan.Networks;
+using Microsoft.ML.Gan.Transformers;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Tests;

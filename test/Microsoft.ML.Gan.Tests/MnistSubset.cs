@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.IO;
 
 namespace Microsoft.ML.Gan.Tests;
 

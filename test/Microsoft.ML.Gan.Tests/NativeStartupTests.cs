@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
-using Microsoft.ML.Gan.Training;
+using Microsoft.ML.Gan.Runtime;
 
 namespace Microsoft.ML.Gan.Tests;
 

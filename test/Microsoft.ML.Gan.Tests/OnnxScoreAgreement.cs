@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Transformers;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 

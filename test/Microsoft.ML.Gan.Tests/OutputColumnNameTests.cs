@@ -9,6 +9,8 @@ public sealed class OutputColumnNameTests
 {
     private const string ScoreName = "Probabilities";
     private const string PredictedName = "Digit";
+    private const string StockScore = "Score";
+    private const string StockPredictedLabel = "PredictedLabel";
 
     [TestMethod]
     public void CustomNamesReachTransformModelZipPredictionEngineEvaluationAndOnnx()
@@ -62,6 +64,45 @@ public sealed class OutputColumnNameTests
     }
 
     [TestMethod]
+    public void InputColumnsNamedScoreAndPredictedLabelAreKeptByTheLoadedModelWithCustomNames()
+    {
+        var ml = new MLContext(3);
+        var stockNames = ml.Transforms.CopyColumns(StockScore, "Label").Append(ml.Transforms.CopyColumns(StockPredictedLabel, "Label"));
+        var rawTrain = MnistSubset.Train(ml, 600, labelsPerClass: 5);
+        var withStockNames = stockNames.Fit(rawTrain);
+        var train = withStockNames.Transform(rawTrain);
+        var test = withStockNames.Transform(MnistSubset.Test(ml, 100));
+        float[] digits = test.GetColumn<float>("Label").ToArray();
+        Assert.AreEqual(10, digits.Distinct().Count(), "the input columns hold the ten digits, not values a score could also take");
+        var options = MnistSubset.TinyOptions();
+        options.ScoreColumnName = ScoreName;
+        options.PredictedLabelColumnName = PredictedName;
+        var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Gan.SemiSupervised(options)).Fit(train);
+        var scored = model.Transform(test);
+        AssertInputsKept(scored, digits, "the fitted model");
+        Assert.AreEqual(NumberDataViewType.Single, model.GetOutputSchema(test.Schema).GetColumnOrNull(StockScore)?.Type, "the fitted model's output schema");
+
+        string directory = Directory.CreateTempSubdirectory("gan-names-").FullName;
+        try
+        {
+            string path = Path.Combine(directory, "model.zip");
+            ml.Model.Save(model, train.Schema, path);
+            var loaded = new MLContext(4).Model.Load(path, out _);
+            var reloaded = loaded.Transform(test);
+            AssertInputsKept(reloaded, digits, "the loaded model");
+            var fitted = MnistSubset.Column(scored, ScoreName);
+            var fromZip = MnistSubset.Column(reloaded, ScoreName);
+            for (int i = 0; i < fitted.Length; i++)
+                CollectionAssert.AreEqual(fitted[i], fromZip[i], $"row {i}");
+            CollectionAssert.AreEqual(scored.GetColumn<uint>(PredictedName).ToArray(), reloaded.GetColumn<uint>(PredictedName).ToArray());
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [TestMethod]
     [DataRow("", "PredictedLabel")]
     [DataRow("Score", " ")]
     [DataRow("Out", "Out")]
@@ -73,10 +114,25 @@ public sealed class OutputColumnNameTests
         Assert.ThrowsExactly<ArgumentException>(() => new MLContext().Gan.SemiSupervised(options));
     }
 
-    private static void AssertOutputs(DataViewSchema schema)
+    private static void AssertInputsKept(IDataView data, float[] digits, string model)
+    {
+        AssertOutputsNamed(data.Schema);
+        foreach (string name in new[] { StockScore, StockPredictedLabel })
+        {
+            Assert.AreEqual(NumberDataViewType.Single, data.Schema.GetColumnOrNull(name)?.Type, $"{model}: the input column {name}");
+            CollectionAssert.AreEqual(digits, data.GetColumn<float>(name).ToArray(), $"{model}: the values of the input column {name}");
+        }
+    }
+
+    private static void AssertOutputsNamed(DataViewSchema schema)
     {
         Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single, 10), schema[ScoreName].Type);
         Assert.IsInstanceOfType<KeyDataViewType>(schema[PredictedName].Type);
+    }
+
+    private static void AssertOutputs(DataViewSchema schema)
+    {
+        AssertOutputsNamed(schema);
         Assert.IsNull(schema.GetColumnOrNull("Score"));
         Assert.IsNull(schema.GetColumnOrNull("PredictedLabel"));
     }

@@ -1,4 +1,4 @@
-using Microsoft.ML.Gan.Training;
+using Microsoft.ML.Gan.Runtime;
 
 namespace Microsoft.ML.Gan.Tests;
 

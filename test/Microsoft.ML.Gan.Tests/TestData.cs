@@ -22,7 +22,8 @@ internal static class TestData
         return Path.GetFullPath(relative, RepositoryRoot());
     }
 
-    private static string RepositoryRoot()
+    /// <summary>The repository root: the first folder above the test host's that holds <c>MLGan.sln</c>.</summary>
+    public static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

@@ -21,7 +21,7 @@ internal static class DiscriminatorOnnxExport
     /// <paramref name="scoreName"/> [N, K] (class probabilities), <paramref name="predictedLabelName"/> [N] (the label
     /// value of the most probable class, of the label's own type), and for ML.NET's OnnxTransformer
     /// <see cref="ProbabilitiesOutput"/> and <see cref="IndicatorOutput"/> (the one-hot vector of the most probable
-    /// class), each [N * K] (<see cref="OnnxScorer"/> says why).
+    /// class), each [N * K] (<see cref="Transformers.OnnxScorer"/> says why).
     /// </summary>
     public static byte[] Build(IReadOnlyList<DiscriminatorNetwork> members, string inputName, LabelValues labels, string scoreName, string predictedLabelName,
         FeatureStandardization? standardization = null)

@@ -1,7 +1,7 @@
 using System.Reflection;
 using Microsoft.ML.Runtime;
 
-namespace Microsoft.ML.Gan;
+namespace Microsoft.ML.Gan.Trainers;
 
 /// <summary>
 /// ML.NET's own trainers stop when the MLContext is canceled (MLContext.CancelExecution, which AutoML calls to end a

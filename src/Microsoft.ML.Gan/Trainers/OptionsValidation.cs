@@ -1,6 +1,6 @@
 using Microsoft.ML.Gan.Networks;
 
-namespace Microsoft.ML.Gan;
+namespace Microsoft.ML.Gan.Trainers;
 
 /// <summary>Checks the trainer's options before any data is read, naming the option and its value.</summary>
 internal static class OptionsValidation

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.Gan.Data;
 using Microsoft.ML.Gan.Networks;
+using Microsoft.ML.Gan.Runtime;
 using Microsoft.ML.Runtime;
 using static TorchSharp.torch;
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.ML.Gan.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 

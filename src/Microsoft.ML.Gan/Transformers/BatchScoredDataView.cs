@@ -1,7 +1,7 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Data;
 
-namespace Microsoft.ML.Gan;
+namespace Microsoft.ML.Gan.Transformers;
 
 /// <summary>
 /// The output of <see cref="SemiSupervisedGanTransformer.Transform"/>: the input's columns plus the score and predicted

@@ -2,7 +2,7 @@ using Microsoft.ML.Gan.Onnx;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Transforms.Onnx;
 
-namespace Microsoft.ML.Gan;
+namespace Microsoft.ML.Gan.Transformers;
 
 /// <summary>
 /// Runs the batched ONNX classifier (<see cref="DiscriminatorOnnxExport.Build"/>, its score output only) on many rows per call, with the

@@ -1,8 +1,9 @@
 using System.Globalization;
 using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Data;
+using Microsoft.ML.Gan.IO;
 using Microsoft.ML.Gan.Networks;
-using Microsoft.ML.Gan.Onnx;
+using Microsoft.ML.Gan.Transformers;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -3,7 +3,7 @@ using Microsoft.ML.Gan.Networks;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Gan;
+namespace Microsoft.ML.Gan.Transformers;
 
 /// <summary>
 /// The averaged discriminators of a fit on libtorch, which the fitted model does not keep (it scores with their ONNX

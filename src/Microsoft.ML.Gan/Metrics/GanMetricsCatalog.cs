@@ -71,9 +71,3 @@ public sealed class GanMetricsCatalog
         return new ParzenResult(sigma, mean, standardError);
     }
 }
-
-/// <summary>Inception score: mean and standard deviation over the splits.</summary>
-public sealed record InceptionScoreResult(double Mean, double StandardDeviation);
-
-/// <summary>Parzen-window estimate: the chosen sigma, the mean log-likelihood of the test rows (nats) and its standard error.</summary>
-public sealed record ParzenResult(double Sigma, double MeanLogLikelihood, double StandardError);

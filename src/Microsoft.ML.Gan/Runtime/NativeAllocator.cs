@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Microsoft.ML.Gan.Training;
+namespace Microsoft.ML.Gan.Runtime;
 
 /// <summary>
 /// Keeps glibc's malloc from returning libtorch's freed tensor memory to the kernel after every step. By default

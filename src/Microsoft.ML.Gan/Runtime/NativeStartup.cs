@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 
-namespace Microsoft.ML.Gan.Training;
+namespace Microsoft.ML.Gan.Runtime;
 
 /// <summary>
 /// Native settings that must precede libtorch's loading: the OpenMP wait policy (<see cref="OpenMpWaitPolicy"/>) and

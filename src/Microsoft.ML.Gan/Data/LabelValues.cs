@@ -1,7 +1,8 @@
 using System.Globalization;
 using Microsoft.ML.Data;
+using Microsoft.ML.Gan.Onnx;
 
-namespace Microsoft.ML.Gan.Onnx;
+namespace Microsoft.ML.Gan.Data;
 
 /// <summary>
 /// The values behind a label key type, in key order, kept in one of the element types ONNX and ML.NET share.

@@ -1,6 +1,6 @@
 using Microsoft.ML.Data;
 
-namespace Microsoft.ML.Gan;
+namespace Microsoft.ML.Gan.IO;
 
 /// <summary>
 /// Turns pixel vectors into PNG files: values in [0, 1] (clamped, times 255), planes in ExtractPixels' default order

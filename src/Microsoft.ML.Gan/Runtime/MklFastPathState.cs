@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Gan.Training;
+namespace Microsoft.ML.Gan.Runtime;
 
 /// <summary>The outcome of <see cref="MklFastPath.Enable"/> in this process.</summary>
 internal enum MklFastPathState

@@ -1,3 +1,5 @@
+using Microsoft.ML.Gan.IO;
+
 namespace Microsoft.ML.Gan;
 
 /// <summary>Crash-safe saving on <see cref="ModelOperationsCatalog"/> (<c>mlContext.Model</c>).</summary>

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Microsoft.ML.Gan.Training;
+namespace Microsoft.ML.Gan.Runtime;
 
 /// <summary>
 /// Bounds how long libtorch's OpenMP threads spin while they wait for work. libtorch (TorchSharp-cpu) runs its parallel

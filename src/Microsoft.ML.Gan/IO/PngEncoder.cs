@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 
-namespace Microsoft.ML.Gan;
+namespace Microsoft.ML.Gan.IO;
 
 /// <summary>
 /// Writes 8-bit grayscale or RGB images as PNG (ISO/IEC 15948): the signature, an IHDR chunk, one IDAT chunk holding the

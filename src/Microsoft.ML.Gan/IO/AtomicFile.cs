@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Gan;
+namespace Microsoft.ML.Gan.IO;
 
 /// <summary>Writes a file through a temporary file in the same folder and a rename, so readers never see a partial file.</summary>
 internal static class AtomicFile

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Gan.Training;
+namespace Microsoft.ML.Gan.Runtime;
 
 /// <summary>
 /// The one place that chooses the torch device and thread count. The native backend is the NuGet package named by

@@ -1,0 +1,57 @@
+namespace Microsoft.ML.Gan;
+
+public sealed partial class SemiSupervisedGanTrainer
+{
+    // Runtime and checkpoints: threads and device, early stopping, checkpoints and resuming, progress reports and
+    // cancellation.
+    public sealed partial class Options
+    {
+        /// <summary>Intra-op threads of libtorch; null or 0 uses all cores. Default null.</summary>
+        public int? NumberOfThreads;
+
+        /// <summary>Torch device: "cpu", "cuda" or "cuda:N"; null picks CUDA when available, else the CPU. Default null.</summary>
+        public string? Device;
+
+        /// <summary>
+        /// Stop when the validation error has not improved for this many epochs, and keep the averaged weights of the
+        /// epoch with the lowest validation error. Needs validation data (<c>Fit(train, validation)</c>). Default null (off).
+        /// </summary>
+        public int? EarlyStoppingPatience;
+
+        /// <summary>
+        /// Directory where the complete training state (both networks, optimisers, parameter average, random state) is
+        /// written as checkpoint.mlgan every <see cref="CheckpointInterval"/> epochs and after the last one. Each write
+        /// replaces the previous checkpoint atomically. Default null (no checkpoints).
+        /// </summary>
+        public string? CheckpointDirectory;
+
+        /// <summary>Epochs between checkpoints. Default 1.</summary>
+        public int CheckpointInterval = 1;
+
+        /// <summary>
+        /// A checkpoint file, or a directory holding checkpoint.mlgan, to continue from: training resumes after the
+        /// checkpoint's epoch and runs to <see cref="MaxEpoch"/>, reaching the same model as an uninterrupted run with
+        /// the same options and data. Default null (start afresh).
+        /// </summary>
+        public string? ResumeFromCheckpoint;
+
+        /// <summary>Receives a report after every epoch, in addition to the MLContext log. Default null.</summary>
+        public IProgress<GanTrainingProgress>? Progress;
+
+        /// <summary>
+        /// Generator samples to include in every epoch's progress report (<see cref="GanTrainingProgress.Samples"/>), drawn
+        /// from the same noise each epoch so that their change shows training; the noise has its own random generator, so
+        /// training is unchanged. Default 0 (none).
+        /// </summary>
+        public int ProgressSampleCount;
+
+        /// <summary>
+        /// Stops training when canceled: Fit checks it before every step and then throws
+        /// <see cref="OperationCanceledException"/>, having disposed its tensors, networks and optimisers; with
+        /// <see cref="CheckpointDirectory"/> set, the last checkpoint stays and <see cref="ResumeFromCheckpoint"/> continues
+        /// from it. This is the public way to stop a Fit: ML.NET 5's MLContext.CancelExecution, which AutoML calls to end a
+        /// trial and which Fit also obeys, is internal to ML.NET. Default <see cref="CancellationToken.None"/>.
+        /// </summary>
+        public CancellationToken CancellationToken;
+    }
+}
