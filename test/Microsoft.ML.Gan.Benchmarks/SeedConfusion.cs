@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.ML.Data;
+using Microsoft.ML.Gan.IO;
 
 namespace Microsoft.ML.Gan.Benchmarks;
 
