@@ -12,12 +12,20 @@ namespace Microsoft.ML.Gan.Networks;
 /// with keys derived from (seed, d), computed eight pairs at a time with 256-bit vectors, or sixteen with 512-bit vectors
 /// where the CPU has them (the same operations lane by lane, so the same values). With 256-bit vectors it is about four
 /// times faster than libtorch's normal generator (one Mersenne Twister and scalar Box-Muller), which took a tenth to a
-/// fifth of a training step; 512-bit vectors halve its time again. A checkpoint restores it by its draw count alone.
-/// Tensors on other devices are filled on the CPU and copied.
+/// fifth of a training step; 512-bit vectors halve its time again. A large tensor is shared between the calling thread
+/// and up to as many threads as libtorch uses, in contiguous ranges whose values do not depend on which thread fills
+/// them. A checkpoint restores it by its draw count alone. Tensors on other devices are filled on the CPU and copied.
 /// </summary>
 internal sealed class GaussianNoiseSource
 {
     private const int Block = 16;
+
+    /// <summary>
+    /// Fills of fewer values (four ranges of <see cref="SharedFill"/>) stay on the calling thread: 16,384 values was the
+    /// smallest fill that two threads were measured to finish sooner than one (about 7 against 10 microseconds, on a
+    /// 2-core AMD EPYC; docs/performance.md).
+    /// </summary>
+    internal const int ParallelMinimum = 1 << 14;
 
     public GaussianNoiseSource(int seed) => Seed = seed;
 
@@ -38,21 +46,39 @@ internal sealed class GaussianNoiseSource
             return cpu.to(device);
     }
 
-    /// <summary>Fills <paramref name="values"/> with draw number <paramref name="draw"/>.</summary>
-    internal void Fill(Span<float> values, long draw)
+    /// <summary>
+    /// Fills <paramref name="values"/> with draw number <paramref name="draw"/>: on the calling thread below
+    /// <see cref="ParallelMinimum"/> values, otherwise on as many threads as libtorch uses, at most one per processor.
+    /// </summary>
+    internal void Fill(Span<float> values, long draw) =>
+        Fill(values, draw, values.Length < ParallelMinimum ? 1 : Math.Min(get_num_threads(), Environment.ProcessorCount));
+
+    /// <summary>
+    /// Fills <paramref name="values"/> with draw number <paramref name="draw"/> on up to <paramref name="workers"/>
+    /// threads, which take contiguous ranges of blocks; the values do not depend on which thread filled which range.
+    /// </summary>
+    internal unsafe void Fill(Span<float> values, long draw, int workers)
     {
         ulong state = (uint)Seed ^ (0x9E3779B97F4A7C15UL * (ulong)(draw + 1));
         ulong first = SplitMix64(ref state), second = SplitMix64(ref state);
-        FillBlocks(values, new Keys((uint)first, (uint)(first >> 32), (uint)second, (uint)(second >> 32)));
+        var keys = new Keys((uint)first, (uint)(first >> 32), (uint)second, (uint)(second >> 32));
+        int blocks = (values.Length + Block - 1) / Block;
+        if (workers <= 1 || blocks <= 1)
+        {
+            FillBlocks(values, 0, keys);
+            return;
+        }
+        fixed (float* start = values)
+            new SharedFill(start, values.Length, blocks, keys).Run(helpers: workers - 1);
     }
 
     /// <summary>
-    /// Fills <paramref name="values"/> 16 at a time: values 16b..16b+7 are r cos(theta), 16b+8..16b+15 r sin(theta) of
-    /// pairs 8b..8b+7. Two blocks at a time with 512-bit vectors where they are accelerated, then one at a time with
-    /// 256-bit vectors.
+    /// Fills <paramref name="values"/>, which start at block <paramref name="firstBlock"/>, 16 values per block: values
+    /// 16b..16b+7 are r cos(theta), 16b+8..16b+15 r sin(theta) of pairs 8b..8b+7. Two blocks at a time with 512-bit
+    /// vectors where they are accelerated, then one at a time with 256-bit vectors.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FillBlocks(Span<float> values, Keys keys)
+    private static void FillBlocks(Span<float> values, int firstBlock, Keys keys)
     {
         int whole = values.Length / Block, b = 0;
         if (Vector512.IsHardwareAccelerated)
@@ -60,7 +86,7 @@ internal sealed class GaussianNoiseSource
             var lanes = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
             for (; b + 2 <= whole; b += 2)
             {
-                var (x, y) = NormalPairs(Vector512.Create((uint)b * 8) + lanes, keys);
+                var (x, y) = NormalPairs(Vector512.Create((uint)(firstBlock + b) * 8) + lanes, keys);
                 var target = values.Slice(b * Block, 2 * Block);
                 x.GetLower().CopyTo(target);
                 y.GetLower().CopyTo(target.Slice(8));
@@ -71,7 +97,7 @@ internal sealed class GaussianNoiseSource
         var lanes8 = Vector256.Create(0u, 1, 2, 3, 4, 5, 6, 7);
         for (; b < whole; b++)
         {
-            var (x, y) = NormalPairs(Vector256.Create((uint)b * 8) + lanes8, keys);
+            var (x, y) = NormalPairs(Vector256.Create((uint)(firstBlock + b) * 8) + lanes8, keys);
             var target = values.Slice(b * Block, Block);
             x.CopyTo(target);
             y.CopyTo(target.Slice(8));
@@ -79,7 +105,7 @@ internal sealed class GaussianNoiseSource
         if (whole * Block < values.Length)
         {
             Span<float> tail = stackalloc float[Block];
-            var (x, y) = NormalPairs(Vector256.Create((uint)whole * 8) + lanes8, keys);
+            var (x, y) = NormalPairs(Vector256.Create((uint)(firstBlock + whole) * 8) + lanes8, keys);
             x.CopyTo(tail);
             y.CopyTo(tail.Slice(8));
             tail.Slice(0, values.Length - whole * Block).CopyTo(values.Slice(whole * Block));
@@ -192,4 +218,40 @@ internal sealed class GaussianNoiseSource
     }
 
     private readonly record struct Keys(uint A, uint B, uint C, uint D);
+
+    /// <summary>
+    /// One fill shared by the calling thread and helper threads: each takes the next range of
+    /// <see cref="BlocksPerRange"/> blocks until none is left, and the caller returns once every range taken has been
+    /// filled. A helper that starts late (its core busy with another process) finds nothing left and never touches the
+    /// values, so the caller waits for no thread that has not started: at worst the fill runs on the caller alone.
+    /// </summary>
+    private sealed unsafe class SharedFill(float* values, int length, int blocks, Keys keys)
+    {
+        /// <summary>4,096 values, a few microseconds of work: small enough to balance, large enough that taking one is cheap.</summary>
+        private const int BlocksPerRange = 256;
+        private readonly int _ranges = (blocks + BlocksPerRange - 1) / BlocksPerRange;
+        private int _taken;
+        private int _filled;
+
+        /// <summary>Queues up to <paramref name="helpers"/> helpers, fills ranges on this thread and waits for the ranges helpers took.</summary>
+        public void Run(int helpers)
+        {
+            for (int i = 0; i < Math.Min(helpers, _ranges - 1); i++)
+                ThreadPool.UnsafeQueueUserWorkItem(static fill => fill.FillRanges(), this, preferLocal: false);
+            FillRanges();
+            var wait = new SpinWait();
+            while (Volatile.Read(ref _filled) < _ranges)
+                wait.SpinOnce(sleep1Threshold: -1);
+        }
+
+        private void FillRanges()
+        {
+            for (int range; (range = Interlocked.Increment(ref _taken) - 1) < _ranges;)
+            {
+                int firstBlock = range * BlocksPerRange, offset = firstBlock * Block;
+                FillBlocks(new Span<float>(values + offset, Math.Min(BlocksPerRange * Block, length - offset)), firstBlock, keys);
+                Interlocked.Increment(ref _filled);
+            }
+        }
+    }
 }
