@@ -21,11 +21,13 @@ internal sealed class GaussianNoiseSource
     private const int Block = 16;
 
     /// <summary>
-    /// Fills of fewer values (four ranges of <see cref="SharedFill"/>) stay on the calling thread: 16,384 values was the
-    /// smallest fill that two threads were measured to finish sooner than one (about 7 against 10 microseconds, on a
-    /// 2-core AMD EPYC; docs/performance.md).
+    /// Fills of fewer values (eight ranges of <see cref="SharedFill"/>) stay on the calling thread. On a 2-core AMD EPYC
+    /// the best of 1,000 two-thread fills took 0.48-0.59 of the one-thread time from 25,000 values up, and 0.67-0.73 at
+    /// 8,192-16,384, hardly apart from 0.75 at 4,096 values, one range that no helper shares (docs/performance.md).
+    /// When the other core is busy the helper starts too late to take a range, and the fill takes as long as on one
+    /// thread.
     /// </summary>
-    internal const int ParallelMinimum = 1 << 14;
+    internal const int ParallelMinimum = 1 << 15;
 
     public GaussianNoiseSource(int seed) => Seed = seed;
 
