@@ -1,5 +1,6 @@
 using Microsoft.ML.Gan.Networks;
 using Microsoft.ML.Gan.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Tests;
@@ -122,6 +123,32 @@ public sealed class VirtualAdversarialLossTests
         using var random = new Generator(2);
         VirtualAdversarialLoss.Compute(network, x, epsilon: 1.0, xi: 1e-3, random).backward();
         Assert.IsNotNull(weight.grad, "the term itself reaches the parameters");
+    }
+
+    [TestMethod]
+    public void ADiscriminatorStepWithTheTermLeavesNoTensorAlive()
+    {
+        const int batch = 4;
+        var options = new SemiSupervisedGanTrainer.Options { BatchSize = batch, NoiseSize = 4, VirtualAdversarialWeight = 1 };
+        var noise = new GaussianNoiseSource(1);
+        using var random = new Generator(1);
+        using var discriminator = new MlpDiscriminator(Inputs, [6], Classes, 0.3, 0.5, 0.05, random, noise);
+        using var generator = new MlpGenerator(options.NoiseSize, [5], Inputs, random);
+        discriminator.train();
+        generator.train();
+        using var labeled = rand(batch, Inputs, generator: random);
+        using var classes = randint(Classes, [batch], generator: random, dtype: ScalarType.Int64);
+        using var unlabeled = rand(batch, Inputs, generator: random);
+        using var step = new DiscriminatorStep(options, discriminator, generator, CPU, random, noise, new PhaseClock());
+        long[] alive = new long[4];
+        for (int i = 0; i < alive.Length; i++)
+        {
+            using (NewDisposeScope())
+                step.Run(labeled, classes, unlabeled, instanceNoise: 0.1);
+            alive[i] = DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
+        }
+        Assert.AreEqual(alive[1], alive[3], $"tensors alive after steps 1-4: {string.Join(", ", alive)}");
+        Assert.IsNotNull(discriminator.OutputLayer.parameters().First().grad, "the step trained the discriminator");
     }
 
     [TestMethod]
