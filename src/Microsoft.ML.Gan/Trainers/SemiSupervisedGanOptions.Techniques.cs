@@ -97,19 +97,19 @@ public sealed partial class SemiSupervisedGanTrainer
         public double VirtualAdversarialWeight;
 
         /// <summary>
+        /// The L2 norm of the virtual adversarial perturbation of one row, in the units of the rows the discriminator
+        /// sees (pixels in [0, 1] for images; standard deviations of each feature when <see cref="FeatureScaling"/>
+        /// standardises). Default 5.0, Miyato et al.'s value for MNIST.
+        /// </summary>
+        public double VirtualAdversarialEpsilon = 5.0;
+
+        /// <summary>
         /// The finite-difference step xi of the power iteration that finds the virtual adversarial direction: the L2 norm
         /// of the random probe of one row, in the same units as <see cref="VirtualAdversarialEpsilon"/>. Default 0.1.
         /// Miyato et al.'s code uses 1e-6, but in float32 the probe's change of the class probabilities is then lost in
         /// rounding and the direction found does not depend on the probe (docs/design.md).
         /// </summary>
         public double VirtualAdversarialXi = 0.1;
-
-        /// <summary>
-        /// The L2 norm of the virtual adversarial perturbation of one row, in the units of the rows the discriminator
-        /// sees (pixels in [0, 1] for images; standard deviations of each feature when <see cref="FeatureScaling"/>
-        /// standardises). Default 5.0, Miyato et al.'s value for MNIST.
-        /// </summary>
-        public double VirtualAdversarialEpsilon = 5.0;
 
         /// <summary>
         /// Class priors from the unlabeled rows: after training, the classifier's class probabilities on the unlabeled rows
