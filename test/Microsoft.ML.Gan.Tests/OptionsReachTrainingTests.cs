@@ -54,6 +54,7 @@ public sealed class OptionsReachTrainingTests
     [DataRow("InitialWeightStandardDeviation", 0.05)]
     [DataRow("AveragingRate", 1.0)]
     [DataRow("ConsistencyWeight", 0.1)]
+    [DataRow("VirtualAdversarialWeight", 1.0)]
     public void AnotherValueChangesTheModel(string option, double value)
     {
         var options = MnistSubset.TinyOptions();
@@ -74,6 +75,9 @@ public sealed class OptionsReachTrainingTests
     [DataRow("ExperienceReplayFraction", 1.5)]
     [DataRow("CheckpointInterval", 0.0)]
     [DataRow("ConsistencyWeight", -0.1)]
+    [DataRow("VirtualAdversarialWeight", -1.0)]
+    [DataRow("VirtualAdversarialEpsilon", 0.0)]
+    [DataRow("VirtualAdversarialXi", -0.1)]
     public void AnInvalidValueIsRejectedNamingTheOption(string option, double value)
     {
         var options = MnistSubset.TinyOptions();
@@ -91,6 +95,22 @@ public sealed class OptionsReachTrainingTests
         all.ExperienceReplaySize = 200;
         all.ExperienceReplayFraction = 1.0;
         Assert.IsFalse(Same(Scores(half), Scores(all)), "replacing all generated rows by replayed ones must change training");
+    }
+
+    [TestMethod]
+    public void VirtualAdversarialEpsilonAndXiChangeTheModelWhenTheTermIsOn()
+    {
+        static SemiSupervisedGanTrainer.Options WithTheTerm(double epsilon, double xi)
+        {
+            var options = MnistSubset.TinyOptions();
+            options.VirtualAdversarialWeight = 1;
+            options.VirtualAdversarialEpsilon = epsilon;
+            options.VirtualAdversarialXi = xi;
+            return options;
+        }
+        var defaults = Scores(WithTheTerm(5.0, 0.1));
+        Assert.IsFalse(Same(defaults, Scores(WithTheTerm(1.0, 0.1))), "a smaller perturbation must change training");
+        Assert.IsFalse(Same(defaults, Scores(WithTheTerm(5.0, 1e-3))), "another finite-difference step must change the direction found");
     }
 
     [TestMethod]

@@ -8,7 +8,7 @@ namespace Microsoft.ML.Gan.Training;
 /// The discriminator's training step (Salimans et al., 2016, section 5): one forward pass over a labeled, an unlabeled
 /// and a generated batch, the supervised loss on the labeled rows plus UnlabeledWeight times the unsupervised loss
 /// (unlabeled rows real, generated rows fake), then one Adam update. Instance noise, experience replay, the consistency
-/// term and historical averaging join when the options turn them on.
+/// term, virtual adversarial training and historical averaging join when the options turn them on.
 /// </summary>
 internal sealed class DiscriminatorStep : IDisposable
 {
@@ -18,9 +18,10 @@ internal sealed class DiscriminatorStep : IDisposable
     private readonly RandomGenerator _random;
     private readonly GaussianNoiseSource _noise;
     private readonly PhaseClock _clock;
-    /// <summary>UnlabeledWeight and ConsistencyWeight held for every step's native adds (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
+    /// <summary>UnlabeledWeight, ConsistencyWeight and VirtualAdversarialWeight held for every step's native adds (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
     private readonly Scalar _unlabeledWeight;
     private readonly Scalar _consistencyWeight;
+    private readonly Scalar _virtualAdversarialWeight;
 
     /// <summary>
     /// Sets up the step's optimiser, historical average and replay buffer (on <paramref name="device"/>) for the
@@ -37,6 +38,7 @@ internal sealed class DiscriminatorStep : IDisposable
         _clock = clock;
         _unlabeledWeight = options.UnlabeledWeight.ToScalar();
         _consistencyWeight = options.ConsistencyWeight.ToScalar();
+        _virtualAdversarialWeight = options.VirtualAdversarialWeight.ToScalar();
         var parameters = discriminator.parameters().Where(p => p.requires_grad).ToArray();
         Optimizer = new Adam(parameters, options.LearningRate, options.AdamBeta1, options.AdamBeta2);
         History = options.HistoricalAveragingWeight > 0 ? new HistoricalAveraging(parameters, options.HistoricalAveragingWeight) : null;
@@ -85,6 +87,14 @@ internal sealed class DiscriminatorStep : IDisposable
             var consistency = ConsistencyLoss.Compute(logits.narrow(0, batch, batch), _discriminator.Logits(unlabeled, [batch]));
             loss = loss.add(consistency, alpha: _consistencyWeight);
         }
+        if (_options.VirtualAdversarialWeight > 0)
+        {
+            var unlabeled = rows.narrow(0, batch, batch);
+            using var replay = new NoiseReplay(_noise, _random);
+            var virtualAdversarial = VirtualAdversarialLoss.Compute(x => replay.Run(() => _discriminator.Logits(x, [batch])), unlabeled,
+                _options.VirtualAdversarialEpsilon, _options.VirtualAdversarialXi, _random);
+            loss = loss.add(virtualAdversarial, alpha: _virtualAdversarialWeight);
+        }
         if (History is not null)
             loss = loss.add(History.Penalty(), HeldScalars.One);
         Optimizer.ZeroGrad();
@@ -106,5 +116,6 @@ internal sealed class DiscriminatorStep : IDisposable
         Replay?.Dispose();
         _unlabeledWeight.Dispose();
         _consistencyWeight.Dispose();
+        _virtualAdversarialWeight.Dispose();
     }
 }
