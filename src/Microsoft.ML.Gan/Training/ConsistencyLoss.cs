@@ -23,8 +23,7 @@ internal static class ConsistencyLoss
 
     private static Tensor Probabilities(Tensor logits)
     {
-        using var generated = zeros([logits.shape[0], 1], dtype: logits.dtype, device: logits.device);
-        using var all = cat([logits, generated], 1);
+        using var all = SemiSupervisedLoss.WithGeneratedClass(logits);
         return all.softmax(1);
     }
 }

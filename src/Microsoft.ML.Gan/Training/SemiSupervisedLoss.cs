@@ -42,4 +42,11 @@ internal static class SemiSupervisedLoss
         using var fakeTerm = softplusFake.mean();
         return realTerm.add(fakeTerm, HeldScalars.One).mul(Half);
     }
+
+    /// <summary>The K+1 class logits from the discriminator's K: the generated class's logit is fixed at 0 (the paper's parametrisation).</summary>
+    public static Tensor WithGeneratedClass(Tensor logits)
+    {
+        using var generated = zeros([logits.shape[0], 1], dtype: logits.dtype, device: logits.device);
+        return cat([logits, generated], 1);
+    }
 }

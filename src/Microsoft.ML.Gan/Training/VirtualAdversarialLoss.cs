@@ -72,8 +72,7 @@ internal static class VirtualAdversarialLoss
     /// <summary>The log-probabilities of the K+1 classes from K logits (the generated class's logit is 0).</summary>
     public static Tensor LogProbabilities(Tensor logits)
     {
-        using var generated = zeros([logits.shape[0], 1], dtype: logits.dtype, device: logits.device);
-        using var all = cat([logits, generated], 1);
+        using var all = SemiSupervisedLoss.WithGeneratedClass(logits);
         return all.log_softmax(1);
     }
 
