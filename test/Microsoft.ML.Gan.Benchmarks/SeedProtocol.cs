@@ -86,8 +86,14 @@ internal sealed class SeedProtocol
     /// <summary>"report-only": write the report of the epochs done so far without training or resuming anything.</summary>
     public bool ReportOnly { get; }
 
-    /// <summary>The runs this protocol trains and reports: all of <see cref="Runs"/>, or those named by "runs=a,b".</summary>
+    /// <summary>The runs this invocation trains: all of <see cref="Runs"/>, or those named by "runs=a,b".</summary>
     public SeedProtocolRun[] SelectedRuns { get; }
+
+    /// <summary>
+    /// The runs the report covers: the selected ones and every other run of <see cref="Runs"/> with results in this
+    /// protocol's folder, so that training a subset ("runs=a,b") does not drop the other runs from the report.
+    /// </summary>
+    public SeedProtocolRun[] ReportedRuns => [.. Runs.Where(run => SelectedRuns.Contains(run) || File.Exists(Path.Combine(RunDirectory(run), SeedRunner.ResultsFile)))];
 
     /// <summary>The "Option=value" trainer options applied on top of the defaults.</summary>
     public string[] Overrides { get; }

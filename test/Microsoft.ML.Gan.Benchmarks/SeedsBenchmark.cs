@@ -43,7 +43,7 @@ internal static class SeedsBenchmark
         Console.WriteLine(report);
         foreach (string failure in failures)
             Console.Error.WriteLine(failure);
-        bool complete = protocol.SelectedRuns.All(r => Completed(protocol, r) >= protocol.Epochs);
+        bool complete = protocol.ReportedRuns.All(r => Completed(protocol, r) >= protocol.Epochs);
         if (!complete)
             Console.WriteLine($"Not every run is complete; run the same command again to continue: {protocol.Command}");
         return complete ? 0 : 1;

@@ -68,7 +68,7 @@ internal static class SeedsReport
     /// <summary>Reads every run's folder into the results of the protocol.</summary>
     public static SeedsResults Collect(SeedProtocol protocol)
     {
-        var runs = protocol.SelectedRuns.Select(run =>
+        var runs = protocol.ReportedRuns.Select(run =>
         {
             string directory = protocol.RunDirectory(run);
             string sittings = Path.Combine(directory, "sittings.txt");
