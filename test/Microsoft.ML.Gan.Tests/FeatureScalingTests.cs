@@ -283,6 +283,8 @@ public sealed class FeatureScalingTests
         var options = SemiSupervisedGanTrainer.Options.ForTabular(528);
         Assert.AreEqual(5, options.EnsembleSize);
         Assert.IsTrue(options.EstimateClassPriors);
+        Assert.AreEqual(20, options.InstanceNoiseDecayEpochs);
+        Assert.AreNotEqual(new SemiSupervisedGanTrainer.Options().InstanceNoiseDecayEpochs, options.InstanceNoiseDecayEpochs);
         Assert.IsFalse(new SemiSupervisedGanTrainer.Options().EstimateClassPriors);
         Assert.AreEqual(1, new SemiSupervisedGanTrainer.Options().EnsembleSize);
     }
