@@ -90,10 +90,10 @@ internal sealed class SeedProtocol
     public SeedProtocolRun[] SelectedRuns { get; }
 
     /// <summary>
-    /// The runs the report covers: the selected ones and every other run of <see cref="Runs"/> with results in this
-    /// protocol's folder, so that training a subset ("runs=a,b") does not drop the other runs from the report.
+    /// The runs the report covers: the selected ones and every other run of <see cref="Runs"/> with at least one epoch in
+    /// this protocol's folder, so that training a subset ("runs=a,b") does not drop the other runs from the report.
     /// </summary>
-    public SeedProtocolRun[] ReportedRuns => [.. Runs.Where(run => SelectedRuns.Contains(run) || File.Exists(Path.Combine(RunDirectory(run), SeedRunner.ResultsFile)))];
+    public SeedProtocolRun[] ReportedRuns => [.. Runs.Where(run => SelectedRuns.Contains(run) || SeedEpoch.ReadCsv(Path.Combine(RunDirectory(run), SeedRunner.ResultsFile)).Count > 0)];
 
     /// <summary>The "Option=value" trainer options applied on top of the defaults.</summary>
     public string[] Overrides { get; }
