@@ -7,8 +7,8 @@ namespace Microsoft.ML.Gan.Tests;
 
 /// <summary>
 /// Virtual adversarial training's term on hand-made linear networks, logits W x + b, whose Hessian of the divergence at
-/// the rows is known in closed form: H = W^T (diag(p) - p p^T) W over the K real classes (the generated class's logit is
-/// 0 whatever x), so one power iteration from d must point along H d.
+/// the rows is known in closed form: H = W^T (diag(p) - p p^T) W over the K real classes, so one power iteration from d
+/// must point along H d.
 /// </summary>
 [TestClass]
 public sealed class VirtualAdversarialLossTests
@@ -37,7 +37,7 @@ public sealed class VirtualAdversarialLossTests
     private static Tensor HessianTimes(Tensor weight, Tensor target, Tensor direction)
     {
         var w = weight.to(ScalarType.Float64);
-        var p = target.to(ScalarType.Float64).exp().narrow(1, 0, Classes);
+        var p = target.to(ScalarType.Float64).exp();
         var change = direction.to(ScalarType.Float64).matmul(w.t());
         var fisherTimesChange = p * change - p * (p * change).sum(1, keepdim: true);
         return fisherTimesChange.matmul(w);
@@ -62,6 +62,23 @@ public sealed class VirtualAdversarialLossTests
             var perturbation = VirtualAdversarialLoss.Perturbation(constant, x, target, Random([Rows, Inputs], 5), epsilon: 1.0, xi: 1e-3);
             CollectionAssert.AreEqual(new double[Rows], RowNorms(perturbation), "a zero gradient gives no perturbation");
         }
+    }
+
+    [TestMethod]
+    public void TheTermIgnoresWhatMovesAllKLogitsTogetherTheRealOrGeneratedDecision()
+    {
+        using var scope = NewDisposeScope();
+        var weight = Random([Classes, Inputs], 3);
+        var bias = Random([Classes], 4);
+        var realness = Random([1, Inputs], 7).mul(5);
+        var x = Random([Rows, Inputs], 1);
+        using var first = new Generator(2);
+        double digitsOnly = VirtualAdversarialLoss.Compute(Linear(weight, bias), x, epsilon: 1.0, xi: 1e-3, first).item<double>();
+        using var second = new Generator(2);
+        double withRealness = VirtualAdversarialLoss.Compute(Linear(weight.add(realness), bias), x, epsilon: 1.0, xi: 1e-3, second).item<double>();
+        Assert.IsGreaterThan(1e-3, digitsOnly);
+        Assert.AreEqual(digitsOnly, withRealness, 1e-9 * digitsOnly,
+            "adding one input direction to all K logits changes only how real a row looks (their log-sum-exp), not which class it is");
     }
 
     [TestMethod]

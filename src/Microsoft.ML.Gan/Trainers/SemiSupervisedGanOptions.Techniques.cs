@@ -89,8 +89,9 @@ public sealed partial class SemiSupervisedGanTrainer
         /// <summary>
         /// Weight of virtual adversarial training (Miyato et al., 2018) in the discriminator's loss: the unlabeled rows
         /// are moved by the perturbation of L2 norm <see cref="VirtualAdversarialEpsilon"/> that most changes the
-        /// discriminator's K+1 class probabilities (found by one power iteration), and the KL divergence from the
-        /// probabilities at the rows to those at the moved rows is added. The discriminator's noise is drawn once for
+        /// discriminator's K real-class probabilities (found by one power iteration), and the KL divergence from the
+        /// probabilities at the rows to those at the moved rows is added. The generated class is left out, so the term
+        /// smooths which digit a row is and leaves the real/generated decision to the GAN's loss. The discriminator's noise is drawn once for
         /// the term's passes, so the term measures the smoothness of one network, not the spread of its noise. It costs
         /// one forward pass and two forward and backward passes of a batch per step. Default 0 (off).
         /// </summary>

@@ -5,8 +5,9 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Gan.Training;
 
 /// <summary>
-/// Virtual adversarial training (Miyato et al., 2018) on the discriminator's K+1 class probabilities (the generated
-/// class's logit is 0): for rows x with probabilities p, held constant, the perturbation r_adv of L2 norm epsilon per
+/// Virtual adversarial training (Miyato et al., 2018) on the discriminator's K real-class probabilities, the softmax of
+/// its K logits (the generated class left out, so the term cannot move the real/generated decision, which rests on the
+/// logits' log-sum-exp): for rows x with probabilities p, held constant, the perturbation r_adv of L2 norm epsilon per
 /// row that most increases KL(p || q(x + r)) is estimated by one power iteration from a random direction d (the gradient
 /// of the divergence at r = xi d, a finite-difference product of its Hessian with d), and the term is the mean over the
 /// rows of KL(p || q(x + r_adv)). The network must be one fixed function over its calls (a noisy network replays its
@@ -21,7 +22,7 @@ internal static class VirtualAdversarialLoss
     private static readonly Scalar TinySquares = 1e-6.ToScalar();
 
     /// <summary>
-    /// The mean over <paramref name="rows"/> of KL(p || q(x + r_adv)), with p and q the K+1 class probabilities of
+    /// The mean over <paramref name="rows"/> of KL(p || q(x + r_adv)), with p and q the K class probabilities of
     /// <paramref name="logits"/> (rows to K logits) and r_adv of norm <paramref name="epsilon"/> found with the
     /// finite-difference step <paramref name="xi"/>; the random direction is drawn from <paramref name="random"/> before
     /// the first call of <paramref name="logits"/>. Gradients reach the network's parameters through the last pass only.
@@ -40,7 +41,7 @@ internal static class VirtualAdversarialLoss
     }
 
     /// <summary>
-    /// r_adv for <paramref name="rows"/> whose K+1 class log-probabilities are <paramref name="target"/>: the gradient of
+    /// r_adv for <paramref name="rows"/> whose K class log-probabilities are <paramref name="target"/>: the gradient of
     /// the mean KL(p || q(x + r)) with respect to r at r = <paramref name="xi"/> times <paramref name="direction"/>
     /// scaled to norm 1 per row, scaled to norm <paramref name="epsilon"/> per row (a row whose gradient is 0 gets r_adv
     /// 0). The gradient is taken with respect to r alone, with gradients on even inside no_grad; the parameters' gradients
@@ -58,7 +59,7 @@ internal static class VirtualAdversarialLoss
         return UnitRows(gradient).mul_(norm).MoveToOuterDisposeScope();
     }
 
-    /// <summary>The mean over rows of KL(p || q) = sum over the K+1 classes of p (log p - log q), from log p and q's K logits.</summary>
+    /// <summary>The mean over rows of KL(p || q) = sum over the K classes of p (log p - log q), from log p and q's K logits.</summary>
     public static Tensor Divergence(Tensor target, Tensor logits)
     {
         using var logQ = LogProbabilities(logits);
@@ -69,12 +70,8 @@ internal static class VirtualAdversarialLoss
         return perRow.mean();
     }
 
-    /// <summary>The log-probabilities of the K+1 classes from K logits (the generated class's logit is 0).</summary>
-    public static Tensor LogProbabilities(Tensor logits)
-    {
-        using var all = SemiSupervisedLoss.WithGeneratedClass(logits);
-        return all.log_softmax(1);
-    }
+    /// <summary>The log-probabilities of the K real classes from their K logits.</summary>
+    public static Tensor LogProbabilities(Tensor logits) => logits.log_softmax(1);
 
     /// <summary>
     /// Each row scaled to L2 norm 1 (a zero row stays 0), first divided by its largest absolute value so that rows of any
