@@ -15,7 +15,7 @@
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- scoring [epochs 1] [threads 2]
 //       Scoring throughput over the 10,000 test images (fitted model, reloaded model.zip, raw ONNX Runtime) of a model
 //       trained in the same run, and single-prediction latency.
-//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- speed [epochs 3] [threads 2] [Option=value ...]
+//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- speed [epochs 3] [threads 2, or free: the default, following the free cores] [Option=value ...]
 //       Seconds per epoch of the default MNIST setup, achieved GFLOP/s and the same-run matrix-multiply rate, with MKL's
 //       fast path on AMD on and off (MLGAN_MKL_FAST_PATH=0 runs the training itself on the slow path).
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- memory [seconds 40]
@@ -66,7 +66,7 @@ switch (command)
         ScoringBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 1, args.Length > 2 ? int.Parse(args[2]) : 2, outputDirectory);
         break;
     case "speed":
-        SpeedBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? int.Parse(args[2]) : 2, args.Skip(3).ToArray(), outputDirectory);
+        SpeedBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? SpeedBenchmark.ParseThreads(args[2]) : 2, args.Skip(3).ToArray(), outputDirectory);
         break;
     case "memory":
         MemoryBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 40, outputDirectory);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using static TorchSharp.torch;
 
@@ -11,16 +12,27 @@ namespace Microsoft.ML.Gan.Benchmarks;
 /// 4096^3, so the ratio holds on any machine; the same multiplies with MKL's fast path on AMD switched the other way
 /// (in a child process, before and after training); and where the time of a step goes (<see cref="GanTrainingProgress.PhaseSeconds"/>).
 /// "Option=value" arguments change trainer options (see <see cref="OptionOverrides"/>) and name the report after them.
+/// Threads "free" (null) trains with the library's default, which follows the cores other processes leave free; the
+/// matrix multiplies then use all cores.
 /// </summary>
 internal static class SpeedBenchmark
 {
-    public static void Run(int epochs, int threads, string[] overrides, string outputDirectory)
+    /// <summary>A thread count, or "free" for null (the library's default).</summary>
+    public static int? ParseThreads(string argument) => argument == "free" ? null : int.Parse(argument, CultureInfo.InvariantCulture);
+
+    public static void Run(int epochs, int? followedThreads, string[] overrides, string outputDirectory)
     {
+        int threads = followedThreads ?? Environment.ProcessorCount;
         var ml = new MLContext(1);
+        ml.Log += (_, e) =>
+        {
+            if (e.Message.Contains("torch thread", StringComparison.Ordinal))
+                Console.WriteLine(e.Message);
+        };
         var (train, _) = MnistDataset.Load(ml, Repository.DataDirectory);
         var labeled = ml.Data.KeepLabelsPerClass(train, 10, 1);
         var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(labeled).Transform(labeled);
-        var options = new SemiSupervisedGanTrainer.Options { MaxEpoch = epochs, Seed = 1, NumberOfThreads = threads };
+        var options = new SemiSupervisedGanTrainer.Options { MaxEpoch = epochs, Seed = 1, NumberOfThreads = followedThreads };
         OptionOverrides.Apply(options, overrides);
         set_num_threads(threads);
         string mklPath = MatmulRate.ThisProcess();
@@ -37,6 +49,8 @@ internal static class SpeedBenchmark
         });
         ml.Gan.SemiSupervised(options).Fit(data).Dispose();
         double peak = ResidentMemory.PeakMiB;
+        int threadsAtTheEnd = get_num_threads();
+        set_num_threads(threads);
 
         double flopPerEpoch = FlopPerStep(options, 784) * 600;
         var steady = seconds.Count > 1 ? seconds.Skip(1).ToList() : seconds;
@@ -86,15 +100,15 @@ internal static class SpeedBenchmark
         string report = $"""
             # Training speed, MNIST with 100 labels
 
-            Command: `dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- speed {epochs} {threads}{string.Concat(overrides.Select(o => " " + o))}`
-            Machine: {Environment.ProcessorCount} cores, {threads} torch threads, {Environment.OSVersion}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.
+            Command: `dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- speed {epochs} {(followedThreads is null ? "free" : threads)}{string.Concat(overrides.Select(o => " " + o))}`
+            Machine: {Environment.ProcessorCount} cores, {(followedThreads is null ? $"torch threads following the free cores ({threadsAtTheEnd} at the end of training)" : $"{threads} torch threads")}, {Environment.OSVersion}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC.
             Setup: default options{(overrides.Length > 0 ? " and " + string.Join(", ", overrides) : "")} (600 steps per epoch of 100 labeled + 100 unlabeled + 100 generated rows, plus the generator step).
             The arithmetic counts the dense layers' multiply-adds (forward, weight and input gradients where autograd computes them),
             not weight normalisation, noise or the optimiser.
 
             {table}
             """;
-        string path = Path.Combine(outputDirectory, $"speed{OptionOverrides.Suffix(overrides)}.md");
+        string path = Path.Combine(outputDirectory, $"speed{(followedThreads is null ? "-free-threads" : threads == 2 ? "" : $"-{threads}-threads")}{OptionOverrides.Suffix(overrides)}.md");
         File.WriteAllText(path, report);
         Console.WriteLine($"Wrote {path}");
     }

@@ -22,7 +22,7 @@ internal static class TorchBackend
         return resolved;
     }
 
-    /// <summary>Sets libtorch's intra-op thread count; null or 0 means all cores.</summary>
+    /// <summary>Sets libtorch's intra-op thread count; null or 0 means all cores (with null, <see cref="FreeCoreThreads"/> may lower it during training).</summary>
     public static void SetThreads(int? threads)
     {
         int count = threads is null or 0 ? Environment.ProcessorCount : threads.Value;

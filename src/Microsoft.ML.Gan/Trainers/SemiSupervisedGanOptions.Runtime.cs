@@ -6,7 +6,12 @@ public sealed partial class SemiSupervisedGanTrainer
     // cancellation.
     public sealed partial class Options
     {
-        /// <summary>Intra-op threads of libtorch; null or 0 uses all cores. Default null.</summary>
+        /// <summary>
+        /// Intra-op threads of libtorch. Null (the default) starts on all cores and, on Linux, follows the cores other
+        /// processes leave free while training (sampled every 2 s; the log says when the count changes), so a run on a
+        /// shared machine slows gracefully; the count changes rounding, so set it for runs that must repeat exactly.
+        /// 0 fixes it at all cores; a positive value fixes it at that count.
+        /// </summary>
         public int? NumberOfThreads;
 
         /// <summary>Torch device: "cpu", "cuda" or "cuda:N"; null picks CUDA when available, else the CPU. Default null.</summary>

@@ -3,6 +3,7 @@ using Microsoft.ML.Gan.Data;
 using Microsoft.ML.Gan.Networks;
 using Microsoft.ML.Gan.Runtime;
 using Microsoft.ML.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Training;
@@ -80,6 +81,7 @@ internal sealed class GanTrainingLoop : IDisposable
 
         int batch = _options.BatchSize;
         int steps = (int)(data.RowCount / batch);
+        var threads = _options.NumberOfThreads is null && device.type == DeviceType.CPU ? FreeCoreThreads.Start(_channel) : null;
         var total = Stopwatch.StartNew();
         for (int epoch = completed + 1; epoch <= _options.MaxEpoch; epoch++)
         {
@@ -97,6 +99,7 @@ internal sealed class GanTrainingLoop : IDisposable
             for (int step = 0; step < steps; step++)
             {
                 checkCanceled();
+                threads?.Step(epoch);
                 using var scope = NewDisposeScope();
                 var (labeledRows, classes) = labeled.Next(batch);
                 var unlabeledRows = unlabeled.Next(batch);
