@@ -48,7 +48,7 @@ public class TrainingStepBenchmarks
         _generator.train();
         _discriminator.InitializeFrom(rand(500, 784, generator: _random));
         var clock = new PhaseClock();
-        _discriminatorStep = new DiscriminatorStep(options, _discriminator, _generator, CPU, _random, noise, clock);
+        _discriminatorStep = new DiscriminatorStep(options, _discriminator, _generator, CPU, _random, noise, clock, new int[10]);
         _generatorStep = new GeneratorStep(options, _discriminator, _generator, _random, clock);
         _movingAverage = new ExponentialMovingAverage(_discriminator, _average, options.AveragingRate);
     }

@@ -54,6 +54,7 @@ public sealed class OptionsReachTrainingTests
     [DataRow("InitialWeightStandardDeviation", 0.05)]
     [DataRow("AveragingRate", 1.0)]
     [DataRow("ConsistencyWeight", 0.1)]
+    [DataRow("ClassBalanceWeight", 1.0)]
     [DataRow("VirtualAdversarialWeight", 1.0)]
     public void AnotherValueChangesTheModel(string option, double value)
     {
@@ -75,6 +76,7 @@ public sealed class OptionsReachTrainingTests
     [DataRow("ExperienceReplayFraction", 1.5)]
     [DataRow("CheckpointInterval", 0.0)]
     [DataRow("ConsistencyWeight", -0.1)]
+    [DataRow("ClassBalanceWeight", -1.0)]
     [DataRow("VirtualAdversarialWeight", -1.0)]
     [DataRow("VirtualAdversarialEpsilon", 0.0)]
     [DataRow("VirtualAdversarialXi", -0.1)]

@@ -156,7 +156,7 @@ public sealed class VirtualAdversarialLossTests
         using var labeled = rand(batch, Inputs, generator: random);
         using var classes = randint(Classes, [batch], generator: random, dtype: ScalarType.Int64);
         using var unlabeled = rand(batch, Inputs, generator: random);
-        using var step = new DiscriminatorStep(options, discriminator, generator, CPU, random, noise, new PhaseClock());
+        using var step = new DiscriminatorStep(options, discriminator, generator, CPU, random, noise, new PhaseClock(), new int[Classes]);
         long[] alive = new long[4];
         for (int i = 0; i < alive.Length; i++)
         {

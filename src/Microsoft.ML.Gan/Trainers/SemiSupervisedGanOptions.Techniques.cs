@@ -87,6 +87,14 @@ public sealed partial class SemiSupervisedGanTrainer
         public double ConsistencyWeight;
 
         /// <summary>
+        /// Weight of CatGAN's class balance (Springenberg, 2016) in the discriminator's loss: the KL divergence from the
+        /// class shares of an unlabeled batch (its rows' K real-class probabilities, averaged) to the labeled rows' class
+        /// shares. It works against handing a cluster of one class to another, which the GAN's loss does not see. No
+        /// extra pass. Default 0 (off).
+        /// </summary>
+        public double ClassBalanceWeight;
+
+        /// <summary>
         /// Weight of virtual adversarial training (Miyato et al., 2018) in the discriminator's loss: the unlabeled rows
         /// are moved by the perturbation of L2 norm <see cref="VirtualAdversarialEpsilon"/> that most changes the
         /// discriminator's K real-class probabilities (found by one power iteration), and the KL divergence from the
