@@ -46,6 +46,8 @@ public sealed class FreeCoreThreadsTests
     {
         if (!OperatingSystem.IsLinux() || Environment.ProcessorCount < 2)
             Assert.Inconclusive("The load is read from Linux's /proc, on a machine with more than one core.");
+        if (CoreLoad.Start()!.AllowedCores != Environment.ProcessorCount)
+            Assert.Inconclusive("A CPU quota below the cores the process may run on: one busy process per allowed core would not fit in the quota.");
         int before = get_num_threads();
         var busy = Enumerable.Range(0, Environment.ProcessorCount)
             .Select(_ => Process.Start(new ProcessStartInfo("sh", ["-c", "while :; do :; done"]))!).ToList();
