@@ -54,7 +54,7 @@ public sealed class OptionsReachTrainingTests
     [DataRow("InitialWeightStandardDeviation", 0.05)]
     [DataRow("AveragingRate", 1.0)]
     [DataRow("ConsistencyWeight", 0.1)]
-    [DataRow("ClassBalanceWeight", 1.0)]
+    [DataRow("MutualInformationWeight", 1.0)]
     [DataRow("VirtualAdversarialWeight", 1.0)]
     public void AnotherValueChangesTheModel(string option, double value)
     {
@@ -76,7 +76,7 @@ public sealed class OptionsReachTrainingTests
     [DataRow("ExperienceReplayFraction", 1.5)]
     [DataRow("CheckpointInterval", 0.0)]
     [DataRow("ConsistencyWeight", -0.1)]
-    [DataRow("ClassBalanceWeight", -1.0)]
+    [DataRow("MutualInformationWeight", -1.0)]
     [DataRow("VirtualAdversarialWeight", -1.0)]
     [DataRow("VirtualAdversarialEpsilon", 0.0)]
     [DataRow("VirtualAdversarialXi", -0.1)]

@@ -32,7 +32,7 @@ internal static class OptionsValidation
             throw new ArgumentOutOfRangeException(nameof(options.OneSidedLabelSmoothing), options.OneSidedLabelSmoothing, "OneSidedLabelSmoothing must be in (0, 1]; 1 is off, 0.9 the usual value.");
         NonNegative(options.HistoricalAveragingWeight, nameof(options.HistoricalAveragingWeight));
         NonNegative(options.ConsistencyWeight, nameof(options.ConsistencyWeight));
-        NonNegative(options.ClassBalanceWeight, nameof(options.ClassBalanceWeight));
+        NonNegative(options.MutualInformationWeight, nameof(options.MutualInformationWeight));
         NonNegative(options.VirtualAdversarialWeight, nameof(options.VirtualAdversarialWeight));
         Positive(options.VirtualAdversarialEpsilon, nameof(options.VirtualAdversarialEpsilon));
         Positive(options.VirtualAdversarialXi, nameof(options.VirtualAdversarialXi));

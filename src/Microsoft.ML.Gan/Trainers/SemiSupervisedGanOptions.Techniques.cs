@@ -87,12 +87,13 @@ public sealed partial class SemiSupervisedGanTrainer
         public double ConsistencyWeight;
 
         /// <summary>
-        /// Weight of CatGAN's class balance (Springenberg, 2016) in the discriminator's loss: the KL divergence from the
-        /// class shares of an unlabeled batch (its rows' K real-class probabilities, averaged) to the labeled rows' class
-        /// shares. It works against handing a cluster of one class to another, which the GAN's loss does not see. No
-        /// extra pass. Default 0 (off).
+        /// Weight of CatGAN's terms on real rows (Springenberg, 2016) in the discriminator's loss: for an unlabeled batch's
+        /// K real-class probabilities, the KL divergence from the batch's class shares to the labeled rows' class shares
+        /// plus the mean entropy of a row's probabilities, the negative mutual information between a row and its class.
+        /// It asks for confident classes spread as the labels are, which the GAN's loss does not see. No extra pass.
+        /// Default 0 (off).
         /// </summary>
-        public double ClassBalanceWeight;
+        public double MutualInformationWeight;
 
         /// <summary>
         /// Weight of virtual adversarial training (Miyato et al., 2018) in the discriminator's loss: the unlabeled rows

@@ -8,7 +8,7 @@ namespace Microsoft.ML.Gan.Training;
 /// The discriminator's training step (Salimans et al., 2016, section 5): one forward pass over a labeled, an unlabeled
 /// and a generated batch, the supervised loss on the labeled rows plus UnlabeledWeight times the unsupervised loss
 /// (unlabeled rows real, generated rows fake), then one Adam update. Instance noise, experience replay, the consistency
-/// term, the class balance, virtual adversarial training and historical averaging join when the options turn them on.
+/// term, the mutual information term, virtual adversarial training and historical averaging join when the options turn them on.
 /// </summary>
 internal sealed class DiscriminatorStep : IDisposable
 {
@@ -18,17 +18,17 @@ internal sealed class DiscriminatorStep : IDisposable
     private readonly RandomGenerator _random;
     private readonly GaussianNoiseSource _noise;
     private readonly PhaseClock _clock;
-    /// <summary>UnlabeledWeight, ConsistencyWeight, ClassBalanceWeight and VirtualAdversarialWeight held for every step's native adds (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
+    /// <summary>UnlabeledWeight, ConsistencyWeight, MutualInformationWeight and VirtualAdversarialWeight held for every step's native adds (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
     private readonly Scalar _unlabeledWeight;
     private readonly Scalar _consistencyWeight;
-    private readonly Scalar _classBalanceWeight;
-    private readonly ClassBalanceLoss? _classBalance;
+    private readonly Scalar _mutualInformationWeight;
+    private readonly MutualInformationLoss? _mutualInformation;
     private readonly Scalar _virtualAdversarialWeight;
 
     /// <summary>
     /// Sets up the step's optimiser, historical average and replay buffer (on <paramref name="device"/>) for the
     /// discriminator's trainable parameters; <paramref name="clock"/> is charged the step's phases;
-    /// <paramref name="labeledPerClass"/> gives the class balance its target.
+    /// <paramref name="labeledPerClass"/> gives the mutual information term its class shares.
     /// </summary>
     public DiscriminatorStep(SemiSupervisedGanTrainer.Options options, DiscriminatorNetwork discriminator, GeneratorNetwork generator, Device device,
         RandomGenerator random, GaussianNoiseSource noise, PhaseClock clock, IReadOnlyList<int> labeledPerClass)
@@ -41,8 +41,8 @@ internal sealed class DiscriminatorStep : IDisposable
         _clock = clock;
         _unlabeledWeight = options.UnlabeledWeight.ToScalar();
         _consistencyWeight = options.ConsistencyWeight.ToScalar();
-        _classBalanceWeight = options.ClassBalanceWeight.ToScalar();
-        _classBalance = options.ClassBalanceWeight > 0 ? new ClassBalanceLoss(labeledPerClass, device) : null;
+        _mutualInformationWeight = options.MutualInformationWeight.ToScalar();
+        _mutualInformation = options.MutualInformationWeight > 0 ? new MutualInformationLoss(labeledPerClass, device) : null;
         _virtualAdversarialWeight = options.VirtualAdversarialWeight.ToScalar();
         var parameters = discriminator.parameters().Where(p => p.requires_grad).ToArray();
         Optimizer = new Adam(parameters, options.LearningRate, options.AdamBeta1, options.AdamBeta2);
@@ -92,8 +92,8 @@ internal sealed class DiscriminatorStep : IDisposable
             var consistency = ConsistencyLoss.Compute(logits.narrow(0, batch, batch), _discriminator.Logits(unlabeled, [batch]));
             loss = loss.add(consistency, alpha: _consistencyWeight);
         }
-        if (_classBalance is not null)
-            loss = loss.add(_classBalance.Compute(logits.narrow(0, batch, batch)), alpha: _classBalanceWeight);
+        if (_mutualInformation is not null)
+            loss = loss.add(_mutualInformation.Compute(logits.narrow(0, batch, batch)), alpha: _mutualInformationWeight);
         if (_options.VirtualAdversarialWeight > 0)
         {
             var unlabeled = rows.narrow(0, batch, batch);
@@ -123,8 +123,8 @@ internal sealed class DiscriminatorStep : IDisposable
         Replay?.Dispose();
         _unlabeledWeight.Dispose();
         _consistencyWeight.Dispose();
-        _classBalanceWeight.Dispose();
-        _classBalance?.Dispose();
+        _mutualInformationWeight.Dispose();
+        _mutualInformation?.Dispose();
         _virtualAdversarialWeight.Dispose();
     }
 }
