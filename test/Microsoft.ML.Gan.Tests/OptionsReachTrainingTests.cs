@@ -36,7 +36,8 @@ public sealed class OptionsReachTrainingTests
     private static void Set(SemiSupervisedGanTrainer.Options options, string name, double value)
     {
         var field = typeof(SemiSupervisedGanTrainer.Options).GetField(name) ?? throw new ArgumentException($"No option '{name}'.");
-        field.SetValue(options, Convert.ChangeType(value, field.FieldType, CultureInfo.InvariantCulture));
+        var type = Nullable.GetUnderlyingType(field.FieldType) ?? field.FieldType;
+        field.SetValue(options, Convert.ChangeType(value, type, CultureInfo.InvariantCulture));
     }
 
     private static bool Same(float[][] a, float[][] b) => a.Zip(b).All(p => p.First.SequenceEqual(p.Second));
@@ -48,6 +49,9 @@ public sealed class OptionsReachTrainingTests
     [TestMethod]
     [DataRow("AdamBeta1", 0.9)]
     [DataRow("AdamBeta2", 0.9)]
+    [DataRow("GeneratorLearningRate", 0.001)]
+    [DataRow("GeneratorAdamBeta1", 0.0)]
+    [DataRow("GeneratorAdamBeta2", 0.9)]
     [DataRow("UnlabeledWeight", 0.5)]
     [DataRow("InputNoiseStandardDeviation", 0.0)]
     [DataRow("HiddenNoiseStandardDeviation", 0.0)]
@@ -67,6 +71,9 @@ public sealed class OptionsReachTrainingTests
     [DataRow("AdamBeta1", 1.0)]
     [DataRow("AdamBeta1", -0.1)]
     [DataRow("AdamBeta2", 1.0)]
+    [DataRow("GeneratorLearningRate", 0.0)]
+    [DataRow("GeneratorAdamBeta1", -0.1)]
+    [DataRow("GeneratorAdamBeta2", 1.0)]
     [DataRow("UnlabeledWeight", -1.0)]
     [DataRow("InputNoiseStandardDeviation", -0.1)]
     [DataRow("HiddenNoiseStandardDeviation", double.NaN)]

@@ -20,6 +20,12 @@ internal static class OptionsValidation
         NonNegative(options.HiddenNoiseStandardDeviation, nameof(options.HiddenNoiseStandardDeviation));
         InRange(options.AdamBeta1, 0, 1, nameof(options.AdamBeta1));
         InRange(options.AdamBeta2, 0, 1, nameof(options.AdamBeta2));
+        if (options.GeneratorLearningRate is double generatorRate)
+            Positive(generatorRate, nameof(options.GeneratorLearningRate));
+        if (options.GeneratorAdamBeta1 is double generatorBeta1)
+            InRange(generatorBeta1, 0, 1, nameof(options.GeneratorAdamBeta1));
+        if (options.GeneratorAdamBeta2 is double generatorBeta2)
+            InRange(generatorBeta2, 0, 1, nameof(options.GeneratorAdamBeta2));
         if (!(options.AveragingRate > 0 && options.AveragingRate <= 1))
             throw new ArgumentOutOfRangeException(nameof(options.AveragingRate), options.AveragingRate, "AveragingRate must be in (0, 1].");
         if (options.NumberOfThreads < 0)

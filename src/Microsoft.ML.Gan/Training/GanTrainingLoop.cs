@@ -93,7 +93,8 @@ internal sealed class GanTrainingLoop : IDisposable
             labeled.BeginEpoch((long)steps * batch);
             double discriminatorLoss = 0, generatorLoss = 0, correct = 0;
             int generatorSteps = 0;
-            discriminatorStep.Optimizer.LearningRate = generatorStep.Optimizer.LearningRate = LearningRateSchedule.At(_options.LearningRate, _options.LearningRateDecayEpochs, _options.MaxEpoch, epoch);
+            discriminatorStep.Optimizer.LearningRate = LearningRateSchedule.At(_options.LearningRate, _options.LearningRateDecayEpochs, _options.MaxEpoch, epoch);
+            generatorStep.Optimizer.LearningRate = LearningRateSchedule.At(_options.GeneratorLearningRate ?? _options.LearningRate, _options.LearningRateDecayEpochs, _options.MaxEpoch, epoch);
             double instanceNoise = InstanceNoise.StandardDeviation(_options.InstanceNoiseStandardDeviation, _options.InstanceNoiseDecayEpochs, epoch);
             _clock.Restart();
             for (int step = 0; step < steps; step++)
