@@ -39,6 +39,11 @@ internal static class SeedRunner
         }
 
         var ml = new MLContext(1);
+        ml.Log += (_, e) =>
+        {
+            if (e.RawMessage.StartsWith("Collapse guard", StringComparison.Ordinal))
+                Console.WriteLine($"{run.Name}: {e.RawMessage}");
+        };
         var (train, test) = protocol.Data(ml, run);
         var options = protocol.Options(run);
         options.CheckpointDirectory = directory;
@@ -66,8 +71,9 @@ internal static class SeedRunner
                 p.LabeledAccuracy * 100, wallBefore + clock.Elapsed.TotalSeconds, DateTime.UtcNow);
             epochs.Add(epoch);
             SeedEpoch.WriteCsv(resultsPath, epochs);
+            string recoveries = p.CollapseRecoveries > 0 ? $", collapse guard recoveries {p.CollapseRecoveries}" : "";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{run.Name}: epoch {p.Epoch}/{protocol.Epochs}: test error {epoch.TestError:F2}%, {p.EpochSeconds:F1} s, D loss {p.DiscriminatorLoss:F4}, G loss {p.GeneratorLoss:F4}"));
+                $"{run.Name}: epoch {p.Epoch}/{protocol.Epochs}: test error {epoch.TestError:F2}%, {p.EpochSeconds:F1} s, D loss {p.DiscriminatorLoss:F4}, G loss {p.GeneratorLoss:F4}{recoveries}"));
         });
         using var model = ml.Gan.SemiSupervised(options).Fit(train, test);
         var confusions = SeedConfusion.Measure(ml, model, test);
