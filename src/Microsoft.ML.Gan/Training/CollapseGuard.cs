@@ -6,8 +6,10 @@ namespace Microsoft.ML.Gan.Training;
 /// <summary>
 /// Detects the discriminator winning outright and rolls training back. The discriminator's unsupervised loss and the
 /// generator's loss are averaged over windows of steps; their baselines are running averages of past windows (rate
-/// 1/8 per window; 1/2 during the warm-up, while the losses still move fast). After the warm-up, a window whose discriminator loss is below ratio_D times its baseline while the
-/// generator's loss is above ratio_G times its baseline is a collapse: the guard restores the trusted snapshot (both
+/// 1/8 per window; 1/2 during the warm-up, while the losses still move fast). After the warm-up only healthy windows
+/// (losses within the square roots of the ratios of their baselines) move the baselines, so an onset spread over many
+/// windows cannot drag them along. After the warm-up, a window whose discriminator loss is below ratio_D times its
+/// baseline while the generator's loss is above ratio_G times its baseline is a collapse: the guard restores the trusted snapshot (both
 /// networks and their buffers, both optimisers' moments, the parameter average), discards the pending one, and adds
 /// rescue instance noise that decays linearly to 0, its duration doubling with each recovery of the run. Detection then
 /// pauses for one snapshot interval. A snapshot is taken every four windows into a preallocated pending copy; it
@@ -125,7 +127,7 @@ internal sealed class CollapseGuard : IDisposable
         }
         bool healthy = discriminator >= Math.Sqrt(_discriminatorRatio) * DiscriminatorBaseline
             && generator <= Math.Sqrt(_generatorRatio) * GeneratorBaseline;
-        if (!warm || !winning)
+        if (!warm || healthy)
         {
             double rate = warm ? BaselineRate : WarmupBaselineRate;
             DiscriminatorBaseline += rate * (discriminator - DiscriminatorBaseline);
