@@ -90,6 +90,10 @@ public sealed class TechniqueTests
         Assert.AreEqual(0.003 * 14 / 15, LearningRateSchedule.At(0.003, 15, 45, 32), 1e-15);
         Assert.AreEqual(0.0002, LearningRateSchedule.At(0.003, 15, 45, 45), 1e-15, "the last epoch runs at 1/15 of it");
         Assert.AreEqual(0.001, LearningRateSchedule.At(0.003, 300, 100, 1), 1e-15, "a decay longer than the run starts part way down");
+        Assert.AreEqual(0.003, LearningRateSchedule.At(0.003, null, 45, 31), 1e-15, "the default: the last third, epochs 31-45 of 45");
+        Assert.AreEqual(0.003 * 14 / 15, LearningRateSchedule.At(0.003, null, 45, 32), 1e-15);
+        Assert.AreEqual(0.003 * 99 / 100, LearningRateSchedule.At(0.003, null, 300, 202), 1e-15, "the last 100 of 300 epochs");
+        Assert.AreEqual(0.003, LearningRateSchedule.At(0.003, null, 2, 2), 1e-15, "a run of under three epochs keeps its rate");
     }
 
     [TestMethod]

@@ -13,19 +13,17 @@ internal static class OptionsValidation
         Positive(options.NoiseSize, nameof(options.NoiseSize));
         Positive(options.InitializationRows, nameof(options.InitializationRows));
         Positive(options.LearningRate, nameof(options.LearningRate));
-        NonNegative(options.LearningRateDecayEpochs, nameof(options.LearningRateDecayEpochs));
+        if (options.LearningRateDecayEpochs is int decayEpochs)
+            NonNegative(decayEpochs, nameof(options.LearningRateDecayEpochs));
         Positive(options.InitialWeightStandardDeviation, nameof(options.InitialWeightStandardDeviation));
         NonNegative(options.UnlabeledWeight, nameof(options.UnlabeledWeight));
         NonNegative(options.InputNoiseStandardDeviation, nameof(options.InputNoiseStandardDeviation));
         NonNegative(options.HiddenNoiseStandardDeviation, nameof(options.HiddenNoiseStandardDeviation));
         InRange(options.AdamBeta1, 0, 1, nameof(options.AdamBeta1));
         InRange(options.AdamBeta2, 0, 1, nameof(options.AdamBeta2));
-        if (options.GeneratorLearningRate is double generatorRate)
-            Positive(generatorRate, nameof(options.GeneratorLearningRate));
-        if (options.GeneratorAdamBeta1 is double generatorBeta1)
-            InRange(generatorBeta1, 0, 1, nameof(options.GeneratorAdamBeta1));
-        if (options.GeneratorAdamBeta2 is double generatorBeta2)
-            InRange(generatorBeta2, 0, 1, nameof(options.GeneratorAdamBeta2));
+        Positive(options.GeneratorLearningRate, nameof(options.GeneratorLearningRate));
+        InRange(options.GeneratorAdamBeta1, 0, 1, nameof(options.GeneratorAdamBeta1));
+        InRange(options.GeneratorAdamBeta2, 0, 1, nameof(options.GeneratorAdamBeta2));
         if (!(options.AveragingRate > 0 && options.AveragingRate <= 1))
             throw new ArgumentOutOfRangeException(nameof(options.AveragingRate), options.AveragingRate, "AveragingRate must be in (0, 1].");
         if (options.NumberOfThreads < 0)

@@ -12,26 +12,23 @@ public sealed partial class SemiSupervisedGanTrainer
         /// <summary>Rows per minibatch, used for each of the labeled, unlabeled and generated batches. Default 100.</summary>
         public int BatchSize = 100;
 
-        /// <summary>Adam learning rate of the discriminator, and of the generator unless <see cref="GeneratorLearningRate"/> is set. Default 0.003.</summary>
+        /// <summary>Adam learning rate of the discriminator. Default 0.003 (the paper's and Bad GAN's).</summary>
         public double LearningRate = 0.003;
 
-        /// <summary>Adam beta1 of the discriminator, and of the generator unless <see cref="GeneratorAdamBeta1"/> is set. Default 0.5.</summary>
+        /// <summary>Adam beta1 of the discriminator. Default 0.5 (the paper's and Bad GAN's).</summary>
         public double AdamBeta1 = 0.5;
 
-        /// <summary>Adam beta2 of the discriminator, and of the generator unless <see cref="GeneratorAdamBeta2"/> is set. Default 0.999.</summary>
-        public double AdamBeta2 = 0.999;
+        /// <summary>Adam beta2 of the discriminator. Default 0.9999 (Bad GAN's, Dai et al., 2017; the paper's code 0.999).</summary>
+        public double AdamBeta2 = 0.9999;
 
-        /// <summary>
-        /// Adam learning rate of the generator; it follows the same decay as <see cref="LearningRate"/>. Default null
-        /// (<see cref="LearningRate"/>, as the paper). Bad GAN (Dai et al., 2017) trains its generator at 0.001.
-        /// </summary>
-        public double? GeneratorLearningRate;
+        /// <summary>Adam learning rate of the generator. Default 0.001 (Bad GAN's; the paper's code uses 0.003 for both networks).</summary>
+        public double GeneratorLearningRate = 0.001;
 
-        /// <summary>Adam beta1 of the generator. Default null (<see cref="AdamBeta1"/>, as the paper); Bad GAN uses 0.</summary>
-        public double? GeneratorAdamBeta1;
+        /// <summary>Adam beta1 of the generator. Default 0 (Bad GAN's; the paper's code 0.5).</summary>
+        public double GeneratorAdamBeta1 = 0;
 
-        /// <summary>Adam beta2 of the generator. Default null (<see cref="AdamBeta2"/>, as the paper); Bad GAN uses 0.9999.</summary>
-        public double? GeneratorAdamBeta2;
+        /// <summary>Adam beta2 of the generator. Default 0.9999 (Bad GAN's; the paper's code 0.999).</summary>
+        public double GeneratorAdamBeta2 = 0.9999;
 
         /// <summary>Weight w of the unsupervised loss in the discriminator's loss L_lab + w * L_unl. Default 1.</summary>
         public double UnlabeledWeight = 1.0;

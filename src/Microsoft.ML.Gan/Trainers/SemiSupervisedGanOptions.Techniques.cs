@@ -46,10 +46,11 @@ public sealed partial class SemiSupervisedGanTrainer
         public int EnsembleSize = 1;
 
         /// <summary>
-        /// Epochs at the end of training over which both learning rates decay linearly to 0: epoch e of the last N runs at
-        /// LearningRate * (MaxEpoch - e + 1) / N. Default 0 (constant, as the paper's MNIST code).
+        /// Epochs N at the end of training over which both learning rates decay linearly to 0: epoch e of the last N runs
+        /// at rate * (MaxEpoch - e + 1) / N. Default null: the last third, MaxEpoch / 3 epochs rounded down (Bad GAN's
+        /// schedule); 0 keeps the rates constant, as the paper's MNIST code.
         /// </summary>
-        public int LearningRateDecayEpochs;
+        public int? LearningRateDecayEpochs;
 
         /// <summary>Discriminator updates per generator update. Default 1.</summary>
         public int DiscriminatorSteps = 1;

@@ -94,7 +94,7 @@ internal sealed class GanTrainingLoop : IDisposable
             double discriminatorLoss = 0, generatorLoss = 0, correct = 0;
             int generatorSteps = 0;
             discriminatorStep.Optimizer.LearningRate = LearningRateSchedule.At(_options.LearningRate, _options.LearningRateDecayEpochs, _options.MaxEpoch, epoch);
-            generatorStep.Optimizer.LearningRate = LearningRateSchedule.At(_options.GeneratorLearningRate ?? _options.LearningRate, _options.LearningRateDecayEpochs, _options.MaxEpoch, epoch);
+            generatorStep.Optimizer.LearningRate = LearningRateSchedule.At(_options.GeneratorLearningRate, _options.LearningRateDecayEpochs, _options.MaxEpoch, epoch);
             double instanceNoise = InstanceNoise.StandardDeviation(_options.InstanceNoiseStandardDeviation, _options.InstanceNoiseDecayEpochs, epoch);
             _clock.Restart();
             for (int step = 0; step < steps; step++)

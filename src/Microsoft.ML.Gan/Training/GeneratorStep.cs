@@ -33,8 +33,7 @@ internal sealed class GeneratorStep : IDisposable
         _clock = clock;
         _discriminatorParameters = discriminator.parameters().Where(p => p.requires_grad).ToArray();
         _conditionalClassWeight = options.ConditionalClassWeight.ToScalar();
-        Optimizer = new Adam(generator.parameters(), options.GeneratorLearningRate ?? options.LearningRate,
-            options.GeneratorAdamBeta1 ?? options.AdamBeta1, options.GeneratorAdamBeta2 ?? options.AdamBeta2);
+        Optimizer = new Adam(generator.parameters(), options.GeneratorLearningRate, options.GeneratorAdamBeta1, options.GeneratorAdamBeta2);
         History = options.HistoricalAveragingWeight > 0 ? new HistoricalAveraging(generator.parameters(), options.HistoricalAveragingWeight) : null;
     }
 
