@@ -289,6 +289,16 @@ public sealed class FeatureScalingTests
         Assert.AreEqual(1, new SemiSupervisedGanTrainer.Options().EnsembleSize);
     }
 
+    [TestMethod]
+    public void ForTabularKeepsThePapersOptimiser()
+    {
+        var options = SemiSupervisedGanTrainer.Options.ForTabular(528);
+        Assert.AreEqual((0.003, 0.5, 0.999), (options.LearningRate, options.AdamBeta1, options.AdamBeta2));
+        Assert.AreEqual((0.003, 0.5, 0.999), (options.GeneratorLearningRate, options.GeneratorAdamBeta1, options.GeneratorAdamBeta2));
+        Assert.AreEqual(0, options.LearningRateDecayEpochs);
+        Assert.AreNotEqual(new SemiSupervisedGanTrainer.Options().GeneratorLearningRate, options.GeneratorLearningRate, "MNIST's defaults differ");
+    }
+
     private sealed class TableRow
     {
         public float[] Features { get; set; } = [];

@@ -48,7 +48,8 @@ public sealed partial class SemiSupervisedGanTrainer
         /// <summary>
         /// Epochs N at the end of training over which both learning rates decay linearly to 0: epoch e of the last N runs
         /// at rate * (MaxEpoch - e + 1) / N. Default null: the last third, MaxEpoch / 3 epochs rounded down (Bad GAN's
-        /// schedule); 0 keeps the rates constant, as the paper's MNIST code.
+        /// schedule); 0 keeps the rates constant, as the paper's MNIST code. As the default follows MaxEpoch, a run resumed
+        /// with a larger MaxEpoch differs from the longer run from the start unless N is set.
         /// </summary>
         public int? LearningRateDecayEpochs;
 
