@@ -2,8 +2,9 @@ namespace Microsoft.ML.Gan;
 
 public sealed partial class SemiSupervisedGanTrainer
 {
-    // The paper's core: the length of training, the optimiser, the networks' sizes, their noise and initialisation, the
-    // moving average that becomes the model, and the seed (Salimans et al., 2016, permutation-invariant MNIST code).
+    // The paper's core: the length of training, the optimiser (with Bad GAN's rates and betas), the networks' sizes, their
+    // noise and initialisation, the moving average that becomes the model, and the seed (Salimans et al., 2016,
+    // permutation-invariant MNIST code).
     public sealed partial class Options
     {
         /// <summary>Number of passes over the unlabeled rows. Default 300.</summary>

@@ -7,7 +7,7 @@ namespace Microsoft.ML.Gan.Training;
 internal static class LearningRateSchedule
 {
     /// <summary>The decay's length: <paramref name="decayEpochs"/>, or the last third of the run (maxEpoch / 3) when it is null.</summary>
-    public static int DecayEpochs(int? decayEpochs, int maxEpoch) => decayEpochs ?? maxEpoch / 3;
+    private static int DecayEpochs(int? decayEpochs, int maxEpoch) => decayEpochs ?? maxEpoch / 3;
 
     /// <summary>
     /// The rate of <paramref name="epoch"/> (from 1): initial * min(1, (maxEpoch - epoch + 1) / N) with N =
