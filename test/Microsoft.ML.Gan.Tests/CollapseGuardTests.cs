@@ -68,9 +68,9 @@ public sealed class CollapseGuardTests
     }
 
     /// <summary>
-    /// The onset seen on MNIST with AdamBeta2 = 0.9999 (docs/collapse-guard.md): over one epoch (twelve windows) the
-    /// discriminator's loss falls geometrically from 0.4 to 1e-4 and the generator's rises from 6.5 to 220, about a third
-    /// per window. A baseline that followed every window kept each window within 3.3 times it, so the guard never fired.
+    /// An onset like the one seen on MNIST with AdamBeta2 = 0.9999 (docs/collapse-guard.md; there it took one to two
+    /// epochs): over twelve windows the discriminator's loss falls geometrically from 0.4 to 1e-4 and the generator's rises
+    /// from 6.5 to 220, about a third per window. The guard whose baselines followed every window never fired on it.
     /// </summary>
     [TestMethod]
     public void CollapseOverTwelveWindowsFiresAndRestoresAStateFromBeforeTheOnset()
