@@ -36,8 +36,7 @@ public sealed class OptionsReachTrainingTests
     private static void Set(SemiSupervisedGanTrainer.Options options, string name, double value)
     {
         var field = typeof(SemiSupervisedGanTrainer.Options).GetField(name) ?? throw new ArgumentException($"No option '{name}'.");
-        var type = Nullable.GetUnderlyingType(field.FieldType) ?? field.FieldType;
-        field.SetValue(options, Convert.ChangeType(value, type, CultureInfo.InvariantCulture));
+        field.SetValue(options, Convert.ChangeType(value, field.FieldType, CultureInfo.InvariantCulture));
     }
 
     private static bool Same(float[][] a, float[][] b) => a.Zip(b).All(p => p.First.SequenceEqual(p.Second));
