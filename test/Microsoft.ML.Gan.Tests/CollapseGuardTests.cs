@@ -112,9 +112,6 @@ public sealed class CollapseGuardTests
     {
         var options = MnistSubset.TinyOptions(epochs);
         options.NumberOfThreads = 1;
-        // The forced phase below was built on runs with instance noise (the default until 2026-12-05); without it the
-        // tiny networks' continuation, even with five discriminator steps, never crossed the thresholds.
-        options.InstanceNoiseStandardDeviation = 0.2;
         options.CollapseGuardWindowSteps = 10;
         options.CollapseGuardWarmupSteps = 60;
         options.CollapseRescueSteps = 200;
@@ -177,9 +174,7 @@ public sealed class CollapseGuardTests
     public void HealthyTinyRunDoesNotFire()
     {
         var (ml, train, validation) = Data();
-        var options = Tiny(15);
-        options.InstanceNoiseStandardDeviation = new SemiSupervisedGanTrainer.Options().InstanceNoiseStandardDeviation;
-        var (reports, log) = Train(ml, options, train, validation);
+        var (reports, log) = Train(ml, Tiny(15), train, validation);
         Assert.AreEqual(0, reports.Sum(p => p.CollapseRecoveries), string.Join("\n", log));
         Assert.AreEqual(0, log.Count);
     }
@@ -205,7 +200,6 @@ public sealed class CollapseGuardTests
             options.CollapseDiscriminatorLossRatio = 0.95;
             options.CollapseGeneratorLossRatio = 1.02;
             options.LearningRateDecayEpochs = 0; // the default decay spans the last third of MaxEpoch, which differs between the 6- and 12-epoch runs
-            options.InstanceNoiseStandardDeviation = 0.2; // the scheduled noise meets the rescue noise in the checkpointed state; without it the guard fired only before the checkpoint
             return options;
         }
         float[][] Scores(SemiSupervisedGanTrainer.Options options, List<GanTrainingProgress> reports)

@@ -278,13 +278,11 @@ public sealed class FeatureScalingTests
     }
 
     [TestMethod]
-    public void ForTabularEnsemblesFiveNetworksEstimatesClassPriorsAndKeepsInstanceNoise()
+    public void ForTabularEnsemblesFiveNetworksAndEstimatesClassPriors()
     {
         var options = SemiSupervisedGanTrainer.Options.ForTabular(528);
         Assert.AreEqual(5, options.EnsembleSize);
         Assert.IsTrue(options.EstimateClassPriors);
-        Assert.AreEqual(0.2, options.InstanceNoiseStandardDeviation);
-        Assert.AreEqual(0, new SemiSupervisedGanTrainer.Options().InstanceNoiseStandardDeviation, "MNIST's default is the paper's setup");
         Assert.AreEqual(20, options.InstanceNoiseDecayEpochs);
         Assert.AreNotEqual(new SemiSupervisedGanTrainer.Options().InstanceNoiseDecayEpochs, options.InstanceNoiseDecayEpochs);
         Assert.IsFalse(new SemiSupervisedGanTrainer.Options().EstimateClassPriors);

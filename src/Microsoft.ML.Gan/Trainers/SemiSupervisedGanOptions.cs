@@ -10,8 +10,9 @@ public sealed partial class SemiSupervisedGanTrainer
     /// <summary>
     /// Options of <see cref="SemiSupervisedGanTrainer"/>. The defaults are the paper's permutation-invariant MNIST
     /// setup (Salimans et al., 2016, official feature-matching code) except the optimiser, which is Bad GAN's (Dai et al.,
-    /// 2017: <see cref="AdamBeta2"/>, the generator's own rates, <see cref="LearningRateDecayEpochs"/>), the averaging
-    /// warm-up (<see cref="AveragingRate"/>) and the collapse guard (<see cref="CollapseGuard"/>).
+    /// 2017: <see cref="AdamBeta2"/>, the generator's own rates, <see cref="LearningRateDecayEpochs"/>), instance noise
+    /// (<see cref="InstanceNoiseStandardDeviation"/>), the averaging warm-up (<see cref="AveragingRate"/>) and the
+    /// collapse guard (<see cref="CollapseGuard"/>).
     /// </summary>
     public sealed partial class Options
     {
