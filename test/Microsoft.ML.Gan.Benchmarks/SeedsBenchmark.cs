@@ -29,7 +29,10 @@ internal static class SeedsBenchmark
                 protocol.RecordOrCheckDefinition(run);
         }
         Console.WriteLine($"Seed protocol '{protocol.Name}', {protocol.Epochs} epochs, runs in {protocol.Directory}");
-        var pending = protocol.ReportOnly ? [] : protocol.SelectedRuns.Where(r => Completed(protocol, r) < protocol.Epochs || !HasConfusions(protocol, r)).ToList();
+        string resultsPath = Path.Combine(outputDirectory, $"seeds-{protocol.Name}.json");
+        var earlier = File.Exists(resultsPath) ? SeedsReport.ReadResults(resultsPath) : null;
+        var finished = SeedsReport.Collect(protocol, earlier).Runs.Where(r => r.Epochs.Length >= protocol.Epochs && r.Confusions is not null).Select(r => r.Name).ToHashSet();
+        var pending = protocol.ReportOnly ? [] : protocol.SelectedRuns.Where(r => !finished.Contains(r.Name)).ToList();
         var failures = new List<string>();
         if (pending.Count > 0)
         {
@@ -38,12 +41,12 @@ internal static class SeedsBenchmark
             MeasureMatmul(protocol, "after the runs");
         }
 
-        var results = SeedsReport.Collect(protocol);
+        var results = SeedsReport.Collect(protocol, earlier);
         var report = SeedsReport.Write(results, reference, protocol.Reference, outputDirectory);
         Console.WriteLine(report);
         foreach (string failure in failures)
             Console.Error.WriteLine(failure);
-        bool complete = protocol.ReportedRuns.All(r => Completed(protocol, r) >= protocol.Epochs);
+        bool complete = results.Runs.All(r => r.Epochs.Length >= protocol.Epochs);
         if (!complete)
             Console.WriteLine($"Not every run is complete; run the same command again to continue: {protocol.Command}");
         return complete ? 0 : 1;
@@ -51,9 +54,6 @@ internal static class SeedsBenchmark
 
     private static int Completed(SeedProtocol protocol, SeedProtocolRun run) =>
         SeedEpoch.ReadCsv(Path.Combine(protocol.RunDirectory(run), SeedRunner.ResultsFile)).Count;
-
-    private static bool HasConfusions(SeedProtocol protocol, SeedProtocolRun run) =>
-        File.Exists(Path.Combine(protocol.RunDirectory(run), SeedConfusion.FileName));
 
     /// <summary>
     /// Starts the runs in order, each as soon as its threads fit beside the running ones, relays their output (prefixed

@@ -65,19 +65,34 @@ internal static class SeedsReport
     /// <summary>The repository's commit ("abc1234", "+ local changes" when tracked files outside docs/benchmarks differ), or "unknown".</summary>
     public static string Commit { get; } = ReadCommit();
 
-    /// <summary>Reads every run's folder into the results of the protocol.</summary>
-    public static SeedsResults Collect(SeedProtocol protocol)
+    /// <summary>
+    /// Reads every run's folder into the results of the protocol. A run with no epochs in its folder (finished on
+    /// another machine; only the repository travels) is taken from <paramref name="earlier"/>, the protocol's own results
+    /// file as last written, when that file was written with the same epochs, rows and options; so are its matrix
+    /// multiplies.
+    /// </summary>
+    public static SeedsResults Collect(SeedProtocol protocol, SeedsResults? earlier)
     {
-        var runs = protocol.ReportedRuns.Select(run =>
+        bool sameProtocol = earlier is not null && earlier.Epochs == protocol.Epochs && earlier.TrainingRows == protocol.Rows
+            && earlier.Overrides.SequenceEqual(protocol.Overrides);
+        var earlierRuns = sameProtocol ? earlier!.Runs.Where(r => r.Epochs.Length > 0).ToDictionary(r => r.Name) : [];
+        var local = protocol.ReportedRuns;
+        var runs = SeedProtocol.Runs.Where(run => local.Contains(run) || earlierRuns.ContainsKey(run.Name)).Select(run =>
         {
             string directory = protocol.RunDirectory(run);
+            var epochs = SeedEpoch.ReadCsv(Path.Combine(directory, SeedRunner.ResultsFile));
+            if (epochs.Count == 0 && earlierRuns.TryGetValue(run.Name, out var kept))
+                return kept;
             string sittings = Path.Combine(directory, "sittings.txt");
             return new SeedsRun(run.Name, run.Labels, run.LabelSeed, run.WeightSeed, run.Threads, run.Summarized,
                 File.Exists(sittings) ? File.ReadAllLines(sittings) : [],
-                [.. SeedEpoch.ReadCsv(Path.Combine(directory, SeedRunner.ResultsFile))], SeedConfusion.ReadCsv(Path.Combine(directory, SeedConfusion.FileName)));
+                [.. epochs], SeedConfusion.ReadCsv(Path.Combine(directory, SeedConfusion.FileName)));
         }).ToArray();
+        var matmul = SeedsMatmul.ReadAll(protocol);
+        if (sameProtocol)
+            matmul = [.. earlier!.Matmul.Where(m => !matmul.Contains(m)), .. matmul];
         return new SeedsResults(protocol.Name, protocol.Command, DateTime.UtcNow, protocol.Epochs, protocol.Rows, protocol.Overrides,
-            Environment.ProcessorCount, Processor(), RuntimeInformation.OSDescription, Commit, SeedProtocol.SharedThreads, SeedsMatmul.ReadAll(protocol), runs);
+            Environment.ProcessorCount, Processor(), RuntimeInformation.OSDescription, Commit, SeedProtocol.SharedThreads, matmul, runs);
     }
 
     /// <summary>Reads a results file written by <see cref="Write"/>; a missing or malformed file throws, naming it.</summary>
