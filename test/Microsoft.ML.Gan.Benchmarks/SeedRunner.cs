@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.ML.Gan.Runtime;
 
 namespace Microsoft.ML.Gan.Benchmarks;
 
@@ -54,6 +55,7 @@ internal static class SeedRunner
             + (trained ? $"all done; loading the last checkpoint in {directory} for the confusion matrix"
                 : resuming ? $"resuming from the checkpoint in {directory} ({epochs.Count} epochs in {ResultsFile})" : "starting afresh"));
         var clock = Stopwatch.StartNew();
+        var load = CoreLoad.Start();
         double wallBefore = 0;
         bool first = true;
         options.Progress = new SynchronousProgress(p =>
@@ -68,7 +70,7 @@ internal static class SeedRunner
                 first = false;
             }
             var epoch = new SeedEpoch(p.Epoch, (p.ValidationError ?? double.NaN) * 100, p.EpochSeconds, p.DiscriminatorLoss, p.GeneratorLoss,
-                p.LabeledAccuracy * 100, wallBefore + clock.Elapsed.TotalSeconds, DateTime.UtcNow);
+                p.LabeledAccuracy * 100, wallBefore + clock.Elapsed.TotalSeconds, DateTime.UtcNow, load?.Sample(0));
             epochs.Add(epoch);
             SeedEpoch.WriteCsv(resultsPath, epochs);
             string recoveries = p.CollapseRecoveries > 0 ? $", collapse guard recoveries {p.CollapseRecoveries}" : "";

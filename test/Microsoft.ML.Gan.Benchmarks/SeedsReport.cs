@@ -130,7 +130,8 @@ internal static class SeedsReport
             + "weight seed = label seed (1 for the paper's labels).  ");
         text.AppendLine($"Threads: each run is a child process; runs start in order while their torch threads fit in {results.SharedThreads}, so the "
             + "one-thread runs went two at a time and the two-thread run alone (each run's sittings below say what ran alongside). Seconds per epoch "
-            + "of a one-thread run therefore include sharing the machine with another run. Wall time is the run's own, summed over its sittings "
+            + "of a one-thread run therefore include sharing the machine with another run; \"other processes\" is the mean number of cores that "
+            + "processes other than the run's own kept busy during its epochs (from /proc/stat; blank where not measured). Wall time is the run's own, summed over its sittings "
             + "from the start of Fit (the data's conversion, set-up or checkpoint loading, training, validation, checkpoints), not the time between sittings; "
             + "an interrupted sitting's unfinished epoch is not counted.");
         text.AppendLine();
@@ -156,13 +157,13 @@ internal static class SeedsReport
         text.AppendLine("## Runs");
         text.AppendLine();
         text.AppendLine($"| run | labels | weight seed | threads | epochs | last error (%) | lowest (%) at epoch | first ≤ 2.0%: epoch, wall minutes | first ≤ 1.5%: epoch, wall minutes "
-            + $"| seconds per epoch | wall minutes | largest rise after epoch {CollapseFromEpoch} (points) | collapsed | largest confusions of the final model (test images) |");
-        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
+            + $"| seconds per epoch | other processes (busy cores) | wall minutes | largest rise after epoch {CollapseFromEpoch} (points) | collapsed | largest confusions of the final model (test images) |");
+        text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|");
         foreach (var run in results.Runs)
         {
             if (run.Epochs.Length == 0)
             {
-                text.AppendLine($"| {run.Name} | {run.Labels} | {run.WeightSeed} | {run.Threads} | 0 of {results.Epochs} | | | | | | | | | |");
+                text.AppendLine($"| {run.Name} | {run.Labels} | {run.WeightSeed} | {run.Threads} | 0 of {results.Epochs} | | | | | | | | | | |");
                 continue;
             }
             var lowest = run.Epochs.MinBy(e => e.TestError)!;
@@ -170,7 +171,7 @@ internal static class SeedsReport
             double? rise = LargestRise(run);
             text.AppendLine(I($"| {run.Name} | {run.Labels} | {run.WeightSeed} | {run.Threads} | {run.Epochs.Length}{(run.Epochs.Length < results.Epochs ? $" of {results.Epochs}" : "")} ")
                 + I($"| {run.Epochs[^1].TestError:F2} | {lowest.TestError:F2} at {lowest.Epoch} | {string.Join(" | ", reached)} | {run.Epochs.Average(e => e.EpochSeconds):F1} ")
-                + I($"| {run.Epochs[^1].WallSeconds / 60:F1} | {(rise is double r ? r.ToString("F2", CultureInfo.InvariantCulture) : "")} | {(rise > CollapseRise ? "**yes**" : rise is null ? "" : "no")} | {SeedConfusion.Largest(run.Confusions, 3)} |"));
+                + I($"| {OtherBusyCores(run)} | {run.Epochs[^1].WallSeconds / 60:F1} | {(rise is double r ? r.ToString("F2", CultureInfo.InvariantCulture) : "")} | {(rise > CollapseRise ? "**yes**" : rise is null ? "" : "no")} | {SeedConfusion.Largest(run.Confusions, 3)} |"));
         }
         var collapsed = results.Runs.Where(r => LargestRise(r) > CollapseRise).Select(r => r.Name).ToList();
         text.AppendLine();
@@ -238,6 +239,13 @@ internal static class SeedsReport
     {
         var runs = results.Runs.Where(r => r.Summarized).ToList();
         return runs.Count > 0 && runs.All(r => r.Epochs.Length >= results.Epochs) ? runs.Select(r => r.Epochs[results.Epochs - 1].TestError).ToList() : null;
+    }
+
+    /// <summary>The mean of the run's measured <see cref="SeedEpoch.OtherBusyCores"/> ("0.95"), or "" when none was measured.</summary>
+    private static string OtherBusyCores(SeedsRun run)
+    {
+        var measured = run.Epochs.Where(e => e.OtherBusyCores is not null).Select(e => e.OtherBusyCores!.Value).ToList();
+        return measured.Count == 0 ? "" : I($"{measured.Average():F2}");
     }
 
     /// <summary>The largest rise (points) of the error above its lowest from epoch 10 on; null before epoch 11.</summary>
