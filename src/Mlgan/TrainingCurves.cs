@@ -6,8 +6,9 @@ namespace Microsoft.ML.Gan.Cli;
 /// <summary>
 /// Draws the training curves as a PNG with SkiaSharp (the 2.88 line that ML.NET's image transforms use): the
 /// discriminator and generator losses in the upper panel, the labeled-batch and validation errors in percent in the
-/// lower one, one point per epoch. <see cref="Add"/> redraws the file, atomically, after each epoch, and writes the
-/// epoch's generator samples, when the report has some and they are square images, as samples-epoch-N.png beside it.
+/// lower one, one point per epoch (an ensemble's members one after another). <see cref="Add"/> redraws the file,
+/// atomically, after each epoch, and writes the epoch's generator samples, when the report has some and they are square
+/// images, as samples-epoch-N.png beside it (N counted over the members).
 /// </summary>
 internal sealed class TrainingCurves(string path)
 {
@@ -19,16 +20,16 @@ internal sealed class TrainingCurves(string path)
     {
         _epochs.Add(progress);
         if (progress.Samples.Count > 0 && ImageFiles.Square(progress.Samples[0].Length) is { } shape)
-            ImageFiles.WriteGrid(Path.Combine(Path.GetDirectoryName(path)!, $"samples-epoch-{progress.Epoch:D3}.png"), progress.Samples, shape);
+            ImageFiles.WriteGrid(Path.Combine(Path.GetDirectoryName(path)!, $"samples-epoch-{progress.OverallEpoch:D3}.png"), progress.Samples, shape);
         using var surface = SKSurface.Create(new SKImageInfo(Width, 2 * PanelHeight));
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
         DrawPanel(canvas, 0, "loss",
-            [("discriminator loss", _epochs.Select(p => (p.Epoch, p.DiscriminatorLoss)).ToArray()),
-             ("generator loss", _epochs.Select(p => (p.Epoch, p.GeneratorLoss)).ToArray())]);
+            [("discriminator loss", _epochs.Select(p => (p.OverallEpoch, p.DiscriminatorLoss)).ToArray()),
+             ("generator loss", _epochs.Select(p => (p.OverallEpoch, p.GeneratorLoss)).ToArray())]);
         DrawPanel(canvas, PanelHeight, "error (%)",
-            [("labeled-batch error", _epochs.Select(p => (p.Epoch, 100 * (1 - p.LabeledAccuracy))).ToArray()),
-             ("validation error", _epochs.Where(p => p.ValidationError is not null).Select(p => (p.Epoch, 100 * p.ValidationError!.Value)).ToArray())]);
+            [("labeled-batch error", _epochs.Select(p => (p.OverallEpoch, 100 * (1 - p.LabeledAccuracy))).ToArray()),
+             ("validation error", _epochs.Where(p => p.ValidationError is not null).Select(p => (p.OverallEpoch, 100 * p.ValidationError!.Value)).ToArray())]);
         using var image = surface.Snapshot();
         using var png = image.Encode(SKEncodedImageFormat.Png, 100);
         string temporary = path + ".tmp";
@@ -42,7 +43,7 @@ internal sealed class TrainingCurves(string path)
         var area = new SKRect(Margin, top + 30, Width - 20, top + PanelHeight - 40);
         var all = series.SelectMany(s => s.Points).ToArray();
         double low = Math.Min(0, all.Min(p => p.Value)), high = Math.Max(all.Max(p => p.Value), low + 1e-6);
-        int lastEpoch = Math.Max(2, _epochs[^1].Epoch);
+        int lastEpoch = Math.Max(2, _epochs[^1].OverallEpoch);
         float X(double epoch) => area.Left + (float)((epoch - 1) / (lastEpoch - 1)) * area.Width;
         float Y(double value) => area.Bottom - (float)((value - low) / (high - low)) * area.Height;
 

@@ -6,8 +6,9 @@ namespace Microsoft.ML.Gan.Benchmarks;
 
 /// <summary>
 /// How many test images of class <paramref name="Truth"/> the final model of a seed-protocol run predicts as
-/// <paramref name="Predicted"/> (an off-diagonal cell of the confusion matrix, classes by the label's values). A run that
-/// stalls above the others usually has one large cell: a sub-cluster of a class assigned to a neighbour.
+/// <paramref name="Predicted"/> (an off-diagonal cell of the confusion matrix, classes by the label's values); the curve
+/// benchmark reports them too. A run that stalls above the others usually has one large cell: a sub-cluster of a class
+/// assigned to a neighbour.
 /// </summary>
 internal sealed record SeedConfusion(string Truth, string Predicted, long Count)
 {

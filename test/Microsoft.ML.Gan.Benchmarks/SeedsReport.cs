@@ -128,6 +128,12 @@ internal static class SeedsReport
             + $"{SeedProtocol.LabelsPerClass} labels per class; test error of the averaged model on the 10,000 test images after each epoch. "
             + $"Options: the defaults{(results.Overrides.Length > 0 ? " and " + string.Join(", ", results.Overrides) : "")}, {results.Epochs} epochs; "
             + "weight seed = label seed (1 for the paper's labels).  ");
+        var options = new SemiSupervisedGanTrainer.Options();
+        OptionOverrides.Apply(options, results.Overrides);
+        if (options.EnsembleSize > 1)
+            text.AppendLine($"Ensemble: each run trains {options.EnsembleSize} members one after another (weight seeds seed, seed + 1, ...); its epochs below are "
+                + "the last member's, each scored as the ensemble of the finished members and that member's averaged model, so the last epoch is the "
+                + "final model's; seconds per epoch are the last member's, wall time covers every member.  ");
         text.AppendLine($"Threads: each run is a child process; runs start in order while their torch threads fit in {results.SharedThreads}, so the "
             + "one-thread runs went two at a time and the two-thread run alone (each run's sittings below say what ran alongside). Seconds per epoch "
             + "of a one-thread run therefore include sharing the machine with another run; \"other processes\" is the mean number of cores that "

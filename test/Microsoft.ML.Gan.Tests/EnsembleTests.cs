@@ -43,4 +43,57 @@ public sealed class EnsembleTests
         Assert.IsTrue(File.Exists(Path.Combine(checkpoints, "member-0", "checkpoint.mlgan")) && File.Exists(Path.Combine(checkpoints, "member-1", "checkpoint.mlgan")));
         Directory.Delete(checkpoints, recursive: true);
     }
+
+    [TestMethod]
+    public void AnEnsemblesProgressNamesTheMemberAndScoresTheEnsembleSoFar()
+    {
+        var ml = new MLContext(1);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(MnistSubset.Train(ml, 400, labelsPerClass: 4));
+        var train = keys.Transform(MnistSubset.Train(ml, 400, labelsPerClass: 4));
+        var test = keys.Transform(MnistSubset.Test(ml, 200));
+        var reports = new List<GanTrainingProgress>();
+        var options = MnistSubset.TinyOptions(epochs: 2, seed: 7);
+        options.EnsembleSize = 2;
+        options.Progress = new ProgressRecorder(reports);
+        using var ensemble = ml.Gan.SemiSupervised(options).Fit(train, test);
+        var alone = MnistSubset.TinyOptions(epochs: 2, seed: 7);
+        var aloneReports = new List<GanTrainingProgress>();
+        alone.Progress = new ProgressRecorder(aloneReports);
+        ml.Gan.SemiSupervised(alone).Fit(train, test).Dispose();
+
+        CollectionAssert.AreEqual(new[] { 1, 1, 2, 2 }, reports.Select(r => r.EnsembleMember).ToArray());
+        CollectionAssert.AreEqual(new[] { 1, 2, 1, 2 }, reports.Select(r => r.Epoch).ToArray());
+        CollectionAssert.AreEqual(new[] { 1, 2, 3, 4 }, reports.Select(r => r.OverallEpoch).ToArray());
+        Assert.IsTrue(reports.All(r => r.EnsembleSize == 2 && r.MaxEpoch == 2));
+        Assert.AreEqual(aloneReports[^1].ValidationError, reports[1].ValidationError, "the first member alone is the model after its last epoch");
+        double final = 1 - ml.MulticlassClassification.Evaluate(ensemble.Transform(test)).MicroAccuracy;
+        Assert.AreEqual(final, reports[^1].ValidationError!.Value, 1e-9, "the last report's error is the fitted ensemble's");
+        Assert.AreNotEqual(reports[1].ValidationError, reports[^1].ValidationError, "the second member changes the ensemble's error");
+    }
+
+    [TestMethod]
+    public void AnEnsembleResumesWhenTrainingStoppedBeforeAMemberBegan()
+    {
+        var ml = new MLContext(1);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(MnistSubset.Train(ml, 400, labelsPerClass: 4));
+        var train = keys.Transform(MnistSubset.Train(ml, 400, labelsPerClass: 4));
+        var test = keys.Transform(MnistSubset.Test(ml, 100));
+        string checkpoints = Directory.CreateTempSubdirectory("mlgan-ensemble-resume-").FullName;
+        var options = MnistSubset.TinyOptions(epochs: 2, seed: 7);
+        options.EnsembleSize = 2;
+        options.CheckpointDirectory = checkpoints;
+        using var uninterrupted = ml.Gan.SemiSupervised(options).Fit(train);
+        Directory.Delete(Path.Combine(checkpoints, "member-1"), recursive: true);
+
+        var resumed = MnistSubset.TinyOptions(epochs: 2, seed: 7);
+        resumed.EnsembleSize = 2;
+        resumed.ResumeFromCheckpoint = checkpoints;
+        using var continued = ml.Gan.SemiSupervised(resumed).Fit(train);
+
+        var expected = MnistSubset.Column(uninterrupted.Transform(test), "Score");
+        var actual = MnistSubset.Column(continued.Transform(test), "Score");
+        for (int i = 0; i < expected.Length; i++)
+            CollectionAssert.AreEqual(expected[i], actual[i], $"row {i}: the resumed ensemble differs from the uninterrupted one");
+        Directory.Delete(checkpoints, recursive: true);
+    }
 }

@@ -16,15 +16,23 @@ public sealed partial class SemiSupervisedGanTrainer
     /// </summary>
     public sealed partial class Options
     {
-        /// <summary>These options for ensemble member <paramref name="member"/>: its own checkpoint subdirectory.</summary>
+        /// <summary>
+        /// These options for ensemble member <paramref name="member"/> (from 0): its own checkpoint subdirectory. Resuming,
+        /// a member after the first that has no checkpoint yet starts afresh: training stopped before it began.
+        /// </summary>
         internal Options ForEnsembleMember(int member)
         {
             if (EnsembleSize == 1)
                 return this;
             var copy = (Options)MemberwiseClone();
-            copy.CheckpointDirectory = CheckpointDirectory is null ? null : Path.Combine(CheckpointDirectory, $"member-{member}");
-            copy.ResumeFromCheckpoint = ResumeFromCheckpoint is null ? null : Path.Combine(ResumeFromCheckpoint, $"member-{member}");
+            copy.CheckpointDirectory = CheckpointDirectory is null ? null : EnsembleMemberDirectory(CheckpointDirectory, member);
+            string? resume = ResumeFromCheckpoint is null ? null : EnsembleMemberDirectory(ResumeFromCheckpoint, member);
+            bool notBegun = member > 0 && resume is not null && !File.Exists(Path.Combine(resume, Training.TrainingCheckpoint.FileName));
+            copy.ResumeFromCheckpoint = notBegun ? null : resume;
             return copy;
         }
+
+        /// <summary>The checkpoint subdirectory of ensemble member <paramref name="member"/> (from 0) in <paramref name="directory"/>.</summary>
+        internal static string EnsembleMemberDirectory(string directory, int member) => Path.Combine(directory, $"member-{member}");
     }
 }

@@ -107,11 +107,11 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
                 if (_options.EnsembleSize > 1)
                     channel.Info(MessageSensitivity.None, $"Ensemble member {member + 1} of {_options.EnsembleSize}, seed {seed + member}.");
                 using var loop = new GanTrainingLoop(_options.ForEnsembleMember(member), columns.FeatureCount, columns.ClassCount, image, seed + member, channel,
-                    standardization);
+                    standardization, member);
                 Func<Device, UnlabeledRows>? stream = streaming
                     ? device => Standardized(new ShuffleBufferRows(input, columns.Features, columns.FeatureCount, _options.StreamingShuffleBufferSize!.Value, loop.Random, device), standardization)
                     : null;
-                loop.Run(data, stream, validation is null ? null : d => ErrorRate(d, validation), CheckCanceled);
+                loop.Run(data, stream, validation is null ? null : d => ErrorRate(members, d, validation), CheckCanceled);
                 loop.Networks.AveragedDiscriminator.to(CPU);
                 members.Add(loop.Networks.ReleaseAveragedDiscriminator());
                 if (member > 0)
@@ -197,15 +197,16 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
         return SemiSupervisedData.Read(validationData, columns, requireLabels: false);
     }
 
-    private static double ErrorRate(DiscriminatorNetwork discriminator, SemiSupervisedData validation)
+    /// <summary>
+    /// Error rate on <paramref name="validation"/> of the model Fit would return now: the ensemble of the finished
+    /// <paramref name="members"/> and <paramref name="current"/> (the averaged discriminator in training).
+    /// </summary>
+    private static double ErrorRate(IReadOnlyList<DiscriminatorNetwork> members, DiscriminatorNetwork current, SemiSupervisedData validation)
     {
         using var scope = NewDisposeScope();
-        using var _ = no_grad();
-        discriminator.eval();
-        var device = discriminator.parameters().First().device;
-        var rows = validation.Features.index_select(0, validation.LabeledIndices).to(device);
-        var predicted = discriminator.forward(rows).argmax(1);
-        long correct = predicted.eq(validation.LabeledClasses.to(device)).sum().item<long>();
+        var rows = validation.Features.index_select(0, validation.LabeledIndices);
+        var predicted = DiscriminatorEnsemble.Predict([.. members, current], rows);
+        long correct = predicted.eq(validation.LabeledClasses.cpu()).sum().item<long>();
         return 1.0 - (double)correct / Math.Max(1, validation.LabeledCount);
     }
 }

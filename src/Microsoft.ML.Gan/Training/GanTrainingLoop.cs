@@ -24,14 +24,16 @@ internal sealed class GanTrainingLoop : IDisposable
     private readonly int _seed;
     private readonly FeatureStandardization? _standardization;
     private readonly PhaseClock _clock = new();
+    private readonly int _ensembleMember;
 
     /// <summary>
     /// Seeds the run and builds its networks (<see cref="GanNetworks"/>); <paramref name="image"/> is the image shape of
     /// the convolutional architecture, null for the MLP; <paramref name="standardization"/>: the rows are standardised
-    /// features, so the MLP generator's output is linear and progress samples are mapped back to the features' units.
+    /// features, so the MLP generator's output is linear and progress samples are mapped back to the features' units;
+    /// <paramref name="ensembleMember"/>: which of <c>EnsembleSize</c> members this run trains, from 0, for its reports.
     /// </summary>
     public GanTrainingLoop(SemiSupervisedGanTrainer.Options options, long featureCount, int classCount, ImageShape? image, int seed, IChannel log,
-        FeatureStandardization? standardization = null)
+        FeatureStandardization? standardization = null, int ensembleMember = 0)
     {
         _options = options;
         _channel = log;
@@ -40,6 +42,7 @@ internal sealed class GanTrainingLoop : IDisposable
         _noise = new GaussianNoiseSource(seed);
         _seed = seed;
         _standardization = standardization;
+        _ensembleMember = ensembleMember;
         Networks = new GanNetworks(options, featureCount, classCount, image, standardization is not null, _random, _noise);
     }
 
@@ -124,10 +127,13 @@ internal sealed class GanTrainingLoop : IDisposable
                 generatorSteps++;
             }
             double? validationError = validate?.Invoke(Networks.AveragedDiscriminator);
+            int epochsLeft = _options.MaxEpoch - epoch + (_options.EnsembleSize - 1 - _ensembleMember) * _options.MaxEpoch;
             var progress = new GanTrainingProgress
             {
                 Epoch = epoch,
                 MaxEpoch = _options.MaxEpoch,
+                EnsembleMember = _ensembleMember + 1,
+                EnsembleSize = _options.EnsembleSize,
                 StepsPerEpoch = steps,
                 DiscriminatorLoss = discriminatorLoss / steps,
                 GeneratorLoss = generatorLoss / Math.Max(1, generatorSteps),
@@ -135,7 +141,7 @@ internal sealed class GanTrainingLoop : IDisposable
                 ValidationError = validationError,
                 EpochSeconds = epochClock.Elapsed.TotalSeconds,
                 PhaseSeconds = _clock.TakeEpoch(),
-                EstimatedTimeLeft = TimeSpan.FromSeconds(total.Elapsed.TotalSeconds / (epoch - completed) * (_options.MaxEpoch - epoch)),
+                EstimatedTimeLeft = TimeSpan.FromSeconds(total.Elapsed.TotalSeconds / (epoch - completed) * epochsLeft),
                 Samples = samples.Draw(),
                 CollapseRecoveries = guard?.TakeEpochRecoveries() ?? 0,
             };

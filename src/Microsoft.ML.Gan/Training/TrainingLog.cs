@@ -12,7 +12,8 @@ internal sealed class TrainingLog(IChannel channel)
     /// <summary>An epoch's losses, accuracy, validation error, recoveries, time and the time left.</summary>
     public void EpochCompleted(GanTrainingProgress p) =>
         channel.Info(MessageSensitivity.None,
-            $"Epoch {p.Epoch}/{p.MaxEpoch}: D loss {p.DiscriminatorLoss:F4}, G loss {p.GeneratorLoss:F4}, labeled accuracy {p.LabeledAccuracy:P1}"
+            (p.EnsembleSize > 1 ? $"Member {p.EnsembleMember}/{p.EnsembleSize}, epoch" : "Epoch")
+            + $" {p.Epoch}/{p.MaxEpoch}: D loss {p.DiscriminatorLoss:F4}, G loss {p.GeneratorLoss:F4}, labeled accuracy {p.LabeledAccuracy:P1}"
             + (p.ValidationError is double e ? $", validation error {e:P2}" : "")
             + (p.CollapseRecoveries > 0 ? $", collapse recoveries {p.CollapseRecoveries}" : "")
             + $", {p.EpochSeconds:F1} s, ETA {p.EstimatedTimeLeft:hh\\:mm\\:ss}");

@@ -1,6 +1,5 @@
 using Microsoft.ML.Gan.Data;
 using Microsoft.ML.Gan.Networks;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Transformers;
@@ -25,16 +24,10 @@ internal sealed class TorchClassifier : IDisposable
     public float[][] Score(float[][] rows)
     {
         using var scope = NewDisposeScope();
-        using var _ = no_grad();
         int features = (int)_members[0].InputSize, classes = (int)_members[0].ClassCount;
         var input = tensor(rows.SelectMany(r => r).ToArray(), [rows.Length, features]);
         _standardization?.ApplyInPlace(input);
-        using var members = _members.Count.ToScalar();
-        var probabilities = _members.Select(m =>
-        {
-            m.eval();
-            return m.forward(input).softmax(1);
-        }).Aggregate((a, b) => a.add(b, HeldScalars.One)).div(members).contiguous();
+        var probabilities = DiscriminatorEnsemble.Probabilities(_members, input).contiguous();
         var flat = probabilities.data<float>().ToArray();
         return Enumerable.Range(0, rows.Length).Select(i => flat.AsSpan(i * classes, classes).ToArray()).ToArray();
     }
