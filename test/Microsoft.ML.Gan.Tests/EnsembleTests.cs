@@ -9,14 +9,10 @@ public sealed class EnsembleTests
     [TestMethod]
     public void AnEnsembleScoresTheMeanOfItsMembersThroughOneModel()
     {
-        var ml = new MLContext(1);
-        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(MnistSubset.Train(ml, 400, labelsPerClass: 4));
-        var train = keys.Transform(MnistSubset.Train(ml, 400, labelsPerClass: 4));
-        var test = keys.Transform(MnistSubset.Test(ml, 100));
+        var (ml, train, test) = Data(testRows: 100);
         string checkpoints = Directory.CreateTempSubdirectory("mlgan-ensemble-").FullName;
 
-        var options = MnistSubset.TinyOptions(epochs: 2, seed: 7);
-        options.EnsembleSize = 2;
+        var options = TwoMembers();
         options.CheckpointDirectory = checkpoints;
         TorchClassifier? torchClassifier = null;
         var ensembleTrainer = ml.Gan.SemiSupervised(options);
@@ -47,13 +43,9 @@ public sealed class EnsembleTests
     [TestMethod]
     public void AnEnsemblesProgressNamesTheMemberAndScoresTheEnsembleSoFar()
     {
-        var ml = new MLContext(1);
-        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(MnistSubset.Train(ml, 400, labelsPerClass: 4));
-        var train = keys.Transform(MnistSubset.Train(ml, 400, labelsPerClass: 4));
-        var test = keys.Transform(MnistSubset.Test(ml, 200));
+        var (ml, train, test) = Data(testRows: 200);
         var reports = new List<GanTrainingProgress>();
-        var options = MnistSubset.TinyOptions(epochs: 2, seed: 7);
-        options.EnsembleSize = 2;
+        var options = TwoMembers();
         options.Progress = new ProgressRecorder(reports);
         using var ensemble = ml.Gan.SemiSupervised(options).Fit(train, test);
         var alone = MnistSubset.TinyOptions(epochs: 2, seed: 7);
@@ -74,19 +66,14 @@ public sealed class EnsembleTests
     [TestMethod]
     public void AnEnsembleResumesWhenTrainingStoppedBeforeAMemberBegan()
     {
-        var ml = new MLContext(1);
-        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(MnistSubset.Train(ml, 400, labelsPerClass: 4));
-        var train = keys.Transform(MnistSubset.Train(ml, 400, labelsPerClass: 4));
-        var test = keys.Transform(MnistSubset.Test(ml, 100));
+        var (ml, train, test) = Data(testRows: 100);
         string checkpoints = Directory.CreateTempSubdirectory("mlgan-ensemble-resume-").FullName;
-        var options = MnistSubset.TinyOptions(epochs: 2, seed: 7);
-        options.EnsembleSize = 2;
+        var options = TwoMembers();
         options.CheckpointDirectory = checkpoints;
         using var uninterrupted = ml.Gan.SemiSupervised(options).Fit(train);
         Directory.Delete(Path.Combine(checkpoints, "member-1"), recursive: true);
 
-        var resumed = MnistSubset.TinyOptions(epochs: 2, seed: 7);
-        resumed.EnsembleSize = 2;
+        var resumed = TwoMembers();
         resumed.ResumeFromCheckpoint = checkpoints;
         using var continued = ml.Gan.SemiSupervised(resumed).Fit(train);
 
@@ -95,5 +82,21 @@ public sealed class EnsembleTests
         for (int i = 0; i < expected.Length; i++)
             CollectionAssert.AreEqual(expected[i], actual[i], $"row {i}: the resumed ensemble differs from the uninterrupted one");
         Directory.Delete(checkpoints, recursive: true);
+    }
+
+    /// <summary>Two epochs of the tiny networks, seed 7, an ensemble of two members.</summary>
+    private static SemiSupervisedGanTrainer.Options TwoMembers()
+    {
+        var options = MnistSubset.TinyOptions(epochs: 2, seed: 7);
+        options.EnsembleSize = 2;
+        return options;
+    }
+
+    /// <summary>400 training rows with 4 labels per class and the first <paramref name="testRows"/> test rows, labels as keys.</summary>
+    private static (MLContext Ml, IDataView Train, IDataView Test) Data(int testRows)
+    {
+        var ml = new MLContext(1);
+        var keys = ml.Transforms.Conversion.MapValueToKey("Label").Fit(MnistSubset.Train(ml, 400, labelsPerClass: 4));
+        return (ml, keys.Transform(MnistSubset.Train(ml, 400, labelsPerClass: 4)), keys.Transform(MnistSubset.Test(ml, testRows)));
     }
 }
