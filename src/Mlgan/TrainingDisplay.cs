@@ -40,11 +40,13 @@ internal static class TrainingDisplay
 
     /// <summary>A line short enough to sit beside the bar on an 80-column terminal.</summary>
     private static string Summarize(GanTrainingProgress p) =>
-        (p.EnsembleSize > 1 ? $"member {p.EnsembleMember}/{p.EnsembleSize} " : "") + $"epoch {p.Epoch}/{p.MaxEpoch} D {p.DiscriminatorLoss:F3} G {p.GeneratorLoss:F3} acc {p.LabeledAccuracy:P0}"
+        (p.EnsembleSize > 1 ? $"member {p.EnsembleMember}/{p.EnsembleSize} " : "")
+        + $"epoch {p.Epoch}/{p.MaxEpoch} D {p.DiscriminatorLoss:F3} G {p.GeneratorLoss:F3} acc {p.LabeledAccuracy:P0}"
         + (p.ValidationError is double e ? $" val {e:P1}" : "") + $" {p.EpochSeconds:F0} s";
 
     private static string Describe(GanTrainingProgress p) =>
-        (p.EnsembleSize > 1 ? $"member {p.EnsembleMember}/{p.EnsembleSize}, " : "") + $"epoch {p.Epoch}/{p.MaxEpoch}: D loss {p.DiscriminatorLoss:F3}, G loss {p.GeneratorLoss:F3}, labeled accuracy {p.LabeledAccuracy:P1}"
+        (p.EnsembleSize > 1 ? $"member {p.EnsembleMember}/{p.EnsembleSize}, " : "")
+        + $"epoch {p.Epoch}/{p.MaxEpoch}: D loss {p.DiscriminatorLoss:F3}, G loss {p.GeneratorLoss:F3}, labeled accuracy {p.LabeledAccuracy:P1}"
         + (p.ValidationError is double e ? $", validation error {e:P2}" : "")
         + $", {p.EpochSeconds:F1} s, ETA {p.EstimatedTimeLeft:hh\\:mm\\:ss}";
 

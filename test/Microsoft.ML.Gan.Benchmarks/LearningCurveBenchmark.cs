@@ -82,7 +82,7 @@ internal static class LearningCurveBenchmark
             ? $"Collapse guard: {(options.CollapseGuard ? "on, never fired" : "off")}{(options.ResumeFromCheckpoint is null ? "" : " after the resumed epoch")}."
             : "Collapse guard events (MLContext log):\n\n" + string.Concat(guardEvents.Select(e => $"- {e}\n"));
         string summary = $"Final test error through ML.NET (ONNX scoring): {(1 - metrics.MicroAccuracy) * 100:F2}%; total {total:F0} s, mean {rows.Average(r => r.EpochSeconds):F1} s per epoch.";
-        string confusions = $"Largest confusions of the final model on the test images: {SeedConfusion.Largest(SeedConfusion.Measure(ml, model, keys.Transform(test)), 5)}.";
+        string confusions = $"Largest confusions of the final model on the test images: {SeedConfusion.Largest(SeedConfusion.From(metrics, keys.Transform(test).Schema["Label"]), 5)}.";
         Console.WriteLine(summary);
         Console.WriteLine(confusions);
         string report = $"""

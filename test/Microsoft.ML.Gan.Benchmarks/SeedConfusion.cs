@@ -18,11 +18,14 @@ internal sealed record SeedConfusion(string Truth, string Predicted, long Count)
     private const string CsvHeader = "truth,predicted,test_images";
 
     /// <summary>The off-diagonal cells of <paramref name="model"/>'s confusion matrix on <paramref name="test"/> (key-typed Label), largest first.</summary>
-    public static SeedConfusion[] Measure(MLContext ml, ITransformer model, IDataView test)
+    public static SeedConfusion[] Measure(MLContext ml, ITransformer model, IDataView test) =>
+        From(ml.MulticlassClassification.Evaluate(model.Transform(test)), test.Schema["Label"]);
+
+    /// <summary>The off-diagonal cells of evaluated <paramref name="metrics"/>, classes named by <paramref name="label"/>'s key values, largest first.</summary>
+    public static SeedConfusion[] From(MulticlassClassificationMetrics metrics, DataViewSchema.Column label)
     {
-        var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
         VBuffer<float> values = default;
-        test.Schema["Label"].GetKeyValues(ref values);
+        label.GetKeyValues(ref values);
         var names = values.DenseValues().Select(v => v.ToString(CultureInfo.InvariantCulture)).ToArray();
         var counts = metrics.ConfusionMatrix.Counts;
         return [.. Enumerable.Range(0, counts.Count)
