@@ -32,12 +32,13 @@ internal static class TrainCommand
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Continue from the checkpoint in this directory." };
         var plots = new Option<DirectoryInfo?>("--plots") { Description = "After every epoch, draw the training curves (training-curves.png) and 64 generator samples (samples-epoch-N.png) into this directory." };
         var plain = new Option<bool>("--plain") { Description = "One line per epoch instead of a progress bar." };
+        var ensemble = new Option<int?>("--ensemble") { Description = "Discriminators trained one after another whose class probabilities the model averages (EnsembleSize; default 1, for --csv 5); N times the training time." };
         var conditional = new Option<bool>("--conditional") { Description = "Train a class-conditional generator ('mlgan generate' then draws one row per class)." };
 
         var command = new System.CommandLine.Command("train", "Train a classifier from labeled and unlabeled rows and save it as model.zip.");
         foreach (var option in data.Options().Concat(test.Options(shared: false)))
             command.Add(option);
-        foreach (Option option in new Option[] { model, onnx, generatorFile, rows, labelsPerClass, epochs, batch, seed, architecture, convWidth, hidden, generatorHidden, noise, threads, checkpoints, resume, plots, plain, conditional })
+        foreach (Option option in new Option[] { model, onnx, generatorFile, rows, labelsPerClass, epochs, batch, seed, architecture, convWidth, hidden, generatorHidden, noise, threads, checkpoints, resume, plots, plain, ensemble, conditional })
             command.Add(option);
 
         command.SetAction(parsed =>
@@ -72,6 +73,7 @@ internal static class TrainCommand
             options.NumberOfThreads = parsed.GetValue(threads);
             options.CheckpointDirectory = parsed.GetValue(checkpoints)?.FullName;
             options.ResumeFromCheckpoint = parsed.GetValue(resume)?.FullName;
+            options.EnsembleSize = parsed.GetValue(ensemble) ?? options.EnsembleSize;
             options.ConditionalGenerator = parsed.GetValue(conditional);
             var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
                 .Append(ml.Gan.SemiSupervised(options))
@@ -94,7 +96,7 @@ internal static class TrainCommand
                 }
                 catch (OperationCanceledException) when (interrupt.Token.IsCancellationRequested)
                 {
-                    ReportInterruption(output, options.CheckpointDirectory, parsed.Tokens.Select(t => t.Value).ToArray());
+                    ReportInterruption(output, options.CheckpointDirectory, options.EnsembleSize, parsed.Tokens.Select(t => t.Value).ToArray());
                     return MlganCli.Interrupted;
                 }
             }
@@ -131,13 +133,13 @@ internal static class TrainCommand
     }
 
     /// <summary>
-    /// Says where training stopped: the epoch of the checkpoint in <paramref name="checkpoints"/> and the command that
-    /// resumes from it (<paramref name="arguments"/> with --resume set to that directory), or that nothing can be resumed.
+    /// Says where training stopped: the epoch (and, of an ensemble of <paramref name="ensembleSize"/>, the member) of the
+    /// last checkpoint in <paramref name="checkpoints"/> and the command that resumes from it (<paramref name="arguments"/>
+    /// with --resume set to that directory), or that nothing can be resumed.
     /// </summary>
-    private static void ReportInterruption(TextWriter output, string? checkpoints, string[] arguments)
+    internal static void ReportInterruption(TextWriter output, string? checkpoints, int ensembleSize, string[] arguments)
     {
-        string? file = checkpoints is null ? null : Path.Combine(checkpoints, TrainingCheckpoint.FileName);
-        if (file is null || !File.Exists(file))
+        if (checkpoints is null || LastCheckpoint(checkpoints, ensembleSize) is not (string file, int member))
         {
             output.WriteLine(checkpoints is null
                 ? "Training interrupted; nothing was saved. Add --checkpoints DIR to be able to resume an interrupted run."
@@ -155,9 +157,23 @@ internal static class TrainCommand
             else if (!arguments[i].StartsWith("--resume=", StringComparison.Ordinal))
                 resume.Add(arguments[i]);
         }
-        resume.AddRange(["--resume", checkpoints!]);
-        output.WriteLine($"Training interrupted; the checkpoint of epoch {epoch} is in {checkpoints}. Resume with:");
+        resume.AddRange(["--resume", checkpoints]);
+        string where = ensembleSize == 1 ? $"epoch {epoch} is in {checkpoints}" : $"member {member + 1}/{ensembleSize}, epoch {epoch} is in {Path.GetDirectoryName(file)}";
+        output.WriteLine($"Training interrupted; the checkpoint of {where}. Resume with:");
         output.WriteLine(string.Join(' ', resume.Select(Quote)));
+    }
+
+    /// <summary>The checkpoint file of the last ensemble member (from 0) that wrote one in <paramref name="checkpoints"/>, or null.</summary>
+    private static (string File, int Member)? LastCheckpoint(string checkpoints, int ensembleSize)
+    {
+        for (int member = ensembleSize - 1; member >= 0; member--)
+        {
+            string directory = ensembleSize == 1 ? checkpoints : SemiSupervisedGanTrainer.Options.EnsembleMemberDirectory(checkpoints, member);
+            string file = Path.Combine(directory, TrainingCheckpoint.FileName);
+            if (File.Exists(file))
+                return (file, member);
+        }
+        return null;
     }
 
     /// <summary>A shell word: as it is when it holds only safe characters, else in single quotes.</summary>

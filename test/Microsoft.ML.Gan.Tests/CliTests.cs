@@ -167,6 +167,37 @@ public sealed class CliTests
     }
 
     [TestMethod]
+    public void AnEnsembleTrainsItsMembersInTurnAndAnInterruptionNamesTheMemberToResume()
+    {
+        string directory = Directory.CreateTempSubdirectory("mlgan-ensemble-").FullName;
+        string checkpoints = Path.Combine(directory, "checkpoints"), model = Path.Combine(directory, "model.zip");
+        string images = Path.Combine(TestData.DataDirectory, "mnist", "t10k-images-idx3-ubyte.gz"), labels = Path.Combine(TestData.DataDirectory, "mnist", "t10k-labels-idx1-ubyte.gz");
+        string[] arguments = ["train", "--images", images, "--labels", labels, "--rows", "500", "--labels-per-class", "5", "--epochs", "1",
+            "--batch-size", "50", "--hidden", "64,32", "--generator-hidden", "32", "--noise-size", "16", "--threads", "1", "--plain",
+            "--ensemble", "2", "--checkpoints", checkpoints, "--model", model];
+        var train = Run(arguments);
+        Assert.AreEqual(0, train.Code, train.Error);
+        StringAssert.StartsWith(train.Output, "member 1/2, epoch 1/1:");
+        StringAssert.Contains(train.Output, "\nmember 2/2, epoch 1/1:");
+
+        var report = new StringWriter();
+        TrainCommand.ReportInterruption(report, checkpoints, 2, arguments);
+        StringAssert.StartsWith(report.ToString(), $"Training interrupted; the checkpoint of member 2/2, epoch 1 is in {Path.Combine(checkpoints, "member-1")}. Resume with:");
+
+        // Stopped before the second member wrote a checkpoint: the report names the first, and its resume command
+        // trains only the second.
+        Directory.Delete(Path.Combine(checkpoints, "member-1"), recursive: true);
+        report = new StringWriter();
+        TrainCommand.ReportInterruption(report, checkpoints, 2, arguments);
+        var lines = report.ToString().Split('\n', StringSplitOptions.TrimEntries);
+        Assert.AreEqual($"Training interrupted; the checkpoint of member 1/2, epoch 1 is in {Path.Combine(checkpoints, "member-0")}. Resume with:", lines[0]);
+        var resumed = Run(lines[1].Split(' ')[1..]);
+        Assert.AreEqual(0, resumed.Code, resumed.Error);
+        StringAssert.StartsWith(resumed.Output, "member 2/2, epoch 1/1:");
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [TestMethod]
     public void BadArchitectureOptionsAreUsageErrorsNamingTheOption()
     {
         string directory = Directory.CreateTempSubdirectory("mlgan-conv-").FullName;

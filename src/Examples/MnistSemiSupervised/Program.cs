@@ -3,7 +3,7 @@
 // error, saves model.zip, and checks that the saved model, loaded in a fresh MLContext, gives the same test error.
 //
 //   dotnet run -c Release --project src/Examples/MnistSemiSupervised -- [--epochs 20] [--labels-per-class 10]
-//       [--seed 1] [--data DIR (default: $MLGAN_DATA_DIR, then ./data)] [--model model.zip]
+//       [--seed 1] [--ensemble 1] [--data DIR (default: $MLGAN_DATA_DIR, then ./data)] [--model model.zip]
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Gan;
@@ -13,6 +13,7 @@ var options = Arguments.Parse(args);
 int epochs = options.Int("epochs", 20);
 int labelsPerClass = options.Int("labels-per-class", 10);
 int seed = options.Int("seed", 1);
+int ensembleSize = options.Int("ensemble", 1);
 string modelPath = options.Text("model") ?? "model.zip";
 
 var ml = new MLContext(seed);
@@ -23,12 +24,14 @@ var trainerOptions = new SemiSupervisedGanTrainer.Options
 {
     MaxEpoch = epochs,
     Seed = seed,
+    EnsembleSize = ensembleSize,
 };
 var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
     .Append(ml.Gan.SemiSupervised(trainerOptions))
     .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
 
-Console.WriteLine($"Training on {labelsPerClass * 10} labeled and {train.GetRowCount()} unlabeled MNIST images for {epochs} epochs.");
+Console.WriteLine($"Training on {labelsPerClass * 10} labeled and {train.GetRowCount()} unlabeled MNIST images for {epochs} epochs"
+    + (ensembleSize > 1 ? $", an ensemble of {ensembleSize} trained one after another." : "."));
 var clock = Stopwatch.StartNew();
 var model = TrainingDisplay.Run(Console.Out, plain: false, trainerOptions, () => pipeline.Fit(semiSupervised));
 Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F0} s.");
