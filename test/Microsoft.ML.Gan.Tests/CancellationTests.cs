@@ -136,10 +136,7 @@ public sealed partial class CancellationTests
     {
         string directory = Directory.CreateTempSubdirectory("mlgan-sigint-").FullName;
         string checkpoints = Path.Combine(directory, "checkpoints"), model = Path.Combine(directory, "model.zip");
-        string images = Path.Combine(TestData.DataDirectory, "mnist", "t10k-images-idx3-ubyte.gz"), labels = Path.Combine(TestData.DataDirectory, "mnist", "t10k-labels-idx1-ubyte.gz");
-        string[] arguments = ["train", "--images", images, "--labels", labels, "--rows", "500", "--labels-per-class", "5", "--epochs", "1000",
-            "--batch-size", "50", "--hidden", "64,32", "--generator-hidden", "32", "--noise-size", "16", "--threads", "1", "--plain",
-            "--checkpoints", checkpoints, "--model", model];
+        string[] arguments = TestData.SmallMlganTrain(checkpoints, model, epochs: 1000);
         int interrupted = 0, signalResult = -1;
         var started = new TaskCompletionSource<int>();
         ChildProcess child;

@@ -171,10 +171,7 @@ public sealed class CliTests
     {
         string directory = Directory.CreateTempSubdirectory("mlgan-ensemble-").FullName;
         string checkpoints = Path.Combine(directory, "checkpoints"), model = Path.Combine(directory, "model.zip");
-        string images = Path.Combine(TestData.DataDirectory, "mnist", "t10k-images-idx3-ubyte.gz"), labels = Path.Combine(TestData.DataDirectory, "mnist", "t10k-labels-idx1-ubyte.gz");
-        string[] arguments = ["train", "--images", images, "--labels", labels, "--rows", "500", "--labels-per-class", "5", "--epochs", "1",
-            "--batch-size", "50", "--hidden", "64,32", "--generator-hidden", "32", "--noise-size", "16", "--threads", "1", "--plain",
-            "--ensemble", "2", "--checkpoints", checkpoints, "--model", model];
+        string[] arguments = [.. TestData.SmallMlganTrain(checkpoints, model, epochs: 1), "--ensemble", "2"];
         var train = Run(arguments);
         Assert.AreEqual(0, train.Code, train.Error);
         StringAssert.StartsWith(train.Output, "member 1/2, epoch 1/1:");

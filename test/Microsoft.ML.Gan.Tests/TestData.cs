@@ -22,6 +22,18 @@ internal static class TestData
         return Path.GetFullPath(relative, RepositoryRoot());
     }
 
+    /// <summary>
+    /// <c>mlgan train</c>'s arguments for a small checkpointed run: the first 500 MNIST test images, 5 labels per class,
+    /// small networks, one torch thread, one line per epoch.
+    /// </summary>
+    public static string[] SmallMlganTrain(string checkpoints, string model, int epochs)
+    {
+        string images = Path.Combine(DataDirectory, "mnist", "t10k-images-idx3-ubyte.gz"), labels = Path.Combine(DataDirectory, "mnist", "t10k-labels-idx1-ubyte.gz");
+        return ["train", "--images", images, "--labels", labels, "--rows", "500", "--labels-per-class", "5", "--epochs", epochs.ToString(),
+            "--batch-size", "50", "--hidden", "64,32", "--generator-hidden", "32", "--noise-size", "16", "--threads", "1", "--plain",
+            "--checkpoints", checkpoints, "--model", model];
+    }
+
     /// <summary>The repository root: the first folder above the test host's that holds <c>MLGan.sln</c>.</summary>
     public static string RepositoryRoot()
     {
