@@ -36,19 +36,31 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     public Parameter Bias => b;
 
     /// <summary>
+    /// The type the training products are computed in: float32 (the default), or bfloat16, whose products libtorch sums
+    /// in float32 and rounds to bfloat16; they come back as float32. Scoring without a gradient stays float32.
+    /// </summary>
+    public ScalarType ProductType { get; set; } = ScalarType.Float32;
+
+    /// <summary>
     /// y = (x v^T) * (g / ||v||) + b while the direction is trained; once the weights are constants (no gradient mode,
     /// or frozen while the generator trains against them) the folded weight and one fused matrix multiply with the bias.
+    /// The training products (not the no-gradient one) multiply in <see cref="ProductType"/>.
     /// </summary>
     public override Tensor forward(Tensor input)
     {
         if (_frozenWeight is not null)
-            return nn.functional.linear(input, _frozenWeight, b);
+        {
+            if (ProductType == ScalarType.Float32)
+                return nn.functional.linear(input, _frozenWeight, b);
+            using var frozenProduct = Product(input, _frozenWeight);
+            return frozenProduct.add(b);
+        }
         if (!v.requires_grad || !is_grad_enabled())
         {
             using var weight = FoldedWeight();
             return nn.functional.linear(input, weight, b);
         }
-        using var direction = input.matmul(v.t());
+        using var direction = Product(input, v);
         using var factor = UnitScale();
         return b.addcmul(direction, factor, HeldScalars.One);
     }
@@ -95,7 +107,13 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     public void Freeze()
     {
         _frozenWeight?.Dispose();
-        _frozenWeight = FoldedWeight().DetachFromDisposeScope();
+        var folded = FoldedWeight();
+        if (ProductType != ScalarType.Float32)
+        {
+            using var wide = folded;
+            folded = wide.to(ProductType);
+        }
+        _frozenWeight = folded.DetachFromDisposeScope();
     }
 
     /// <summary>Ends <see cref="Freeze"/>.</summary>
@@ -113,6 +131,15 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
             using var factor = UnitScale();
             return v.mul(factor.unsqueeze(1));
         }
+    }
+
+    /// <summary>x w^T with both operands in <see cref="ProductType"/>, returned as float32.</summary>
+    private Tensor Product(Tensor input, Tensor weight)
+    {
+        if (ProductType == ScalarType.Float32)
+            return input.matmul(weight.t());
+        using var scope = NewDisposeScope();
+        return input.to(ProductType).matmul(weight.to(ProductType).t()).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     /// <summary>g / ||v|| per output unit (<see cref="EuclideanNorm"/>).</summary>

@@ -18,6 +18,13 @@ public sealed partial class SemiSupervisedGanTrainer
         public string? Device;
 
         /// <summary>
+        /// The number format of the dense layers' matrix multiplies while training (the convolutions stay float32);
+        /// <see cref="MatrixMultiplyPrecision.BFloat16"/> trades rounding for speed on CPUs that multiply bfloat16 natively.
+        /// Scoring and the saved model are float32 either way. Default <see cref="MatrixMultiplyPrecision.Single"/>.
+        /// </summary>
+        public MatrixMultiplyPrecision MatrixMultiplyPrecision = MatrixMultiplyPrecision.Single;
+
+        /// <summary>
         /// Stop when the validation error has not improved for this many epochs, and keep the averaged weights of the
         /// epoch with the lowest validation error. Needs validation data (<c>Fit(train, validation)</c>). Default null (off).
         /// </summary>

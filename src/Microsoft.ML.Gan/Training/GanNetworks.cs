@@ -30,6 +30,11 @@ internal sealed class GanNetworks : IDisposable
             ? new ConvGenerator(options.NoiseSize, shape, options.ConvolutionalWidth, random)
             : new MlpGenerator(options.NoiseSize, options.GeneratorHiddenSizes, featureCount, random,
                 options.VirtualBatchNormalization ? options.BatchSize : 0, options.ConditionalGenerator ? classCount : 0, linearOutput: standardized);
+        if (options.MatrixMultiplyPrecision == MatrixMultiplyPrecision.BFloat16)
+        {
+            foreach (var layer in Discriminator.modules().Concat(Generator.modules()).OfType<WeightNormDense>())
+                layer.ProductType = ScalarType.BFloat16;
+        }
     }
 
     /// <summary>The image shape of the convolutional networks; null for the MLP.</summary>
