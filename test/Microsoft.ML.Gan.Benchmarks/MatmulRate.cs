@@ -13,11 +13,11 @@ namespace Microsoft.ML.Gan.Benchmarks;
 /// </summary>
 internal static partial class MatmulRate
 {
-    /// <summary>Best of three timings of <paramref name="repetitions"/> products of an m x k by a k x n matrix, in GFLOP/s.</summary>
-    public static double Gflops(int m, int k, int n, int repetitions)
+    /// <summary>Best of three timings of <paramref name="repetitions"/> products of an m x k by a k x n matrix of <paramref name="type"/>, in GFLOP/s.</summary>
+    public static double Gflops(int m, int k, int n, int repetitions, ScalarType type = ScalarType.Float32)
     {
-        using var a = rand(m, k);
-        using var b = rand(k, n);
+        using var a = rand(m, k, dtype: type);
+        using var b = rand(k, n, dtype: type);
         for (int i = 0; i < 3; i++)
             a.matmul(b).Dispose();
         double best = double.MaxValue;
@@ -31,8 +31,8 @@ internal static partial class MatmulRate
         return 2.0 * m * k * n * repetitions / best / 1e9;
     }
 
-    /// <summary>The MLP's largest product, 100x784 by 784x1000, in GFLOP/s.</summary>
-    public static double MlpShape() => Gflops(100, 784, 1000, 3000);
+    /// <summary>The MLP's largest product, 100x784 by 784x1000, in <paramref name="type"/>, in GFLOP/s.</summary>
+    public static double MlpShape(ScalarType type = ScalarType.Float32) => Gflops(100, 784, 1000, 3000, type);
 
     /// <summary>A 4096^3 product, in GFLOP/s.</summary>
     public static double Square() => Gflops(4096, 4096, 4096, 4);

@@ -38,6 +38,8 @@ internal static class SpeedBenchmark
         string mklPath = MatmulRate.ThisProcess();
         Console.WriteLine($"MKL fast path on AMD: {mklPath}");
         double mlpShapeBefore = MatmulRate.MlpShape();
+        bool bfloat16 = options.MatrixMultiplyPrecision == MatrixMultiplyPrecision.BFloat16;
+        double? bfloat16Before = bfloat16 ? MatmulRate.MlpShape(ScalarType.BFloat16) : null;
         var otherBefore = MatmulRate.OtherPath(threads, square: false);
         var seconds = new List<double>();
         var reports = new List<GanTrainingProgress>();
@@ -57,7 +59,9 @@ internal static class SpeedBenchmark
         double meanSeconds = steady.Average();
         double achieved = flopPerEpoch / meanSeconds / 1e9;
         double mlpShapeAfter = MatmulRate.MlpShape();
-        double mlpShape = (mlpShapeBefore + mlpShapeAfter) / 2;
+        double? bfloat16After = bfloat16 ? MatmulRate.MlpShape(ScalarType.BFloat16) : null;
+        // The training's own products: float32, or bfloat16 with MatrixMultiplyPrecision.BFloat16.
+        double mlpShape = bfloat16 ? (bfloat16Before!.Value + bfloat16After!.Value) / 2 : (mlpShapeBefore + mlpShapeAfter) / 2;
         double square = MatmulRate.Square();
         var otherAfter = MatmulRate.OtherPath(threads, square: true);
 
@@ -69,6 +73,8 @@ internal static class SpeedBenchmark
         table.AppendLine($"| dense-layer arithmetic per epoch (TFLOP) | {flopPerEpoch / 1e12:F2} |");
         table.AppendLine($"| achieved (GFLOP/s) | {achieved:F0} |");
         table.AppendLine($"| matmul 100x784 by 784x1000, same run, before / after training (GFLOP/s) | {mlpShapeBefore:F0} / {mlpShapeAfter:F0} |");
+        if (bfloat16)
+            table.AppendLine($"| the same matmul in bfloat16, as the training multiplies, before / after training (GFLOP/s) | {bfloat16Before:F0} / {bfloat16After:F0} |");
         table.AppendLine($"| matmul 4096^3, same run (GFLOP/s) | {square:F0} |");
         table.AppendLine($"| MKL fast path on AMD and MKL's code branch in this run | {mklPath} |");
         if (otherBefore is { } before && otherAfter is { } after)
@@ -78,8 +84,9 @@ internal static class SpeedBenchmark
         }
         else
             table.AppendLine("| matmul with the fast path switched | not applicable: not an AMD CPU on x86-64 Linux |");
-        table.AppendLine($"| achieved / matmul at the MLP's shape (mean of before and after) | {achieved / mlpShape:P0} |");
-        table.AppendLine($"| arithmetic floor at the MLP-shape matmul rate (s per epoch) | {flopPerEpoch / (mlpShape * 1e9):F1} |");
+        string precision = bfloat16 ? "bfloat16" : "float32";
+        table.AppendLine($"| achieved / {precision} matmul at the MLP's shape (mean of before and after) | {achieved / mlpShape:P0} |");
+        table.AppendLine($"| arithmetic floor at the {precision} MLP-shape matmul rate (s per epoch) | {flopPerEpoch / (mlpShape * 1e9):F1} |");
         table.AppendLine($"| peak resident memory (MiB) | {peak:F0} |");
         table.AppendLine();
         table.AppendLine($"Where a step's time goes (GanTrainingProgress.PhaseSeconds, mean of the same epochs):");
