@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
+using Microsoft.ML.Gan.Runtime;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Benchmarks;
@@ -38,7 +40,7 @@ internal static class SpeedBenchmark
         string mklPath = MatmulRate.ThisProcess();
         Console.WriteLine($"MKL fast path on AMD: {mklPath}");
         double mlpShapeBefore = MatmulRate.MlpShape();
-        bool bfloat16 = options.MatrixMultiplyPrecision == MatrixMultiplyPrecision.BFloat16;
+        bool bfloat16 = BFloat16Support.Resolve(options.MatrixMultiplyPrecision, DeviceType.CPU) == MatrixMultiplyPrecision.BFloat16;
         double? bfloat16Before = bfloat16 ? MatmulRate.MlpShape(ScalarType.BFloat16) : null;
         var otherBefore = MatmulRate.OtherPath(threads, square: false);
         var seconds = new List<double>();

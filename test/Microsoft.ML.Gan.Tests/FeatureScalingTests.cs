@@ -290,6 +290,13 @@ public sealed class FeatureScalingTests
     }
 
     [TestMethod]
+    public void ForTabularMultipliesInFloat32()
+    {
+        Assert.AreEqual(MatrixMultiplyPrecision.Single, SemiSupervisedGanTrainer.Options.ForTabular(528).MatrixMultiplyPrecision);
+        Assert.AreEqual(MatrixMultiplyPrecision.Auto, new SemiSupervisedGanTrainer.Options().MatrixMultiplyPrecision);
+    }
+
+    [TestMethod]
     public void ForTabularKeepsThePapersOptimiser()
     {
         var options = SemiSupervisedGanTrainer.Options.ForTabular(528);

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Microsoft.ML.Gan.Networks;
 using Microsoft.ML.Gan.Runtime;
 using static TorchSharp.torch;
@@ -6,7 +7,8 @@ namespace Microsoft.ML.Gan.Tests;
 
 /// <summary>
 /// <see cref="MatrixMultiplyPrecision.BFloat16"/>: a dense layer's training products are those of its operands rounded to
-/// bfloat16, gradients stay float32, and a model trained so learns as the float32 one does and says so in the log.
+/// bfloat16, gradients stay float32, and a model trained so learns as the float32 one does and says so in the log;
+/// <see cref="MatrixMultiplyPrecision.Auto"/> picks it on CPUs with bfloat16 instructions only.
 /// </summary>
 [TestClass]
 public sealed class MatrixMultiplyPrecisionTests
@@ -65,8 +67,8 @@ public sealed class MatrixMultiplyPrecisionTests
         string accuracies = $"float32 {single.Accuracy:P1}, bfloat16 {bfloat16.Accuracy:P1} on 500 test images";
         Assert.IsGreaterThan(0.4, bfloat16.Accuracy, accuracies);
         Assert.IsGreaterThan(single.Accuracy - 0.08, bfloat16.Accuracy, accuracies);
-        Assert.IsTrue(bfloat16Log.Any(m => m.Contains("multiply in bfloat16", StringComparison.Ordinal)), "the log names the precision");
-        Assert.IsFalse(singleLog.Any(m => m.Contains("bfloat16", StringComparison.Ordinal)));
+        Assert.IsTrue(bfloat16Log.Any(m => m.Contains("multiply in bfloat16 while training (MatrixMultiplyPrecision BFloat16;", StringComparison.Ordinal)), "the log names the precision");
+        Assert.IsTrue(singleLog.Any(m => m.Contains("multiply in float32 (MatrixMultiplyPrecision Single;", StringComparison.Ordinal)));
     }
 
     [TestMethod]
@@ -79,10 +81,24 @@ public sealed class MatrixMultiplyPrecisionTests
     }
 
     [TestMethod]
+    public void AutoIsBFloat16OnlyOnACpuWithBFloat16Instructions()
+    {
+        bool native = OperatingSystem.IsLinux() && BFloat16Support.FromCpuInfo(File.ReadLines("/proc/cpuinfo")) == true;
+        Assert.AreEqual(native ? MatrixMultiplyPrecision.BFloat16 : MatrixMultiplyPrecision.Single, BFloat16Support.Resolve(MatrixMultiplyPrecision.Auto, DeviceType.CPU));
+        Assert.AreEqual(MatrixMultiplyPrecision.Single, BFloat16Support.Resolve(MatrixMultiplyPrecision.Auto, DeviceType.CUDA));
+        Assert.AreEqual(MatrixMultiplyPrecision.BFloat16, BFloat16Support.Resolve(MatrixMultiplyPrecision.BFloat16, DeviceType.CUDA));
+        Assert.AreEqual(MatrixMultiplyPrecision.Single, BFloat16Support.Resolve(MatrixMultiplyPrecision.Single, DeviceType.CPU));
+        var (message, warning) = BFloat16Support.Describe(MatrixMultiplyPrecision.Auto, DeviceType.CPU);
+        StringAssert.StartsWith(message, native ? "The dense layers multiply in bfloat16 while training (MatrixMultiplyPrecision Auto; this CPU has bfloat16"
+            : "The dense layers multiply in float32 (MatrixMultiplyPrecision Auto;");
+        Assert.IsFalse(warning);
+    }
+
+    [TestMethod]
     public void AnUndefinedPrecisionIsRejectedNamingTheOption()
     {
         var options = MnistSubset.TinyOptions();
-        options.MatrixMultiplyPrecision = (MatrixMultiplyPrecision)2;
+        options.MatrixMultiplyPrecision = (MatrixMultiplyPrecision)3;
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => new MLContext(1).Gan.SemiSupervised(options));
         Assert.AreEqual(nameof(options.MatrixMultiplyPrecision), e.ParamName);
     }

@@ -24,6 +24,8 @@ public sealed class TrainedScoresSnapshotTests
         var test = MnistSubset.Test(ml, TestRows);
         var options = MnistSubset.TinyOptions(epochs: 2);
         options.NumberOfThreads = 1;
+        // float32 on every CPU: Auto would train in bfloat16 where the CPU has its instructions.
+        options.MatrixMultiplyPrecision = MatrixMultiplyPrecision.Single;
         var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Gan.SemiSupervised(options)).Fit(train);
         var fitted = Scores(model.Transform(test));
         string zip = Path.Combine(Path.GetTempPath(), $"snapshot-{Guid.NewGuid():N}.zip");

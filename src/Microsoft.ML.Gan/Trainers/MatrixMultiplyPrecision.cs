@@ -3,6 +3,12 @@ namespace Microsoft.ML.Gan;
 /// <summary>The number format of the weight-normalised dense layers' matrix multiplies while training.</summary>
 public enum MatrixMultiplyPrecision
 {
+    /// <summary>
+    /// <see cref="BFloat16"/> when training on a CPU that has bfloat16 instructions (AVX-512 BF16 or AMX, read from
+    /// Linux's /proc/cpuinfo), <see cref="Single"/> on other CPUs, on a GPU, and where the CPU's instructions cannot be read.
+    /// </summary>
+    Auto,
+
     /// <summary>float32 throughout.</summary>
     Single,
 

@@ -74,7 +74,7 @@ internal static class OptionsValidation
         if (options.Architecture == GanArchitecture.Convolutional)
             Convolutional(options);
         if (!Enum.IsDefined(options.MatrixMultiplyPrecision))
-            throw new ArgumentOutOfRangeException(nameof(options.MatrixMultiplyPrecision), options.MatrixMultiplyPrecision, "MatrixMultiplyPrecision must be Single or BFloat16.");
+            throw new ArgumentOutOfRangeException(nameof(options.MatrixMultiplyPrecision), options.MatrixMultiplyPrecision, "MatrixMultiplyPrecision must be Auto, Single or BFloat16.");
         if (!Enum.IsDefined(options.FeatureScaling))
             throw new ArgumentOutOfRangeException(nameof(options.FeatureScaling), options.FeatureScaling, "FeatureScaling must be Auto, None or Standardize.");
         if (options.FeatureScaling == FeatureScaling.Standardize && options.Architecture != GanArchitecture.Mlp)

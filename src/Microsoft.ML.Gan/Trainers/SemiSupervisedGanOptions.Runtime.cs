@@ -18,11 +18,12 @@ public sealed partial class SemiSupervisedGanTrainer
         public string? Device;
 
         /// <summary>
-        /// The number format of the dense layers' matrix multiplies while training (the convolutions stay float32);
-        /// <see cref="MatrixMultiplyPrecision.BFloat16"/> trades rounding for speed on CPUs that multiply bfloat16 natively.
-        /// Scoring and the saved model are float32 either way. Default <see cref="MatrixMultiplyPrecision.Single"/>.
+        /// The number format of the dense layers' matrix multiplies while training (the convolutions stay float32):
+        /// bfloat16 trades rounding for speed on CPUs that multiply it natively. Scoring and the saved model are float32
+        /// either way. Default <see cref="MatrixMultiplyPrecision.Auto"/>: bfloat16 on a CPU with bfloat16 instructions,
+        /// float32 elsewhere; the log says which. Set <see cref="MatrixMultiplyPrecision.Single"/> for the same rounding on every machine.
         /// </summary>
-        public MatrixMultiplyPrecision MatrixMultiplyPrecision = MatrixMultiplyPrecision.Single;
+        public MatrixMultiplyPrecision MatrixMultiplyPrecision = MatrixMultiplyPrecision.Auto;
 
         /// <summary>
         /// Stop when the validation error has not improved for this many epochs, and keep the averaged weights of the

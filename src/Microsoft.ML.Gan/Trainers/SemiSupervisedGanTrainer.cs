@@ -94,14 +94,11 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
         else
             channel.Info(MessageSensitivity.None, MklFastPath.Describe());
         channel.Info(MessageSensitivity.None, OpenMpWaitPolicy.Describe());
-        if (_options.MatrixMultiplyPrecision == MatrixMultiplyPrecision.BFloat16)
-        {
-            bool? native = BFloat16Support.Native();
-            if (native == false)
-                channel.Warning(MessageSensitivity.None, BFloat16Support.Describe(native));
-            else
-                channel.Info(MessageSensitivity.None, BFloat16Support.Describe(native));
-        }
+        var (precision, emulated) = BFloat16Support.Describe(_options.MatrixMultiplyPrecision, TorchBackend.ResolveDevice(_options.Device).type);
+        if (emulated)
+            channel.Warning(MessageSensitivity.None, precision);
+        else
+            channel.Info(MessageSensitivity.None, precision);
         TorchBackend.SetThreads(_options.NumberOfThreads);
         if (NativeAllocator.KeepFreedMemory())
             channel.Info(MessageSensitivity.None, "glibc malloc: mmap threshold 32 MiB, trim threshold 1 GiB, so freed tensor memory is reused instead of re-faulted.");

@@ -1,4 +1,5 @@
 using Microsoft.ML.Gan.Networks;
+using Microsoft.ML.Gan.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -30,7 +31,7 @@ internal sealed class GanNetworks : IDisposable
             ? new ConvGenerator(options.NoiseSize, shape, options.ConvolutionalWidth, random)
             : new MlpGenerator(options.NoiseSize, options.GeneratorHiddenSizes, featureCount, random,
                 options.VirtualBatchNormalization ? options.BatchSize : 0, options.ConditionalGenerator ? classCount : 0, linearOutput: standardized);
-        if (options.MatrixMultiplyPrecision == MatrixMultiplyPrecision.BFloat16)
+        if (BFloat16Support.Resolve(options.MatrixMultiplyPrecision, TorchBackend.ResolveDevice(options.Device).type) == MatrixMultiplyPrecision.BFloat16)
         {
             foreach (var layer in Discriminator.modules().Concat(Generator.modules()).OfType<WeightNormDense>())
                 layer.ProductType = ScalarType.BFloat16;
