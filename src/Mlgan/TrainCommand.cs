@@ -33,12 +33,13 @@ internal static class TrainCommand
         var plots = new Option<DirectoryInfo?>("--plots") { Description = "After every epoch, draw the training curves (training-curves.png) and 64 generator samples (samples-epoch-N.png) into this directory." };
         var plain = new Option<bool>("--plain") { Description = "One line per epoch instead of a progress bar." };
         var ensemble = new Option<int?>("--ensemble") { Description = "Discriminators trained one after another whose class probabilities the model averages (EnsembleSize; default 1, for --csv 5); N times the training time." };
+        var precision = new Option<MatrixMultiplyPrecision?>("--precision") { Description = "Number format of the dense layers' products while training: Auto (bfloat16 on a CPU with bfloat16 instructions, else float32), Single (float32 on every machine) or BFloat16 (MatrixMultiplyPrecision; default Auto, for --csv Single)." };
         var conditional = new Option<bool>("--conditional") { Description = "Train a class-conditional generator ('mlgan generate' then draws one row per class)." };
 
         var command = new System.CommandLine.Command("train", "Train a classifier from labeled and unlabeled rows and save it as model.zip.");
         foreach (var option in data.Options().Concat(test.Options(shared: false)))
             command.Add(option);
-        foreach (Option option in new Option[] { model, onnx, generatorFile, rows, labelsPerClass, epochs, batch, seed, architecture, convWidth, hidden, generatorHidden, noise, threads, checkpoints, resume, plots, plain, ensemble, conditional })
+        foreach (Option option in new Option[] { model, onnx, generatorFile, rows, labelsPerClass, epochs, batch, seed, architecture, convWidth, hidden, generatorHidden, noise, threads, checkpoints, resume, plots, plain, ensemble, precision, conditional })
             command.Add(option);
 
         command.SetAction(parsed =>
@@ -74,6 +75,7 @@ internal static class TrainCommand
             options.CheckpointDirectory = parsed.GetValue(checkpoints)?.FullName;
             options.ResumeFromCheckpoint = parsed.GetValue(resume)?.FullName;
             options.EnsembleSize = parsed.GetValue(ensemble) ?? options.EnsembleSize;
+            options.MatrixMultiplyPrecision = parsed.GetValue(precision) ?? options.MatrixMultiplyPrecision;
             options.ConditionalGenerator = parsed.GetValue(conditional);
             var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
                 .Append(ml.Gan.SemiSupervised(options))

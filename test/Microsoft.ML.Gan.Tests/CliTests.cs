@@ -195,6 +195,26 @@ public sealed class CliTests
     }
 
     [TestMethod]
+    public void PrecisionReachesTrainingAndAnUnknownValueIsAUsageError()
+    {
+        string directory = Directory.CreateTempSubdirectory("mlgan-precision-").FullName;
+        string FirstEpoch(string precision)
+        {
+            var train = Run([.. TestData.SmallMlganTrain(Path.Combine(directory, precision), Path.Combine(directory, $"{precision}.zip"), epochs: 1), "--precision", precision]);
+            Assert.AreEqual(0, train.Code, train.Error);
+            return train.Output.Split('\n')[0];
+        }
+        string single = FirstEpoch("Single"), bfloat16 = FirstEpoch("BFloat16");
+        StringAssert.StartsWith(single, "epoch 1/1: D loss");
+        Assert.AreNotEqual(single, bfloat16, "bfloat16 products round the losses differently");
+
+        var unknown = Run([.. TestData.SmallMlganTrain(Path.Combine(directory, "x"), Path.Combine(directory, "x.zip"), epochs: 1), "--precision", "half"]);
+        Assert.AreNotEqual(0, unknown.Code);
+        StringAssert.Contains(unknown.Error, "Cannot parse argument 'half' for option '--precision'");
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [TestMethod]
     public void BadArchitectureOptionsAreUsageErrorsNamingTheOption()
     {
         string directory = Directory.CreateTempSubdirectory("mlgan-conv-").FullName;
