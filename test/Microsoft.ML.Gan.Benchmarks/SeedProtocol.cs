@@ -169,12 +169,16 @@ internal sealed class SeedProtocol
         return string.Join("\n", lines) + "\n";
     }
 
-    /// <summary>"name=value" for every trainer option but the plumbing ones.</summary>
+    /// <summary>
+    /// "name=value" for every trainer option but the plumbing ones; the matrix-multiply precision as this machine resolves
+    /// it (Auto is bfloat16 on a CPU with bfloat16 instructions), since that is what the run trains with.
+    /// </summary>
     private static IEnumerable<string> OptionLines(SemiSupervisedGanTrainer.Options options) =>
         typeof(SemiSupervisedGanTrainer.Options).GetFields(BindingFlags.Public | BindingFlags.Instance).Where(f => !PlumbingOptions.Contains(f.Name))
             .Select(field => field.GetValue(options) switch
             {
                 null => $"{field.Name}=null",
+                MatrixMultiplyPrecision precision => $"{field.Name}={Runtime.BFloat16Support.Resolve(precision, TorchSharp.DeviceType.CPU)}",
                 int[] widths => $"{field.Name}={string.Join(",", widths)}",
                 IFormattable number => $"{field.Name}={number.ToString(null, CultureInfo.InvariantCulture)}",
                 object value => $"{field.Name}={value}",
@@ -183,8 +187,8 @@ internal sealed class SeedProtocol
     /// <summary>
     /// Records the run's definition in its folder, or checks it against the recorded one; a difference throws, naming the
     /// folder and the lines that differ (a change of the defaults then needs a new name=... or a fresh folder). An option
-    /// added to the library since the folder was started passes when it has its default value, which by the library's
-    /// rule for new options leaves training as it was.
+    /// added to the library since the folder was started passes when it has the value that trains as before it existed:
+    /// its default, except where <see cref="AsBeforeAddedOptions"/> says otherwise.
     /// </summary>
     public void RecordOrCheckDefinition(SeedProtocolRun run)
     {
@@ -202,7 +206,7 @@ internal sealed class SeedProtocol
         var now = definition.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         // Compared as sets of lines: the fields' order follows the option files' order in the build, not the run.
         var recordedNames = was.Select(OptionName).ToHashSet();
-        var defaults = OptionLines(new SemiSupervisedGanTrainer.Options()).ToHashSet();
+        var defaults = OptionLines(AsBeforeAddedOptions()).ToHashSet();
         var added = now.Where(l => !recordedNames.Contains(OptionName(l)) && defaults.Contains(l)).ToList();
         if (!was.Except(now).Any() && !now.Except(was).Except(added).Any())
             return;
@@ -210,6 +214,12 @@ internal sealed class SeedProtocol
         throw new InvalidOperationException(
             $"The run folder '{directory}' was started with another definition ({differences}). Give this protocol another name (name=...) or delete the folder to start afresh.");
     }
+
+    /// <summary>
+    /// The defaults, with the options whose default changed training when they were added set to what training did
+    /// before: float32 products (MatrixMultiplyPrecision arrived with Auto, which is bfloat16 on some CPUs).
+    /// </summary>
+    private static SemiSupervisedGanTrainer.Options AsBeforeAddedOptions() => new() { MatrixMultiplyPrecision = MatrixMultiplyPrecision.Single };
 
     private static string OptionName(string line) => line[..Math.Max(0, line.IndexOf('='))];
 
