@@ -94,6 +94,33 @@ public sealed class SemiSupervisedGanTests
     }
 
     [TestMethod]
+    public void DisposingTheFittedAndTheLoadedModelDeletesTheirCopiesOfTheOnnxGraph()
+    {
+        string folder = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"gan-temp-{Guid.NewGuid():N}")).FullName;
+        try
+        {
+            var ml = new MLContext(4) { TempFilePath = folder };
+            var train = MnistSubset.Train(ml, 200, labelsPerClass: 5);
+            var model = ml.Transforms.Conversion.MapValueToKey("Label").Append(ml.Gan.SemiSupervised(MnistSubset.TinyOptions())).Fit(train);
+            Assert.HasCount(1, Directory.GetFiles(folder), "OnnxTransformer's copy of the fitted model's graph");
+            using var zip = new MemoryStream();
+            ml.Model.Save(model, train.Schema, zip);
+            zip.Position = 0;
+            var loaded = ml.Model.Load(zip, out _);
+            Assert.HasCount(2, Directory.GetFiles(folder), "and the loaded model's");
+
+            ((IDisposable)loaded).Dispose();
+            Assert.HasCount(1, Directory.GetFiles(folder));
+            model.Dispose();
+            Assert.IsEmpty(Directory.GetFiles(folder));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestMethod]
     public void EvaluateAndPredictionEngineWorkOnTheLoadedModel()
     {
         var ml = new MLContext(3);

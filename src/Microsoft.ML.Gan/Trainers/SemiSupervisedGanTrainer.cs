@@ -1,5 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Gan.Data;
+using Microsoft.ML.Gan.IO;
 using Microsoft.ML.Gan.Networks;
 using Microsoft.ML.Gan.Onnx;
 using Microsoft.ML.Gan.Runtime;
@@ -148,8 +149,19 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
             receive(torch);
         else
             torch.Dispose();
-        var scorer = OnnxScorer.Create(_mlContext, input, classifier, labels, columns.ClassCount, columns.Features.Name, _options.ScoreColumnName, _options.PredictedLabelColumnName);
-        return new SemiSupervisedGanTransformer(_mlContext, scorer, classifier, columns.FeatureCount, columns.ClassCount, members.Count, generator!, labels,
+        var classifierFile = new TemporaryFile(_mlContext, classifier, ".onnx");
+        ITransformer scorer;
+        try
+        {
+            scorer = OnnxScorer.Create(_mlContext, input, classifierFile.Path, labels, columns.ClassCount, columns.Features.Name, _options.ScoreColumnName, _options.PredictedLabelColumnName);
+        }
+        catch
+        {
+            classifierFile.Dispose();
+            generator?.Dispose();
+            throw;
+        }
+        return new SemiSupervisedGanTransformer(_mlContext, scorer, classifier, classifierFile, columns.FeatureCount, columns.ClassCount, members.Count, generator!, labels,
             columns.Features.Name, _options.ScoreColumnName, _options.PredictedLabelColumnName, standardization);
     }
 

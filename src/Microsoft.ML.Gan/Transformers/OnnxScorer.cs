@@ -7,7 +7,7 @@ namespace Microsoft.ML.Gan.Transformers;
 /// <summary>
 /// Builds the scoring chain of a fitted model from stock ML.NET transformers only, so that a saved model.zip loads
 /// with a plain <c>Model.Load</c>: OnnxTransformer runs the classifier graph (<see cref="DiscriminatorOnnxExport.Build"/>,
-/// the graph <c>SaveOnnx</c> writes) and gives the probabilities and the one-hot indicator of the most probable class; a
+/// the graph <c>SaveOnnx</c> writes, read from a file that must outlive the chain) and gives the probabilities and the one-hot indicator of the most probable class; a
 /// multiclass prediction transformer turns the indicator into the scalar predicted label key carrying the label's key
 /// values; the probabilities become the score column.
 /// </summary>
@@ -27,7 +27,7 @@ internal static class OnnxScorer
 {
     private const string IndicatorLabel = "Label";
 
-    public static ITransformer Create(MLContext mlContext, IDataView input, byte[] classifier, LabelValues labels, int classCount, string featureColumnName,
+    public static ITransformer Create(MLContext mlContext, IDataView input, string classifierFile, LabelValues labels, int classCount, string featureColumnName,
         string scoreColumnName, string predictedLabelColumnName)
     {
         string probabilities = DiscriminatorOnnxExport.ProbabilitiesOutput(scoreColumnName);
@@ -42,7 +42,7 @@ internal static class OnnxScorer
         var onnx = mlContext.Transforms.ApplyOnnxModel(
                 outputColumnNames: [probabilities, indicator],
                 inputColumnNames: [featureColumnName],
-                modelBytes: new MemoryStream(classifier, writable: false),
+                modelFile: classifierFile,
                 shapeDictionary: new Dictionary<string, int[]> { [probabilities] = [classCount], [indicator] = [classCount] },
                 gpuDeviceId: null,
                 fallbackToCpu: false)

@@ -23,12 +23,13 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     private readonly MLContext _mlContext;
     private readonly ITransformer _scorer;
     private readonly byte[] _onnxModel;
+    private readonly TemporaryFile _scorerModelFile;
     private readonly GeneratorNetwork _generator;
     private readonly LabelValues _labels;
     private readonly Lazy<OnnxBatchScorer> _batchScorer;
     private readonly FeatureStandardization? _standardization;
 
-    internal SemiSupervisedGanTransformer(MLContext mlContext, ITransformer scorer, byte[] onnxModel, int featureCount, int classCount, int ensembleSize,
+    internal SemiSupervisedGanTransformer(MLContext mlContext, ITransformer scorer, byte[] onnxModel, TemporaryFile scorerModelFile, int featureCount, int classCount, int ensembleSize,
         GeneratorNetwork generator, LabelValues labels, string featureColumnName, string scoreColumnName, string predictedLabelColumnName,
         FeatureStandardization? standardization = null)
     {
@@ -37,6 +38,7 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
         _mlContext = mlContext;
         _scorer = scorer;
         _onnxModel = onnxModel;
+        _scorerModelFile = scorerModelFile;
         FeatureCount = featureCount;
         ClassCount = classCount;
         EnsembleSize = ensembleSize;
@@ -173,6 +175,7 @@ public sealed class SemiSupervisedGanTransformer : ITransformer, IDisposable
     public void Dispose()
     {
         (_scorer as IDisposable)?.Dispose();
+        _scorerModelFile.Dispose();
         if (_batchScorer.IsValueCreated)
             _batchScorer.Value.Dispose();
         _generator.Dispose();
