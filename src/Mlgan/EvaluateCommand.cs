@@ -16,6 +16,7 @@ internal static class EvaluateCommand
         {
             var ml = new MLContext(1);
             var loaded = ModelFile.Load(ml, parsed.GetValue(model)!, out var inputSchema);
+            using var session = loaded as IDisposable;
             Report(ml, loaded, data.Load(ml, parsed, ModelFile.HasTextLabel(inputSchema)), output);
             return MlganCli.Success;
         });

@@ -19,6 +19,7 @@ internal static class PredictCommand
         {
             var ml = new MLContext(1);
             var loaded = ModelFile.Load(ml, parsed.GetValue(model)!, out var inputSchema);
+            using var session = loaded as IDisposable;
             var scored = loaded.Transform(data.Load(ml, parsed, ModelFile.HasTextLabel(inputSchema)));
             if (parsed.GetValue(result) is FileInfo file)
             {

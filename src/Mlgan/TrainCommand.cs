@@ -102,6 +102,7 @@ internal static class TrainCommand
                     return MlganCli.Interrupted;
                 }
             }
+            using var trained = fitted;
             output.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F0} s.");
 
             string path = parsed.GetValue(model)!.FullName;

@@ -48,7 +48,7 @@ internal static class FashionExample
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedLabel"));
         log.WriteLine($"Training the semi-supervised GAN for {settings.Epochs} epochs ...");
         clock.Restart();
-        var model = pipeline.Fit(trainData);
+        using var model = pipeline.Fit(trainData);
         double ganError = 1 - ml.MulticlassClassification.Evaluate(model.Transform(testData)).MicroAccuracy;
         log.WriteLine($"Semi-supervised GAN: test error {ganError:P2} on {test.Count} test images (trained in {clock.Elapsed.TotalSeconds:F0} s).");
 
@@ -70,6 +70,7 @@ internal static class FashionExample
         var prediction = engine.Predict(new ImageRow { ImagePath = newImage });
         log.WriteLine($"Saved {modelPath}; reloaded in a fresh MLContext, it calls {newImage} '{prediction.PredictedLabel}' "
             + $"(probability {prediction.Score.Max():P0}; it is a '{trueClass}').");
+        (loaded as IDisposable)?.Dispose();
         return new FashionResult(ganError, baselineError, newImage, prediction.PredictedLabel, trueClass);
     }
 

@@ -33,7 +33,7 @@ var pipeline = ml.Transforms.Conversion.MapValueToKey("Label")
 Console.WriteLine($"Training on {labelsPerClass * 10} labeled and {train.GetRowCount()} unlabeled MNIST images for {epochs} epochs"
     + (ensembleSize > 1 ? $", an ensemble of {ensembleSize} trained one after another." : "."));
 var clock = Stopwatch.StartNew();
-var model = TrainingDisplay.Run(Console.Out, plain: false, trainerOptions, () => pipeline.Fit(semiSupervised));
+using var model = TrainingDisplay.Run(Console.Out, plain: false, trainerOptions, () => pipeline.Fit(semiSupervised));
 Console.WriteLine($"Trained in {clock.Elapsed.TotalSeconds:F0} s.");
 
 var metrics = ml.MulticlassClassification.Evaluate(model.Transform(test));
@@ -44,6 +44,7 @@ ml.Model.Save(model, semiSupervised.Schema, modelPath);
 var reloaded = new MLContext().Model.Load(modelPath, out _);
 double reloadedError = 1 - ml.MulticlassClassification.Evaluate(reloaded.Transform(test)).MicroAccuracy;
 Console.WriteLine($"Saved {Path.GetFullPath(modelPath)} ({new FileInfo(modelPath).Length / 1024} KiB); reloaded in a fresh MLContext: test error {reloadedError * 100:F2}%");
+(reloaded as IDisposable)?.Dispose();
 
 /// <summary>"--name value" pairs of the command line.</summary>
 internal sealed class Arguments(Dictionary<string, string> values)

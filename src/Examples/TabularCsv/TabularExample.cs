@@ -67,6 +67,7 @@ internal static class TabularExample
         var first = again[0];
         string predicted = first.PredictedLabel, actual = first.Class;
         log.WriteLine($"Saved {modelPath}; reloaded, it predicts as the fitted model on {agreement:P1} of the test rows. First test row: {actual}, predicted {predicted}.");
+        (reloaded as IDisposable)?.Dispose();
         return new TabularResult(labeledRows, trainRows, ganError, lightGbmError, agreement, actual, predicted);
     }
 
