@@ -63,6 +63,34 @@ public sealed class CheckpointTests
     }
 
     [TestMethod]
+    public void ResumingInAnotherPrecisionWarnsAndResumingInTheSameDoesNot()
+    {
+        var (ml, train, _) = Data();
+        string directory = NewDirectory();
+        var options = MnistSubset.TinyOptions(epochs: 1);
+        options.MatrixMultiplyPrecision = MatrixMultiplyPrecision.Single;
+        options.CheckpointDirectory = directory;
+        ml.Gan.SemiSupervised(options).Fit(train).Dispose();
+
+        var warnings = new List<string>();
+        ml.Log += (_, e) =>
+        {
+            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Warning && e.RawMessage.Contains("checkpoint was trained with"))
+                lock (warnings)
+                    warnings.Add(e.RawMessage);
+        };
+        foreach (var precision in new[] { MatrixMultiplyPrecision.Single, MatrixMultiplyPrecision.BFloat16 })
+        {
+            var resumed = MnistSubset.TinyOptions(epochs: 2);
+            resumed.MatrixMultiplyPrecision = precision;
+            resumed.ResumeFromCheckpoint = directory;
+            ml.Gan.SemiSupervised(resumed).Fit(train).Dispose();
+        }
+        Assert.HasCount(1, warnings);
+        StringAssert.Contains(warnings[0], "MatrixMultiplyPrecision Single; this run multiplies in BFloat16");
+    }
+
+    [TestMethod]
     public void MissingCheckpointIsRejectedBeforeTraining()
     {
         var options = MnistSubset.TinyOptions();

@@ -44,7 +44,8 @@ public sealed partial class SemiSupervisedGanTrainer
         /// <summary>
         /// A checkpoint file, or a directory holding checkpoint.mlgan, to continue from: training resumes after the
         /// checkpoint's epoch and runs to <see cref="MaxEpoch"/>, reaching the same model as an uninterrupted run with
-        /// the same options and data. Default null (start afresh).
+        /// the same options and data where <see cref="MatrixMultiplyPrecision"/> resolves as it did (otherwise the log
+        /// warns, and training continues in this machine's precision). Default null (start afresh).
         /// </summary>
         public string? ResumeFromCheckpoint;
 

@@ -31,12 +31,16 @@ internal sealed class GanNetworks : IDisposable
             ? new ConvGenerator(options.NoiseSize, shape, options.ConvolutionalWidth, random)
             : new MlpGenerator(options.NoiseSize, options.GeneratorHiddenSizes, featureCount, random,
                 options.VirtualBatchNormalization ? options.BatchSize : 0, options.ConditionalGenerator ? classCount : 0, linearOutput: standardized);
-        if (BFloat16Support.Resolve(options.MatrixMultiplyPrecision, TorchBackend.ResolveDevice(options.Device).type) == MatrixMultiplyPrecision.BFloat16)
+        Precision = BFloat16Support.Resolve(options.MatrixMultiplyPrecision, TorchBackend.ResolveDevice(options.Device).type);
+        if (Precision == MatrixMultiplyPrecision.BFloat16)
         {
             foreach (var layer in Discriminator.modules().Concat(Generator.modules()).OfType<WeightNormDense>())
                 layer.ProductType = ScalarType.BFloat16;
         }
     }
+
+    /// <summary>The precision the dense layers multiply in while training, as the options resolve on this machine (never Auto).</summary>
+    public MatrixMultiplyPrecision Precision { get; }
 
     /// <summary>The image shape of the convolutional networks; null for the MLP.</summary>
     public ImageShape? Image { get; }

@@ -76,7 +76,7 @@ internal sealed class GanTrainingLoop : IDisposable
         using var guard = _options.CollapseGuard
             ? new CollapseGuard(_options, [.. Networks.State, .. discriminatorStep.Optimizer.Moments, .. generatorStep.Optimizer.Moments], _channel)
             : null;
-        var state = new TrainingState(CheckpointArchitecture.Describe(_options, Networks, data), _random, _noise,
+        var state = new TrainingState(CheckpointArchitecture.Describe(_options, Networks, data), Networks.Precision, _random, _noise,
             Networks.Discriminator, Networks.AveragedDiscriminator, Networks.Generator, discriminatorStep.Optimizer, generatorStep.Optimizer,
             average, best, discriminatorStep.History, generatorStep.History, discriminatorStep.Replay, guard);
         int completed = Resume(state);
@@ -174,6 +174,8 @@ internal sealed class GanTrainingLoop : IDisposable
             return 0;
         int completed = state.Load(path);
         _log.Resumed(path, completed);
+        if (state.LoadedPrecision is MatrixMultiplyPrecision before && before != Networks.Precision)
+            _log.PrecisionChanged(before, Networks.Precision, _options.MatrixMultiplyPrecision);
         return completed;
     }
 

@@ -9,6 +9,15 @@ internal sealed class TrainingLog(IChannel channel)
     public void Resumed(string path, int epoch) =>
         channel.Info(MessageSensitivity.None, $"Resumed from '{path}' after epoch {epoch}.");
 
+    /// <summary>
+    /// The checkpoint's run multiplied in <paramref name="before"/>, this one in <paramref name="now"/> (<paramref name="requested"/>
+    /// resolving otherwise on this machine, or another option): it continues, but not as the uninterrupted run would.
+    /// </summary>
+    public void PrecisionChanged(MatrixMultiplyPrecision before, MatrixMultiplyPrecision now, MatrixMultiplyPrecision requested) =>
+        channel.Warning(MessageSensitivity.None,
+            $"The checkpoint was trained with MatrixMultiplyPrecision {before}; this run multiplies in {now} (MatrixMultiplyPrecision {requested} on this machine), "
+            + $"so it continues but will not repeat the uninterrupted run. Set MatrixMultiplyPrecision = {before} to continue as before.");
+
     /// <summary>An epoch's losses, accuracy, validation error, recoveries, time and the time left.</summary>
     public void EpochCompleted(GanTrainingProgress p) =>
         channel.Info(MessageSensitivity.None,

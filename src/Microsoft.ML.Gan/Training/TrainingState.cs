@@ -8,11 +8,13 @@ namespace Microsoft.ML.Gan.Training;
 /// Everything a training run must restore to continue exactly where it stopped: both networks, the parameter
 /// average and its update count, both optimisers, the historical averages and the replay buffer when on, the
 /// best-epoch record, the collapse guard's state and snapshots when on, the random generator's state and the noise
-/// source's seed and draw count.
+/// source's seed and draw count; and the matrix-multiply precision it trained in, which a resumed run reports when
+/// this machine resolves the options to another.
 /// Epochs draw their minibatch orders from that generator, so a resumed run repeats an uninterrupted one.
 /// </summary>
 internal sealed class TrainingState(
     string architecture,
+    MatrixMultiplyPrecision precision,
     RandomGenerator random,
     GaussianNoiseSource noise,
     nn.Module discriminator,
@@ -27,6 +29,11 @@ internal sealed class TrainingState(
     ExperienceReplay? replay,
     CollapseGuard? guard)
 {
+    private const string PrecisionName = "precision";
+
+    /// <summary>The precision of the run a loaded checkpoint was written by; null before a load or for checkpoints older than the record.</summary>
+    public MatrixMultiplyPrecision? LoadedPrecision { get; private set; }
+
     private (string Prefix, nn.Module Network)[] Networks =>
         [("discriminator", discriminator), ("average", averagedDiscriminator), ("generator", generator)];
 
@@ -63,6 +70,7 @@ internal sealed class TrainingState(
         guard?.SaveTo(checkpoint, "guard");
         checkpoint.Numbers["noise.seed"] = noise.Seed;
         checkpoint.Numbers["noise.draws"] = noise.Draws;
+        checkpoint.Numbers[PrecisionName] = (int)precision;
         using (var randomState = random.get_state())
             checkpoint.Add("random", randomState);
         checkpoint.Write(Path.Combine(directory, TrainingCheckpoint.FileName));
@@ -98,6 +106,7 @@ internal sealed class TrainingState(
         noise.Seed = (int)checkpoint.GetNumber("noise.seed", file);
         noise.Draws = (long)checkpoint.GetNumber("noise.draws", file);
         random.set_state(checkpoint.Get("random", file));
+        LoadedPrecision = checkpoint.Numbers.TryGetValue(PrecisionName, out double recorded) ? (MatrixMultiplyPrecision)(int)recorded : null;
         return checkpoint.Epoch;
     }
 }
