@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Microsoft.ML.Gan.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -12,20 +13,16 @@ namespace Microsoft.ML.Gan.Networks;
 /// with keys derived from (seed, d), computed eight pairs at a time with 256-bit vectors, or sixteen with 512-bit vectors
 /// where the CPU has them (the same operations lane by lane, so the same values). With 256-bit vectors it is about four
 /// times faster than libtorch's normal generator (one Mersenne Twister and scalar Box-Muller), which took a tenth to a
-/// fifth of a training step; 512-bit vectors halve its time again. A large tensor is shared between the calling thread
-/// and up to as many threads as libtorch uses, in contiguous ranges whose values do not depend on which thread fills
-/// them. A checkpoint restores it by its draw count alone. Tensors on other devices are filled on the CPU and copied.
+/// fifth of a training step; 512-bit vectors halve its time again. A large tensor is shared among libtorch's own OpenMP
+/// threads (<see cref="OpenMpTeam"/>), in contiguous ranges whose values do not depend on which thread fills them. A checkpoint restores it by its draw count alone. Tensors on other devices are filled on the CPU and copied.
 /// </summary>
 internal sealed class GaussianNoiseSource
 {
     private const int Block = 16;
 
     /// <summary>
-    /// Fills of fewer values (eight ranges of <see cref="SharedFill"/>) stay on the calling thread. On a 2-core AMD EPYC
-    /// the best of 1,000 two-thread fills took 0.48-0.59 of the one-thread time from 25,000 values up, and 0.67-0.73 at
-    /// 8,192-16,384, hardly apart from 0.75 at 4,096 values, one range that no helper shares (docs/performance.md).
-    /// When the other core is busy the helper starts too late to take a range, and the fill takes as long as on one
-    /// thread.
+    /// Fills of fewer values stay on the calling thread. On a 2-core AMD EPYC the best of 1,000 two-thread fills took
+    /// 0.48-0.59 of the one-thread time from 25,000 values up, and 0.67-0.73 at 8,192-16,384 (docs/performance.md).
     /// </summary>
     internal const int ParallelMinimum = 1 << 15;
 
@@ -71,7 +68,11 @@ internal sealed class GaussianNoiseSource
             return;
         }
         fixed (float* start = values)
-            new SharedFill(start, values.Length, blocks, keys).Run(helpers: workers - 1);
+        {
+            var (address, length) = ((nint)start, values.Length);
+            OpenMpTeam.For(blocks, (_, firstBlock, endBlock) => FillBlocks(
+                new Span<float>((float*)address + firstBlock * Block, Math.Min(endBlock * Block, length) - firstBlock * Block), firstBlock, keys), threads: workers);
+        }
     }
 
     /// <summary>
@@ -220,40 +221,4 @@ internal sealed class GaussianNoiseSource
     }
 
     private readonly record struct Keys(uint A, uint B, uint C, uint D);
-
-    /// <summary>
-    /// One fill shared by the calling thread and helper threads: each takes the next range of
-    /// <see cref="BlocksPerRange"/> blocks until none is left, and the caller returns once every range taken has been
-    /// filled. A helper that starts late (its core busy with another process) finds nothing left and never touches the
-    /// values, so the caller waits for no thread that has not started: at worst the fill runs on the caller alone.
-    /// </summary>
-    private sealed unsafe class SharedFill(float* values, int length, int blocks, Keys keys)
-    {
-        /// <summary>4,096 values, a few microseconds of work: small enough to balance, large enough that taking one is cheap.</summary>
-        private const int BlocksPerRange = 256;
-        private readonly int _ranges = (blocks + BlocksPerRange - 1) / BlocksPerRange;
-        private int _taken;
-        private int _filled;
-
-        /// <summary>Queues up to <paramref name="helpers"/> helpers, fills ranges on this thread and waits for the ranges helpers took.</summary>
-        public void Run(int helpers)
-        {
-            for (int i = 0; i < Math.Min(helpers, _ranges - 1); i++)
-                ThreadPool.UnsafeQueueUserWorkItem(static fill => fill.FillRanges(), this, preferLocal: false);
-            FillRanges();
-            var wait = new SpinWait();
-            while (Volatile.Read(ref _filled) < _ranges)
-                wait.SpinOnce(sleep1Threshold: -1);
-        }
-
-        private void FillRanges()
-        {
-            for (int range; (range = Interlocked.Increment(ref _taken) - 1) < _ranges;)
-            {
-                int firstBlock = range * BlocksPerRange, offset = firstBlock * Block;
-                FillBlocks(new Span<float>(values + offset, Math.Min(BlocksPerRange * Block, length - offset)), firstBlock, keys);
-                Interlocked.Increment(ref _filled);
-            }
-        }
-    }
 }

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using System.Runtime.InteropServices;
+using TorchSharp;
+
+namespace Microsoft.ML.Gan.Runtime;
+
+/// <summary>
+/// Runs managed work on libtorch's own OpenMP threads. libtorch's OpenMP workers wait between its parallel kernels,
+/// spinning for a while on their cores; a .NET thread given work meanwhile competes with them for those cores, and the
+/// calling thread then waits for whichever got none. Work started through the OpenMP runtime libtorch links
+/// (<c>GOMP_parallel</c>, which GNU OpenMP and Intel's OpenMP export) runs on the same team as libtorch's kernels, with
+/// the thread count libtorch uses on the calling thread. Where that runtime is not found (libtorch builds without
+/// OpenMP), or libtorch uses one thread, the work runs on the calling thread.
+/// </summary>
+internal static unsafe class OpenMpTeam
+{
+    private static readonly Lazy<Runtime?> Library = new(Find);
+
+    /// <summary>
+    /// Calls <paramref name="body"/>(thread, start, end) once per thread of the team with contiguous, disjoint ranges
+    /// that cover 0 .. <paramref name="count"/> - 1 in thread order, each range starting at a multiple of
+    /// <paramref name="alignment"/>; with at most <paramref name="threads"/> threads (0: libtorch's count). Returns once
+    /// every range is done; an exception thrown by <paramref name="body"/> is rethrown here.
+    /// </summary>
+    public static void For(int count, Action<int, int, int> body, int alignment = 1, int threads = 0)
+    {
+        int team = threads > 0 ? threads : torch.get_num_threads();
+        var runtime = team > 1 && count > alignment ? Library.Value : null;
+        if (runtime is null)
+        {
+            body(0, 0, count);
+            return;
+        }
+        var work = new Work(count, alignment, body);
+        var handle = GCHandle.Alloc(work);
+        try
+        {
+            runtime.Parallel(&Run, GCHandle.ToIntPtr(handle), (uint)Math.Min(team, count), 0);
+        }
+        finally
+        {
+            handle.Free();
+        }
+        if (work.Error is not null)
+            ExceptionDispatchInfo.Throw(work.Error);
+    }
+
+    /// <summary>The number of threads <see cref="For"/> would use; 1 where it runs on the calling thread.</summary>
+    public static int Threads => Library.Value is null ? 1 : torch.get_num_threads();
+
+    [UnmanagedCallersOnly]
+    private static void Run(nint data)
+    {
+        var work = (Work)GCHandle.FromIntPtr(data).Target!;
+        var runtime = Library.Value!;
+        work.Run(runtime.ThreadNumber(), runtime.ThreadCount());
+    }
+
+    /// <summary>
+    /// libtorch's OpenMP entry points, found through libtorch_cpu's own handle (whose dependencies the lookup searches),
+    /// so that they are the runtime libtorch uses, not another one on the system.
+    /// </summary>
+    private static Runtime? Find()
+    {
+        try
+        {
+            torch.InitializeDeviceType(DeviceType.CPU);
+            var path = Process.GetCurrentProcess().Modules.Cast<ProcessModule>()
+                .Select(m => m.FileName).FirstOrDefault(f => Path.GetFileName(f).StartsWith("libtorch_cpu", StringComparison.Ordinal));
+            if (path is null || !NativeLibrary.TryLoad(path, out var library))
+                return null;
+            if (!NativeLibrary.TryGetExport(library, "GOMP_parallel", out var parallel)
+                || !NativeLibrary.TryGetExport(library, "omp_get_thread_num", out var number)
+                || !NativeLibrary.TryGetExport(library, "omp_get_num_threads", out var count))
+                return null;
+            return new Runtime(
+                (delegate* unmanaged<delegate* unmanaged<nint, void>, nint, uint, uint, void>)parallel,
+                (delegate* unmanaged<int>)number, (delegate* unmanaged<int>)count);
+        }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or IOException)
+        {
+            return null;
+        }
+    }
+
+    private sealed class Runtime(
+        delegate* unmanaged<delegate* unmanaged<nint, void>, nint, uint, uint, void> parallel,
+        delegate* unmanaged<int> threadNumber,
+        delegate* unmanaged<int> threadCount)
+    {
+        public void Parallel(delegate* unmanaged<nint, void> function, nint data, uint threads, uint flags) => parallel(function, data, threads, flags);
+
+        public int ThreadNumber() => threadNumber();
+
+        public int ThreadCount() => threadCount();
+    }
+
+    private sealed class Work(int count, int alignment, Action<int, int, int> body)
+    {
+        public Exception? Error;
+
+        public void Run(int thread, int threads)
+        {
+            int units = (count + alignment - 1) / alignment;
+            int start = Math.Min(count, (int)((long)units * thread / threads) * alignment);
+            int end = Math.Min(count, (int)((long)units * (thread + 1) / threads) * alignment);
+            if (start >= end)
+                return;
+            try
+            {
+                body(thread, start, end);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref Error, e, null);
+            }
+        }
+    }
+}
