@@ -21,22 +21,15 @@ public sealed class WeightNormReluFunctionTests
     public void TheFusedLayerMatchesLibtorchsKernelsInOutputAndEveryGradient(bool bfloat16)
     {
         using var scope = NewDisposeScope();
-        var (fused, reference) = (Layer(bfloat16), Layer(bfloat16));
-        var (fusedInput, referenceInput) = (Input(), Input());
-        using var weights = Weights();
+        var (fused, reference) = RunBoth(bfloat16, frozen: false);
 
-        var fusedOutput = WeightNormReluFunction.Apply(fusedInput, fused, Noise());
-        fusedOutput.mul(weights).sum().backward();
-        var referenceOutput = nn.functional.relu(reference.forward(Noise().forward(referenceInput)));
-        referenceOutput.mul(weights).sum().backward();
-
-        Assert.IsTrue(fusedOutput.eq(0).any().item<bool>() && fusedOutput.gt(0).any().item<bool>(), "the rows reach both sides of the ReLU");
+        Assert.IsTrue(fused.Output.eq(0).any().item<bool>() && fused.Output.gt(0).any().item<bool>(), "the rows reach both sides of the ReLU");
         double tolerance = bfloat16 ? 1e-2 : 1e-5;
-        AssertClose(referenceOutput, fusedOutput, tolerance, "output");
-        AssertClose(referenceInput.grad!, fusedInput.grad!, tolerance, "input gradient");
-        AssertClose(reference.Direction.grad!, fused.Direction.grad!, tolerance, "direction gradient");
-        AssertClose(reference.Scale.grad!, fused.Scale.grad!, tolerance, "scale gradient");
-        AssertClose(reference.Bias.grad!, fused.Bias.grad!, tolerance, "bias gradient");
+        AssertClose(reference.Output, fused.Output, tolerance, "output");
+        AssertClose(reference.Input.grad!, fused.Input.grad!, tolerance, "input gradient");
+        AssertClose(reference.Layer.Direction.grad!, fused.Layer.Direction.grad!, tolerance, "direction gradient");
+        AssertClose(reference.Layer.Scale.grad!, fused.Layer.Scale.grad!, tolerance, "scale gradient");
+        AssertClose(reference.Layer.Bias.grad!, fused.Layer.Bias.grad!, tolerance, "bias gradient");
     }
 
     [TestMethod]
@@ -45,26 +38,13 @@ public sealed class WeightNormReluFunctionTests
     public void AFrozenLayerMatchesLibtorchsKernelsAndGivesOnlyTheInputAGradient(bool bfloat16)
     {
         using var scope = NewDisposeScope();
-        var (fused, reference) = (Layer(bfloat16), Layer(bfloat16));
-        foreach (var layer in new[] { fused, reference })
-        {
-            foreach (var p in layer.parameters())
-                p.requires_grad = false;
-            layer.Freeze();
-        }
-        var (fusedInput, referenceInput) = (Input(), Input());
-        using var weights = Weights();
-
-        var fusedOutput = WeightNormReluFunction.Apply(fusedInput, fused, Noise());
-        fusedOutput.mul(weights).sum().backward();
-        var referenceOutput = nn.functional.relu(reference.forward(Noise().forward(referenceInput)));
-        referenceOutput.mul(weights).sum().backward();
+        var (fused, reference) = RunBoth(bfloat16, frozen: true);
 
         double tolerance = bfloat16 ? 1e-2 : 1e-5;
-        AssertClose(referenceOutput, fusedOutput, tolerance, "output");
-        AssertClose(referenceInput.grad!, fusedInput.grad!, tolerance, "input gradient");
-        Assert.IsNull(fused.Direction.grad);
-        Assert.IsNull(fused.Bias.grad);
+        AssertClose(reference.Output, fused.Output, tolerance, "output");
+        AssertClose(reference.Input.grad!, fused.Input.grad!, tolerance, "input gradient");
+        Assert.IsNull(fused.Layer.Direction.grad);
+        Assert.IsNull(fused.Layer.Bias.grad);
     }
 
     [TestMethod]
@@ -109,6 +89,33 @@ public sealed class WeightNormReluFunctionTests
             CollectionAssert.AreEqual(Enumerable.Repeat(1, hits.Length).ToArray(), hits, $"{threads} threads");
         }
         Assert.ThrowsExactly<InvalidOperationException>(() => OpenMpTeam.For(100, (_, _, _) => throw new InvalidOperationException("from the team"), threads: 2));
+    }
+
+    private sealed record Pass(WeightNormDense Layer, Tensor Input, Tensor Output);
+
+    /// <summary>
+    /// The same layer, input and noise through the fused node and through <see cref="WeightNormDense.forward"/>, the noise
+    /// layer and ReLU, each followed by the backward pass of a fixed weighted sum of the outputs.
+    /// </summary>
+    private static (Pass Fused, Pass Reference) RunBoth(bool bfloat16, bool frozen)
+    {
+        var (fused, reference) = (Layer(bfloat16), Layer(bfloat16));
+        if (frozen)
+        {
+            foreach (var layer in new[] { fused, reference })
+            {
+                foreach (var p in layer.parameters())
+                    p.requires_grad = false;
+                layer.Freeze();
+            }
+        }
+        var (fusedInput, referenceInput) = (Input(), Input());
+        using var weights = Weights();
+        var fusedOutput = WeightNormReluFunction.Apply(fusedInput, fused, Noise());
+        fusedOutput.mul(weights).sum().backward();
+        var referenceOutput = nn.functional.relu(reference.forward(Noise().forward(referenceInput)));
+        referenceOutput.mul(weights).sum().backward();
+        return (new Pass(fused, fusedInput, fusedOutput), new Pass(reference, referenceInput, referenceOutput));
     }
 
     private static WeightNormDense Layer(bool bfloat16)
