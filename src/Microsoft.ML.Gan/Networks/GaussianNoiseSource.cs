@@ -70,7 +70,7 @@ internal sealed class GaussianNoiseSource
         fixed (float* start = values)
         {
             var (address, length) = ((nint)start, values.Length);
-            OpenMpTeam.For(blocks, (_, firstBlock, endBlock) => FillBlocks(
+            OpenMpTeam.For(blocks, (firstBlock, endBlock) => FillBlocks(
                 new Span<float>((float*)address + firstBlock * Block, Math.Min(endBlock * Block, length) - firstBlock * Block), firstBlock, keys), threads: workers);
         }
     }

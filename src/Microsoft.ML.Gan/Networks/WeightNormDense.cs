@@ -1,6 +1,4 @@
-using System.Runtime.InteropServices;
 using Microsoft.ML.Gan.Onnx;
-using Microsoft.ML.Gan.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -109,32 +107,14 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     public void Freeze()
     {
         _frozenWeight?.Dispose();
-        if (v.device.type != DeviceType.CPU)
+        var folded = FoldedWeight();
+        if (ProductType != ScalarType.Float32)
         {
-            using var folded = FoldedWeight();
-            _frozenWeight = folded.to(ProductType).DetachFromDisposeScope();
-            return;
+            using var wide = folded;
+            folded = wide.to(ProductType);
         }
-        var weight = empty(v.shape, ProductType).DetachFromDisposeScope();
-        if (ProductType == ScalarType.BFloat16)
-            Fold<ushort>(weight);
-        else
-            Fold<float>(weight);
-        _frozenWeight = weight;
+        _frozenWeight = folded.DetachFromDisposeScope();
     }
-
-    /// <summary>Writes the folded weight into <paramref name="weight"/> on the CPU, the rows shared among libtorch's threads.</summary>
-    private void Fold<T>(Tensor weight) where T : unmanaged
-    {
-        long columns = v.shape[1];
-        OpenMpTeam.For((int)v.shape[0], (_, start, end) => DenseReluKernels.FoldedWeight(
-            MemoryMarshal.Cast<byte, float>(v.bytes).Slice((int)(start * columns), (int)((end - start) * columns)),
-            MemoryMarshal.Cast<byte, float>(g.bytes).Slice(start, end - start),
-            MemoryMarshal.Cast<byte, T>(weight.bytes).Slice((int)(start * columns), (int)((end - start) * columns))));
-    }
-
-    /// <summary>The folded weight in <see cref="ProductType"/> while frozen (<see cref="Freeze"/>); null otherwise.</summary>
-    public Tensor? FrozenWeight => _frozenWeight;
 
     /// <summary>Ends <see cref="Freeze"/>.</summary>
     public void Thaw()

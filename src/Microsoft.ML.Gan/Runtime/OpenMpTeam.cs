@@ -18,21 +18,20 @@ internal static unsafe class OpenMpTeam
     private static readonly Lazy<Runtime?> Library = new(Find);
 
     /// <summary>
-    /// Calls <paramref name="body"/>(thread, start, end) once per thread of the team with contiguous, disjoint ranges
-    /// that cover 0 .. <paramref name="count"/> - 1 in thread order, each range starting at a multiple of
-    /// <paramref name="alignment"/>; with at most <paramref name="threads"/> threads (0: libtorch's count). Returns once
-    /// every range is done; an exception thrown by <paramref name="body"/> is rethrown here.
+    /// Calls <paramref name="body"/>(start, end) once per thread of the team with contiguous, disjoint ranges that cover
+    /// 0 .. <paramref name="count"/> - 1 in thread order, on at most <paramref name="threads"/> threads (0: libtorch's
+    /// count). Returns once every range is done; an exception thrown by <paramref name="body"/> is rethrown here.
     /// </summary>
-    public static void For(int count, Action<int, int, int> body, int alignment = 1, int threads = 0)
+    public static void For(int count, Action<int, int> body, int threads = 0)
     {
         int team = threads > 0 ? threads : torch.get_num_threads();
-        var runtime = team > 1 && count > alignment ? Library.Value : null;
+        var runtime = team > 1 && count > 1 ? Library.Value : null;
         if (runtime is null)
         {
-            body(0, 0, count);
+            body(0, count);
             return;
         }
-        var work = new Work(count, alignment, body);
+        var work = new Work(count, body);
         var handle = GCHandle.Alloc(work);
         try
         {
@@ -45,9 +44,6 @@ internal static unsafe class OpenMpTeam
         if (work.Error is not null)
             ExceptionDispatchInfo.Throw(work.Error);
     }
-
-    /// <summary>The number of threads <see cref="For"/> would use; 1 where it runs on the calling thread.</summary>
-    public static int Threads => Library.Value is null ? 1 : torch.get_num_threads();
 
     [UnmanagedCallersOnly]
     private static void Run(nint data)
@@ -96,20 +92,18 @@ internal static unsafe class OpenMpTeam
         public int ThreadCount() => threadCount();
     }
 
-    private sealed class Work(int count, int alignment, Action<int, int, int> body)
+    private sealed class Work(int count, Action<int, int> body)
     {
         public Exception? Error;
 
         public void Run(int thread, int threads)
         {
-            int units = (count + alignment - 1) / alignment;
-            int start = Math.Min(count, (int)((long)units * thread / threads) * alignment);
-            int end = Math.Min(count, (int)((long)units * (thread + 1) / threads) * alignment);
+            int start = (int)((long)count * thread / threads), end = (int)((long)count * (thread + 1) / threads);
             if (start >= end)
                 return;
             try
             {
-                body(thread, start, end);
+                body(start, end);
             }
             catch (Exception e)
             {
