@@ -2,7 +2,7 @@ using Microsoft.ML.Gan.Runtime;
 
 namespace Microsoft.ML.Gan.Tests;
 
-/// <summary>Work split over libtorch's OpenMP threads (<see cref="OpenMpTeam"/>): every index once, aligned ranges, exceptions back to the caller.</summary>
+/// <summary>Work split over libtorch's OpenMP threads (<see cref="OpenMpTeam"/>): every index once in one contiguous range per thread, exceptions back to the caller, and on Linux two threads at work.</summary>
 [TestClass]
 public sealed class OpenMpTeamTests
 {

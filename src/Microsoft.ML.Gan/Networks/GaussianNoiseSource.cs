@@ -14,7 +14,8 @@ namespace Microsoft.ML.Gan.Networks;
 /// where the CPU has them (the same operations lane by lane, so the same values). With 256-bit vectors it is about four
 /// times faster than libtorch's normal generator (one Mersenne Twister and scalar Box-Muller), which took a tenth to a
 /// fifth of a training step; 512-bit vectors halve its time again. A large tensor is shared among libtorch's own OpenMP
-/// threads (<see cref="OpenMpTeam"/>), in contiguous ranges whose values do not depend on which thread fills them. A checkpoint restores it by its draw count alone. Tensors on other devices are filled on the CPU and copied.
+/// threads (<see cref="OpenMpTeam"/>), in contiguous ranges whose values do not depend on which thread fills them. A
+/// checkpoint restores it by its draw count alone. Tensors on other devices are filled on the CPU and copied.
 /// </summary>
 internal sealed class GaussianNoiseSource
 {
