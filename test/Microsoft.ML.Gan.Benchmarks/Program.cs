@@ -18,9 +18,6 @@
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- speed [epochs 3] [threads 2, or free: the default, following the free cores] [Option=value ...]
 //       Seconds per epoch of the default MNIST setup, achieved GFLOP/s and the same-run matrix-multiply rate, with MKL's
 //       fast path on AMD on and off (MLGAN_MKL_FAST_PATH=0 runs the training itself on the slow path).
-//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- layers [rounds 20] [threads 2]
-//       The discriminator's five hidden layers with libtorch's kernels against the fused node (WeightNormReluFunction),
-//       alternating in one process: milliseconds per forward and backward pass in the discriminator's and the generator's step.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- memory [seconds 40]
 //       Peak resident memory as the data grows (100k, 500k, 2M distorted MNIST rows), in memory and streamed.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- soak [model.zip] [predictions 1000000]
@@ -71,9 +68,6 @@ switch (command)
     case "speed":
         SpeedBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? SpeedBenchmark.ParseThreads(args[2]) : 2, args.Skip(3).ToArray(), outputDirectory);
         break;
-    case "layers":
-        LayersBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 20, args.Length > 2 ? int.Parse(args[2]) : 2, outputDirectory);
-        break;
     case "memory":
         MemoryBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 40, outputDirectory);
         break;
@@ -109,7 +103,7 @@ switch (command)
     case "memory-run":
         return MemoryBenchmark.RunOne(long.Parse(args[1]), args[2] == "streamed", int.Parse(args[3]));
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}'; use 'curve', 'seeds', 'scoring', 'speed', 'layers', 'memory', 'soak', 'generator-quality', 'paper-table', 'fashion', 'tabular' or 'fuzz'.");
+        Console.Error.WriteLine($"Unknown benchmark '{command}'; use 'curve', 'seeds', 'scoring', 'speed', 'memory', 'soak', 'generator-quality', 'paper-table', 'fashion', 'tabular' or 'fuzz'.");
         return 2;
 }
 return 0;

@@ -21,18 +21,13 @@ internal sealed class GaussianNoise : nn.Module<Tensor, Tensor>
         _source = source;
     }
 
-    /// <summary>The standard deviation of the noise in training mode.</summary>
-    public double StandardDeviation => _standardDeviation;
-
     public override Tensor forward(Tensor input)
     {
-        using var noise = Draw(input.shape, input.device);
-        return noise is null ? input.alias() : input.add(noise, alpha: _heldStandardDeviation);
+        if (!training || _standardDeviation == 0)
+            return input.alias();
+        using var noise = _source.Normal(input.shape, input.device);
+        return input.add(noise, alpha: _heldStandardDeviation);
     }
-
-    /// <summary>The next N(0, 1) values for an input of <paramref name="shape"/>; null where the layer adds nothing (evaluation mode or a deviation of 0).</summary>
-    public Tensor? Draw(long[] shape, Device device) =>
-        !training || _standardDeviation == 0 ? null : _source.Normal(shape, device);
 
     protected override void Dispose(bool disposing)
     {

@@ -121,13 +121,12 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
     public override Tensor Features(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = input;
+        var x = inputNoise.forward(input);
         for (int i = 0; i < hidden.Count; i++)
         {
-            var noise = i == 0 ? inputNoise : hiddenNoise[i - 1];
-            x = training && WeightNormReluFunction.Applies(x, hidden[i])
-                ? WeightNormReluFunction.Apply(x, hidden[i], noise)
-                : nn.functional.relu(hidden[i].forward(noise.forward(x)), inplace: true);
+            if (i > 0)
+                x = hiddenNoise[i - 1].forward(x);
+            x = nn.functional.relu(hidden[i].forward(x), inplace: true);
         }
         return x.MoveToOuterDisposeScope();
     }

@@ -116,9 +116,6 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
         _frozenWeight = folded.DetachFromDisposeScope();
     }
 
-    /// <summary>The folded weight in <see cref="ProductType"/> while frozen (<see cref="Freeze"/>); null otherwise.</summary>
-    public Tensor? FrozenWeight => _frozenWeight;
-
     /// <summary>Ends <see cref="Freeze"/>.</summary>
     public void Thaw()
     {
