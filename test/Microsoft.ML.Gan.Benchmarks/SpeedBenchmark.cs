@@ -12,7 +12,8 @@ namespace Microsoft.ML.Gan.Benchmarks;
 /// arithmetic per epoch divided by that time (GFLOP/s), and, measured in the same process with the same threads,
 /// libtorch's matrix multiply at the MLP's largest shape (before and after training, as a shared VM drifts) and at
 /// 4096^3, so the ratio holds on any machine; the same multiplies with MKL's fast path on AMD switched the other way
-/// (in a child process, before and after training); and where the time of a step goes (<see cref="GanTrainingProgress.PhaseSeconds"/>).
+/// (in a child process, before and after training); every product of a step at its own shape and type, replayed alone
+/// (<see cref="StepProducts"/>, the floor the rest of a step adds to); and where the time of a step goes (<see cref="GanTrainingProgress.PhaseSeconds"/>).
 /// "Option=value" arguments change trainer options (see <see cref="OptionOverrides"/>) and name the report after them.
 /// Threads "free" (null) trains with the library's default, which follows the cores other processes leave free; the
 /// matrix multiplies then use all cores.
@@ -43,6 +44,10 @@ internal static class SpeedBenchmark
         bool bfloat16 = BFloat16Support.Resolve(options.MatrixMultiplyPrecision, DeviceType.CPU) == MatrixMultiplyPrecision.BFloat16;
         double? bfloat16Before = bfloat16 ? MatmulRate.MlpShape(ScalarType.BFloat16) : null;
         var otherBefore = MatmulRate.OtherPath(threads, square: false);
+        using var products = new StepProducts(options, 784, 10, bfloat16);
+        if (Math.Abs(products.Flop - FlopPerStep(options, 784)) > 1)
+            throw new InvalidOperationException($"The replayed products count {products.Flop} FLOP per step, FlopPerStep {FlopPerStep(options, 784)}.");
+        double productsBefore = products.Milliseconds(50);
         var seconds = new List<double>();
         var reports = new List<GanTrainingProgress>();
         options.Progress = new SynchronousProgress(p =>
@@ -64,6 +69,8 @@ internal static class SpeedBenchmark
         double? bfloat16After = bfloat16 ? MatmulRate.MlpShape(ScalarType.BFloat16) : null;
         // The training's own products: float32, or bfloat16 with MatrixMultiplyPrecision.BFloat16.
         double mlpShape = bfloat16 ? (bfloat16Before!.Value + bfloat16After!.Value) / 2 : (mlpShapeBefore + mlpShapeAfter) / 2;
+        double productsAfter = products.Milliseconds(50);
+        double productsSeconds = (productsBefore + productsAfter) / 2 * 600 / 1e3;
         double square = MatmulRate.Square();
         var otherAfter = MatmulRate.OtherPath(threads, square: true);
 
@@ -89,6 +96,9 @@ internal static class SpeedBenchmark
         string precision = bfloat16 ? "bfloat16" : "float32";
         table.AppendLine($"| achieved / {precision} matmul at the MLP's shape (mean of before and after) | {achieved / mlpShape:P0} |");
         table.AppendLine($"| arithmetic floor at the {precision} MLP-shape matmul rate (s per epoch) | {flopPerEpoch / (mlpShape * 1e9):F1} |");
+        table.AppendLine($"| the step's own products replayed alone (StepProducts), before / after training (ms per step) | {productsBefore:F2} / {productsAfter:F2} |");
+        table.AppendLine($"| floor of the step's own products (s per epoch, mean of before and after) | {productsSeconds:F1} |");
+        table.AppendLine($"| that floor / seconds per epoch | {productsSeconds / meanSeconds:P0} |");
         table.AppendLine($"| peak resident memory (MiB) | {peak:F0} |");
         table.AppendLine();
         table.AppendLine($"Where a step's time goes (GanTrainingProgress.PhaseSeconds, mean of the same epochs):");
