@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using TorchSharp;
@@ -53,31 +52,15 @@ internal static unsafe class OpenMpTeam
         work.Run(runtime.ThreadNumber(), runtime.ThreadCount());
     }
 
-    /// <summary>
-    /// libtorch's OpenMP entry points, found through libtorch_cpu's own handle (whose dependencies the lookup searches),
-    /// so that they are the runtime libtorch uses, not another one on the system.
-    /// </summary>
+    /// <summary>libtorch's OpenMP entry points (<see cref="LibtorchExports"/>); null where libtorch reaches none.</summary>
     private static Runtime? Find()
     {
-        try
-        {
-            torch.InitializeDeviceType(DeviceType.CPU);
-            var path = Process.GetCurrentProcess().Modules.Cast<ProcessModule>()
-                .Select(m => m.FileName).FirstOrDefault(f => Path.GetFileName(f).StartsWith("libtorch_cpu", StringComparison.Ordinal));
-            if (path is null || !NativeLibrary.TryLoad(path, out var library))
-                return null;
-            if (!NativeLibrary.TryGetExport(library, "GOMP_parallel", out var parallel)
-                || !NativeLibrary.TryGetExport(library, "omp_get_thread_num", out var number)
-                || !NativeLibrary.TryGetExport(library, "omp_get_num_threads", out var count))
-                return null;
-            return new Runtime(
-                (delegate* unmanaged<delegate* unmanaged<nint, void>, nint, uint, uint, void>)parallel,
-                (delegate* unmanaged<int>)number, (delegate* unmanaged<int>)count);
-        }
-        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or IOException)
-        {
+        nint parallel = LibtorchExports.Find("GOMP_parallel"), number = LibtorchExports.Find("omp_get_thread_num"), count = LibtorchExports.Find("omp_get_num_threads");
+        if (parallel == 0 || number == 0 || count == 0)
             return null;
-        }
+        return new Runtime(
+            (delegate* unmanaged<delegate* unmanaged<nint, void>, nint, uint, uint, void>)parallel,
+            (delegate* unmanaged<int>)number, (delegate* unmanaged<int>)count);
     }
 
     private sealed class Runtime(

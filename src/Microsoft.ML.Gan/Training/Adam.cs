@@ -9,6 +9,8 @@ namespace Microsoft.ML.Gan.Training;
 /// Adam as the paper's code writes it: the step is lr * m_hat / sqrt(v_hat + epsilon), epsilon inside the square root.
 /// With epsilon 1e-8 this damps parameters whose gradients are below about 1e-4, which PyTorch's Adam
 /// (lr * m_hat / (sqrt(v_hat) + epsilon)) does not; the feature-matching generator's gradients are that small.
+/// The update of a float32 parameter on the CPU runs in one pass (<see cref="AdamKernel"/>) where that pass rounds every
+/// element as libtorch's kernels do (<see cref="OnePassIsExact"/>), else as libtorch's kernels.
 /// </summary>
 internal sealed class Adam : IDisposable
 {
@@ -22,9 +24,16 @@ internal sealed class Adam : IDisposable
     private readonly Tensor _firstWeight;
     private readonly Scalar _secondDecay;
     private readonly Scalar _secondWeight;
+    private readonly bool _onePass;
     private long _step;
 
-    public Adam(IEnumerable<Parameter> parameters, double learningRate, double beta1, double beta2, double epsilon = 1e-8)
+    private static readonly Lazy<bool> Exact = new(CheckOnePass);
+
+    /// <summary>
+    /// Sets up the moments of <paramref name="parameters"/>. <paramref name="onePass"/>: whether updates may use the
+    /// one-pass kernel (default: where <see cref="OnePassIsExact"/>); false keeps libtorch's kernels.
+    /// </summary>
+    public Adam(IEnumerable<Parameter> parameters, double learningRate, double beta1, double beta2, double epsilon = 1e-8, bool? onePass = null)
     {
         _parameters = parameters.ToArray();
         _firstMoments = _parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
@@ -36,7 +45,15 @@ internal sealed class Adam : IDisposable
         _firstWeight = tensor(1 - beta1).DetachFromDisposeScope();
         _secondDecay = beta2.ToScalar();
         _secondWeight = (1 - beta2).ToScalar();
+        _onePass = onePass ?? OnePassIsExact;
     }
+
+    /// <summary>
+    /// Whether the one-pass kernel gives libtorch's kernels' results to the bit on this machine (libtorch's elementwise
+    /// code and MKL's square root depend on the CPU), checked once per process by three updates of both on the same
+    /// random values.
+    /// </summary>
+    public static bool OnePassIsExact => Exact.Value;
 
     /// <summary>The step size of the next updates; a schedule may change it between steps.</summary>
     public double LearningRate { get; set; }
@@ -65,6 +82,7 @@ internal sealed class Adam : IDisposable
         // which saves a pass over every parameter.
         double stepSize = LearningRate * Math.Sqrt(secondCorrection) / firstCorrection;
         double shiftedEpsilon = _epsilon * secondCorrection;
+        var coefficients = new AdamKernel.Coefficients((float)(1 - _beta1), (float)_beta2, (float)(1 - _beta2), (float)shiftedEpsilon, (float)-stepSize);
         using var heldEpsilon = shiftedEpsilon.ToScalar();
         using var heldStep = (-stepSize).ToScalar();
         using var scope = NewDisposeScope();
@@ -74,11 +92,45 @@ internal sealed class Adam : IDisposable
             var gradient = _parameters[i].grad;
             if (gradient is null)
                 continue;
+            if (_onePass && AdamKernel.Applies(_parameters[i], gradient))
+            {
+                AdamKernel.Update(_parameters[i], gradient, _firstMoments[i], _secondMoments[i], coefficients);
+                continue;
+            }
             _firstMoments[i].lerp_(gradient, _firstWeight);
             _secondMoments[i].mul_(_secondDecay).addcmul_(gradient, gradient, value: _secondWeight);
             using var denominator = _secondMoments[i].add(heldEpsilon, HeldScalars.One).sqrt_();
             _parameters[i].addcdiv_(_firstMoments[i], denominator, value: heldStep);
         }
+    }
+
+    /// <summary>Three updates with the one-pass kernel and with libtorch's kernels of the same random parameters; whether all agree to the bit.</summary>
+    private static bool CheckOnePass()
+    {
+        using var scope = NewDisposeScope();
+        using var random = new TorchSharp.torch.Generator(20161206);
+        // Sizes with and without a vector tail, one of them over several blocks and threads.
+        long[] sizes = [1000, 2 * 32768 + 4099];
+        var starts = sizes.Select(n => randn([n], generator: random).mul(0.05)).ToArray();
+        var gradients = Enumerable.Range(0, 3).Select(_ => sizes.Select(n => randn([n], generator: random).mul(1e-3)).ToArray()).ToArray();
+        Parameter[] Copy() => starts.Select(s => new Parameter(s.clone(), requires_grad: true)).ToArray();
+        var onePass = Copy();
+        var kernels = Copy();
+        using var fused = new Adam(onePass, 0.0003, 0.5, 0.999, onePass: true);
+        using var reference = new Adam(kernels, 0.0003, 0.5, 0.999, onePass: false);
+        foreach (var step in gradients)
+        {
+            for (int i = 0; i < sizes.Length; i++)
+            {
+                onePass[i].grad = step[i].clone();
+                kernels[i].grad = step[i].clone();
+            }
+            fused.Step();
+            reference.Step();
+        }
+        static bool Same(Tensor a, Tensor b) => !a.ne(b).any().item<bool>();
+        return onePass.Zip(kernels).All(pair => Same(pair.First, pair.Second))
+            && fused.Moments.Zip(reference.Moments).All(pair => Same(pair.First, pair.Second));
     }
 
     /// <summary>The first and second moments of every parameter (state a rollback restores).</summary>

@@ -1,0 +1,109 @@
+using System.Runtime.Intrinsics;
+using Microsoft.ML.Gan.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Training;
+
+/// <summary>
+/// One Adam update of a float32 parameter in a single pass over its four tensors (parameter, gradient, both moments),
+/// block by block so that a block's values stay in cache, on libtorch's OpenMP team. Each element is rounded as
+/// libtorch's kernels in <see cref="Adam"/> round it: m = lerp(m, g, 1 - beta1), and v = v * beta2 followed by
+/// v + ((1 - beta2) * g) * g, with the multiply-adds fused as libtorch's vector code fuses them on CPUs with FMA;
+/// d = sqrt(v + epsilon) with MKL's square root (<see cref="MklVectorMath"/>); p = p + (step * m) / d. Whether libtorch
+/// rounds so on this machine is checked once (<see cref="Adam.OnePassIsExact"/>).
+/// </summary>
+internal static unsafe class AdamKernel
+{
+    /// <summary>Elements per block: four 8 KB slices of the tensors and the block's denominators stay in L1 and L2.</summary>
+    private const int Block = 2048;
+
+    /// <summary>Below this many elements the update runs on the calling thread, as libtorch's kernels do below their grain size.</summary>
+    private const long ParallelFrom = 32768;
+
+    /// <summary>The coefficients of one update, as float32 as libtorch's kernels use them.</summary>
+    public readonly record struct Coefficients(float FirstWeight, float SecondDecay, float SecondWeight, float Epsilon, float Step);
+
+    /// <summary>Whether the kernel can update this parameter: float32 on the CPU, parameter and gradient contiguous and of one size, MKL's square root at hand.</summary>
+    public static bool Applies(Tensor parameter, Tensor gradient) =>
+        parameter.dtype == ScalarType.Float32 && gradient.dtype == ScalarType.Float32
+        && parameter.device_type == DeviceType.CPU && gradient.device_type == DeviceType.CPU
+        && parameter.is_contiguous() && gradient.is_contiguous() && parameter.numel() == gradient.numel()
+        && MklVectorMath.IsAvailable;
+
+    /// <summary>Updates <paramref name="parameter"/> and its moments <paramref name="first"/> and <paramref name="second"/> (contiguous, of its size) from <paramref name="gradient"/>.</summary>
+    public static void Update(Tensor parameter, Tensor gradient, Tensor first, Tensor second, Coefficients coefficients)
+    {
+        long count = parameter.numel();
+        var tensors = new Pointers(Address(parameter), Address(gradient), Address(first), Address(second), count);
+        int blocks = checked((int)((count + Block - 1) / Block));
+        OpenMpTeam.For(blocks, (start, end) => UpdateBlocks(tensors, coefficients, start, end), threads: count < ParallelFrom ? 1 : 0);
+    }
+
+    /// <summary>The address of a contiguous tensor's first element; its storage is native memory, which does not move.</summary>
+    private static float* Address(Tensor tensor)
+    {
+        fixed (byte* start = tensor.bytes)
+            return (float*)start;
+    }
+
+    private static void UpdateBlocks(Pointers tensors, Coefficients c, int startBlock, int endBlock)
+    {
+        float* denominator = stackalloc float[Block];
+        for (int b = startBlock; b < endBlock; b++)
+        {
+            long offset = (long)b * Block;
+            int n = (int)Math.Min(Block, tensors.Count - offset);
+            float* p = tensors.Parameter + offset, g = tensors.Gradient + offset, m = tensors.First + offset, v = tensors.Second + offset;
+            Moments(g, m, v, denominator, n, c);
+            MklVectorMath.SqrtInPlace(denominator, n);
+            Step(p, m, denominator, n, c.Step);
+        }
+    }
+
+    /// <summary>The moments, and v + epsilon into <paramref name="denominator"/>.</summary>
+    private static void Moments(float* g, float* m, float* v, float* denominator, int n, Coefficients c)
+    {
+        // libtorch's lerp: from the start with weight w when |w| &lt; 0.5, else from the end with w - 1 (ATen/native/Lerp.h).
+        bool fromStart = Math.Abs(c.FirstWeight) < 0.5f;
+        float lerpWeight = fromStart ? c.FirstWeight : c.FirstWeight - 1;
+        var weight = Vector256.Create(lerpWeight);
+        var decay = Vector256.Create(c.SecondDecay);
+        var secondWeight = Vector256.Create(c.SecondWeight);
+        var epsilon = Vector256.Create(c.Epsilon);
+        int i = 0;
+        for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+        {
+            var gradient = Vector256.Load(g + i);
+            var start = Vector256.Load(m + i);
+            var lerped = Vector256.FusedMultiplyAdd(weight, gradient - start, fromStart ? start : gradient);
+            lerped.Store(m + i);
+            var second = Vector256.FusedMultiplyAdd(secondWeight * gradient, gradient, Vector256.Load(v + i) * decay);
+            second.Store(v + i);
+            (second + epsilon).Store(denominator + i);
+        }
+        for (; i < n; i++)
+        {
+            m[i] = MathF.FusedMultiplyAdd(lerpWeight, g[i] - m[i], fromStart ? m[i] : g[i]);
+            v[i] = MathF.FusedMultiplyAdd(c.SecondWeight * g[i], g[i], v[i] * c.SecondDecay);
+            denominator[i] = v[i] + c.Epsilon;
+        }
+    }
+
+    /// <summary>p = p + (step * m) / d, in that order.</summary>
+    private static void Step(float* p, float* m, float* denominator, int n, float step)
+    {
+        var size = Vector256.Create(step);
+        int i = 0;
+        for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+            (size * Vector256.Load(m + i) / Vector256.Load(denominator + i) + Vector256.Load(p + i)).Store(p + i);
+        for (; i < n; i++)
+            p[i] = step * m[i] / denominator[i] + p[i];
+    }
+
+    private readonly struct Pointers(float* parameter, float* gradient, float* first, float* second, long count)
+    {
+        public readonly float* Parameter = parameter, Gradient = gradient, First = first, Second = second;
+        public readonly long Count = count;
+    }
+}
