@@ -16,6 +16,7 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     private readonly Parameter g;
     private readonly Parameter b;
     private Tensor? _frozenWeight;
+    private DirectionGradient? _directionGradient;
 
     public WeightNormDense(string name, long inputs, long outputs, bool trainScale, Tensor initialDirection) : base(name)
     {
@@ -42,6 +43,14 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     public ScalarType ProductType { get; set; } = ScalarType.Float32;
 
     /// <summary>
+    /// Whether a training forward pass gives autograd the direction and its norm as leaves, so that
+    /// <see cref="CompleteDirectionGradient"/> computes the direction's gradient in one pass after the backward pass
+    /// (<see cref="DirectionGradient"/>), with the same values. For a layer that runs once per backward pass: a second
+    /// training forward pass before the gradient is completed throws.
+    /// </summary>
+    public bool DirectionGradientInOnePass { get; set; }
+
+    /// <summary>
     /// y = (x v^T) * (g / ||v||) + b while the direction is trained; once the weights are constants (no gradient mode,
     /// or frozen while the generator trains against them) the folded weight and one fused matrix multiply with the bias.
     /// The training products (not the no-gradient one) multiply in <see cref="ProductType"/>.
@@ -60,8 +69,30 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
             using var weight = FoldedWeight();
             return nn.functional.linear(input, weight, b);
         }
+        if (DirectionGradientInOnePass)
+            return ForwardWithDirectionLeaves(input);
         using var direction = Product(input, v);
         using var factor = UnitScale();
+        return b.addcmul(direction, factor, HeldScalars.One);
+    }
+
+    /// <summary>Sets the direction's gradient after the backward pass of a forward pass with <see cref="DirectionGradientInOnePass"/>; nothing otherwise.</summary>
+    public void CompleteDirectionGradient()
+    {
+        if (_directionGradient is null)
+            return;
+        using var leaves = _directionGradient;
+        _directionGradient = null;
+        leaves.Complete(v);
+    }
+
+    private Tensor ForwardWithDirectionLeaves(Tensor input)
+    {
+        if (_directionGradient is not null)
+            throw new InvalidOperationException($"Layer '{GetName()}' ran a second training forward pass before the direction's gradient of the first was completed.");
+        _directionGradient = DirectionGradient.Of(v, ProductType);
+        using var direction = Product(input, _directionGradient.Direction);
+        using var factor = g.div(_directionGradient.Norm);
         return b.addcmul(direction, factor, HeldScalars.One);
     }
 
@@ -152,7 +183,10 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     protected override void Dispose(bool disposing)
     {
         if (disposing)
+        {
             Thaw();
+            _directionGradient?.Dispose();
+        }
         base.Dispose(disposing);
     }
 }

@@ -24,6 +24,8 @@ internal sealed class DiscriminatorStep : IDisposable
     private readonly Scalar _mutualInformationWeight;
     private readonly MutualInformationLoss? _mutualInformation;
     private readonly Scalar _virtualAdversarialWeight;
+    /// <summary>The weight-normalised dense layers whose direction gradients the step completes after each backward pass (<see cref="WeightNormDense.DirectionGradientInOnePass"/>).</summary>
+    private readonly WeightNormDense[] _denseLayers;
 
     /// <summary>
     /// Sets up the step's optimiser, historical average and replay buffer (on <paramref name="device"/>) for the
@@ -48,6 +50,11 @@ internal sealed class DiscriminatorStep : IDisposable
         Optimizer = new Adam(parameters, options.LearningRate, options.AdamBeta1, options.AdamBeta2);
         History = options.HistoricalAveragingWeight > 0 ? new HistoricalAveraging(parameters, options.HistoricalAveragingWeight) : null;
         Replay = options.ExperienceReplaySize > 0 ? new ExperienceReplay(options.ExperienceReplaySize, discriminator.InputSize, device) : null;
+        // The one-pass direction gradient needs each layer to run once per backward pass and v to have no other use in the loss.
+        bool oncePerStep = options.ConsistencyWeight == 0 && options.VirtualAdversarialWeight == 0 && History is null;
+        _denseLayers = oncePerStep ? discriminator.modules().OfType<WeightNormDense>().ToArray() : [];
+        foreach (var layer in _denseLayers)
+            layer.DirectionGradientInOnePass = true;
     }
 
     /// <summary>The discriminator's Adam optimiser.</summary>
@@ -107,6 +114,8 @@ internal sealed class DiscriminatorStep : IDisposable
         Optimizer.ZeroGrad();
         _clock.Lap(GanTrainingPhase.DiscriminatorForward);
         loss.backward();
+        foreach (var layer in _denseLayers)
+            layer.CompleteDirectionGradient();
         _clock.Lap(GanTrainingPhase.DiscriminatorBackward);
         Optimizer.Step();
         History?.Update();
