@@ -127,6 +127,8 @@ internal sealed class DiscriminatorStep : IDisposable
 
     public void Dispose()
     {
+        foreach (var layer in _denseLayers)
+            layer.DirectionGradientInOnePass = false;
         Optimizer.Dispose();
         History?.Dispose();
         Replay?.Dispose();

@@ -22,6 +22,8 @@ internal sealed class GeneratorStep : IDisposable
     private readonly Parameter[] _discriminatorParameters;
     /// <summary>ConditionalClassWeight held for every step's native add (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
     private readonly Scalar _conditionalClassWeight;
+    /// <summary>The generator's weight-normalised dense layers whose direction gradients the step completes after each backward pass (<see cref="WeightNormDense.DirectionGradientInOnePass"/>).</summary>
+    private readonly WeightNormDense[] _denseLayers;
 
     /// <summary>Sets up the step's optimiser and historical average for the generator's parameters; <paramref name="clock"/> is charged the step's phases.</summary>
     public GeneratorStep(SemiSupervisedGanTrainer.Options options, DiscriminatorNetwork discriminator, GeneratorNetwork generator, RandomGenerator random, PhaseClock clock)
@@ -35,6 +37,10 @@ internal sealed class GeneratorStep : IDisposable
         _conditionalClassWeight = options.ConditionalClassWeight.ToScalar();
         Optimizer = new Adam(generator.parameters(), options.GeneratorLearningRate, options.GeneratorAdamBeta1, options.GeneratorAdamBeta2);
         History = options.HistoricalAveragingWeight > 0 ? new HistoricalAveraging(generator.parameters(), options.HistoricalAveragingWeight) : null;
+        // The generator runs once per backward pass; the historical average's penalty would be a second use of v.
+        _denseLayers = History is null ? generator.modules().OfType<WeightNormDense>().ToArray() : [];
+        foreach (var layer in _denseLayers)
+            layer.DirectionGradientInOnePass = true;
     }
 
     /// <summary>The generator's Adam optimiser.</summary>
@@ -73,6 +79,8 @@ internal sealed class GeneratorStep : IDisposable
         Optimizer.ZeroGrad();
         _clock.Lap(GanTrainingPhase.GeneratorForward);
         loss.backward();
+        foreach (var layer in _denseLayers)
+            layer.CompleteDirectionGradient();
         _clock.Lap(GanTrainingPhase.GeneratorBackward);
         Optimizer.Step();
         History?.Update();
@@ -95,6 +103,8 @@ internal sealed class GeneratorStep : IDisposable
 
     public void Dispose()
     {
+        foreach (var layer in _denseLayers)
+            layer.DirectionGradientInOnePass = false;
         Optimizer.Dispose();
         History?.Dispose();
         _conditionalClassWeight.Dispose();
