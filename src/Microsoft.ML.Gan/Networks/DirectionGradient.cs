@@ -15,9 +15,6 @@ namespace Microsoft.ML.Gan.Networks;
 /// </summary>
 internal sealed unsafe class DirectionGradient : IDisposable
 {
-    /// <summary>Below this many weights the pass runs on the calling thread, as libtorch's kernels do below their grain size.</summary>
-    private const long ParallelFrom = 32768;
-
     private DirectionGradient(Tensor direction, Tensor norm)
     {
         Direction = direction;
@@ -50,16 +47,10 @@ internal sealed unsafe class DirectionGradient : IDisposable
         var scale = normGradient is null ? zeros_like(Norm) : normGradient.div(Norm.mul(HeldScalars.Two));
         var productGradient = Direction.grad?.contiguous() ?? zeros_like(Direction);
         var gradient = empty_like(v);
-        var pass = new Pass(Address<float>(v), Address<float>(scale), Address<float>(gradient), (nint)Address<byte>(productGradient),
+        var pass = new Pass(TensorMemory.Address<float>(v), TensorMemory.Address<float>(scale), TensorMemory.Address<float>(gradient), (nint)TensorMemory.Address<byte>(productGradient),
             productGradient.dtype == ScalarType.BFloat16, (int)v.shape[1]);
-        OpenMpTeam.For((int)v.shape[0], (first, end) => Rows(pass, first, end), threads: v.numel() < ParallelFrom ? 1 : 0);
+        OpenMpTeam.For((int)v.shape[0], (first, end) => Rows(pass, first, end), threads: v.numel() < TensorMemory.ParallelFrom ? 1 : 0);
         v.grad = gradient;
-    }
-
-    private static T* Address<T>(Tensor tensor) where T : unmanaged
-    {
-        fixed (byte* start = tensor.bytes)
-            return (T*)start;
     }
 
     private static void Rows(Pass pass, int first, int end)

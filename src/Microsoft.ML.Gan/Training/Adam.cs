@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using Microsoft.ML.Gan.Networks;
@@ -110,7 +111,7 @@ internal sealed class Adam : IDisposable
         using var scope = NewDisposeScope();
         using var random = new TorchSharp.torch.Generator(20161206);
         // Sizes with and without a vector tail, one of them over several blocks and threads.
-        long[] sizes = [1000, 2 * 32768 + 4099];
+        long[] sizes = [1000, 2 * TensorMemory.ParallelFrom + 4099];
         var starts = sizes.Select(n => randn([n], generator: random).mul(0.05)).ToArray();
         var gradients = Enumerable.Range(0, 3).Select(_ => sizes.Select(n => randn([n], generator: random).mul(1e-3)).ToArray()).ToArray();
         Parameter[] Copy() => starts.Select(s => new Parameter(s.clone(), requires_grad: true)).ToArray();

@@ -18,9 +18,6 @@ internal static unsafe class AdamKernel
     /// <summary>Elements per block: four 8 KB slices of the tensors and the block's denominators stay in L1 and L2.</summary>
     private const int Block = 2048;
 
-    /// <summary>Below this many elements the update runs on the calling thread, as libtorch's kernels do below their grain size.</summary>
-    private const long ParallelFrom = 32768;
-
     /// <summary>The coefficients of one update, as float32 as libtorch's kernels use them.</summary>
     public readonly record struct Coefficients(float FirstWeight, float SecondDecay, float SecondWeight, float Epsilon, float Step);
 
@@ -35,16 +32,9 @@ internal static unsafe class AdamKernel
     public static void Update(Tensor parameter, Tensor gradient, Tensor first, Tensor second, Coefficients coefficients)
     {
         long count = parameter.numel();
-        var tensors = new Pointers(Address(parameter), Address(gradient), Address(first), Address(second), count);
+        var tensors = new Pointers(TensorMemory.Address<float>(parameter), TensorMemory.Address<float>(gradient), TensorMemory.Address<float>(first), TensorMemory.Address<float>(second), count);
         int blocks = checked((int)((count + Block - 1) / Block));
-        OpenMpTeam.For(blocks, (start, end) => UpdateBlocks(tensors, coefficients, start, end), threads: count < ParallelFrom ? 1 : 0);
-    }
-
-    /// <summary>The address of a contiguous tensor's first element; its storage is native memory, which does not move.</summary>
-    private static float* Address(Tensor tensor)
-    {
-        fixed (byte* start = tensor.bytes)
-            return (float*)start;
+        OpenMpTeam.For(blocks, (start, end) => UpdateBlocks(tensors, coefficients, start, end), threads: count < TensorMemory.ParallelFrom ? 1 : 0);
     }
 
     private static void UpdateBlocks(Pointers tensors, Coefficients c, int startBlock, int endBlock)
