@@ -12,10 +12,11 @@ namespace Microsoft.ML.Gan.Benchmarks;
 /// <remarks>
 /// The same products as <see cref="SpeedBenchmark.FlopPerStep"/> counts. The discriminator's step: each layer's forward
 /// product over labeled, unlabeled and generated rows (3 x BatchSize), its weight gradient, and its input gradient except
-/// the first layer's; and the generator's forward pass without a gradient. The generator's step: the discriminator's
-/// hidden layers forward over the real and the generated rows and backward to the generated rows; the generator's
-/// layers forward and their weight and input gradients (but the first input's). Every product multiplies in bfloat16
-/// when the training does.
+/// the first layer's; and the generator's forward pass without a gradient (float32: the no-gradient path folds the
+/// weights). The generator's step: the discriminator's hidden layers forward over the real and the generated rows and
+/// backward to the generated rows; the generator's layers forward and their weight and input gradients (but the
+/// first input's). Dense layers of the discriminator and the generator's output layer multiply in bfloat16 when the
+/// training does; the generator's hidden layers in float32.
 /// </remarks>
 internal sealed class StepProducts : IDisposable
 {
@@ -36,7 +37,7 @@ internal sealed class StepProducts : IDisposable
             AddLayer(3 * b, discriminator[i], discriminator[i + 1], dense, inputGradient: i > 0, weightGradient: true);
         }
         for (int i = 0; i < generatorLayers; i++)
-            AddForward(b, generator[i], generator[i + 1], dense);
+            AddForward(b, generator[i], generator[i + 1], ScalarType.Float32);
         for (int pass = 0; pass < 2; pass++)
         {
             for (int i = 0; i < discriminatorLayers - 1; i++)
@@ -45,7 +46,10 @@ internal sealed class StepProducts : IDisposable
         for (int i = 0; i < discriminatorLayers - 1; i++)
             AddBackward(b, discriminator[i], discriminator[i + 1], dense, inputGradient: true, weightGradient: false);
         for (int i = 0; i < generatorLayers; i++)
-            AddLayer(b, generator[i], generator[i + 1], dense, inputGradient: i > 0, weightGradient: true);
+        {
+            var type = i == generatorLayers - 1 ? dense : ScalarType.Float32;
+            AddLayer(b, generator[i], generator[i + 1], type, inputGradient: i > 0, weightGradient: true);
+        }
     }
 
     /// <summary>Floating-point operations of one replay.</summary>

@@ -38,23 +38,6 @@ internal abstract class GeneratorNetwork : nn.Module<Tensor, Tensor>
     public long ClassCount { get; }
 
     /// <summary>
-    /// The type the dense layers multiply in while training (<see cref="TrainingProduct"/>), for the samples the
-    /// discriminator trains on too; evaluation mode stays float32. Default float32.
-    /// </summary>
-    public ScalarType ProductType
-    {
-        get => _productType;
-        set
-        {
-            _productType = value;
-            foreach (var layer in modules().OfType<WeightNormDense>())
-                layer.ProductType = value;
-        }
-    }
-
-    private ScalarType _productType = ScalarType.Float32;
-
-    /// <summary>
     /// Fixes every batch norm's statistics to those of <paramref name="count"/> samples, so that in evaluation mode a
     /// sample depends only on its own noise.
     /// </summary>

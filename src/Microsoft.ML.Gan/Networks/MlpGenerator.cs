@@ -63,7 +63,7 @@ internal sealed class MlpGenerator : GeneratorNetwork
         if (reference_noise is null)
         {
             for (int i = 0; i < hidden.Count; i++)
-                x = HeldScalars.Softplus(norms[i].forward(Hidden(i, x)));
+                x = HeldScalars.Softplus(norms[i].forward(hidden[i].forward(x)));
         }
         else
         {
@@ -71,18 +71,14 @@ internal sealed class MlpGenerator : GeneratorNetwork
             long count = reference_noise.shape[0];
             for (int i = 0; i < hidden.Count; i++)
             {
-                var (normalized, mean, meanSquare) = virtualNorms[i].Reference(Hidden(i, reference));
-                x = HeldScalars.Softplus(virtualNorms[i].Normalize(Hidden(i, x), mean, meanSquare, count));
+                var (normalized, mean, meanSquare) = virtualNorms[i].Reference(hidden[i].forward(reference));
+                x = HeldScalars.Softplus(virtualNorms[i].Normalize(hidden[i].forward(x), mean, meanSquare, count));
                 reference = HeldScalars.Softplus(normalized);
             }
         }
         var logits = output.forward(x);
         return (LinearOutput ? logits : nn.functional.sigmoid(logits)).MoveToOuterDisposeScope();
     }
-
-    /// <summary>Hidden layer <paramref name="i"/>'s product, in <see cref="GeneratorNetwork.ProductType"/> while training.</summary>
-    private Tensor Hidden(int i, Tensor x) =>
-        training ? TrainingProduct.Multiply(x, hidden[i].weight!, ProductType) : hidden[i].forward(x);
 
     /// <summary>
     /// Adds the layers as evaluation mode runs them: each hidden layer's MatMul, then its batch norm with the frozen

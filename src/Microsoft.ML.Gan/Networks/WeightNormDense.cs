@@ -37,8 +37,8 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     public Parameter Bias => b;
 
     /// <summary>
-    /// The type the products are computed in while training (<see cref="TrainingProduct"/>): float32 (the default), or
-    /// bfloat16. Evaluation mode and layers whose weights do not train stay float32.
+    /// The type the training products are computed in: float32 (the default), or bfloat16, whose products libtorch sums
+    /// in float32 and rounds to bfloat16; they come back as float32. Scoring without a gradient stays float32.
     /// </summary>
     public ScalarType ProductType { get; set; } = ScalarType.Float32;
 
@@ -51,9 +51,9 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     public bool DirectionGradientInOnePass { get; set; }
 
     /// <summary>
-    /// y = (x v^T) * (g / ||v||) + b in training mode; once the weights are constants (frozen while the generator trains
-    /// against them) the folded weight and the bias. Training mode multiplies in <see cref="ProductType"/>, with or without
-    /// a gradient; evaluation mode and a layer whose direction does not train multiply the folded float32 weight.
+    /// y = (x v^T) * (g / ||v||) + b while the direction is trained; once the weights are constants (no gradient mode,
+    /// or frozen while the generator trains against them) the folded weight and one fused matrix multiply with the bias.
+    /// The training products (not the no-gradient one) multiply in <see cref="ProductType"/>.
     /// </summary>
     public override Tensor forward(Tensor input)
     {
@@ -61,18 +61,17 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
         {
             if (ProductType == ScalarType.Float32)
                 return nn.functional.linear(input, _frozenWeight, b);
-            using var frozenProduct = TrainingProduct.Multiply(input, _frozenWeight, ProductType);
+            using var frozenProduct = Product(input, _frozenWeight);
             return frozenProduct.add(b);
         }
-        bool trains = v.requires_grad && is_grad_enabled();
-        if (!v.requires_grad || !(trains || training && ProductType != ScalarType.Float32))
+        if (!v.requires_grad || !is_grad_enabled())
         {
             using var weight = FoldedWeight();
             return nn.functional.linear(input, weight, b);
         }
-        if (trains && DirectionGradientInOnePass)
+        if (DirectionGradientInOnePass)
             return ForwardWithDirectionLeaves(input);
-        using var direction = TrainingProduct.Multiply(input, v, ProductType);
+        using var direction = Product(input, v);
         using var factor = UnitScale();
         return b.addcmul(direction, factor, HeldScalars.One);
     }
@@ -92,7 +91,7 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
         if (_directionGradient is not null)
             throw new InvalidOperationException($"Layer '{GetName()}' ran a second training forward pass before the direction's gradient of the first was completed.");
         _directionGradient = DirectionGradient.Of(v, ProductType);
-        using var direction = TrainingProduct.Multiply(input, _directionGradient.Direction, ProductType);
+        using var direction = Product(input, _directionGradient.Direction);
         using var factor = g.div(_directionGradient.Norm);
         return b.addcmul(direction, factor, HeldScalars.One);
     }
@@ -163,6 +162,15 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
             using var factor = UnitScale();
             return v.mul(factor.unsqueeze(1));
         }
+    }
+
+    /// <summary>x w^T with both operands in <see cref="ProductType"/>, returned as float32.</summary>
+    private Tensor Product(Tensor input, Tensor weight)
+    {
+        if (ProductType == ScalarType.Float32)
+            return input.matmul(weight.t());
+        using var scope = NewDisposeScope();
+        return input.to(ProductType).matmul(weight.to(ProductType).t()).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     /// <summary>g / ||v|| per output unit (<see cref="EuclideanNorm"/>).</summary>

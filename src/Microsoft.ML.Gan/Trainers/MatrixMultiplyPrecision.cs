@@ -1,6 +1,6 @@
 namespace Microsoft.ML.Gan;
 
-/// <summary>The number format of the dense layers' matrix multiplies while training.</summary>
+/// <summary>The number format of the weight-normalised dense layers' matrix multiplies while training.</summary>
 public enum MatrixMultiplyPrecision
 {
     /// <summary>

@@ -34,9 +34,8 @@ internal sealed class GanNetworks : IDisposable
         Precision = BFloat16Support.Resolve(options.MatrixMultiplyPrecision, TorchBackend.ResolveDevice(options.Device).type);
         if (Precision == MatrixMultiplyPrecision.BFloat16)
         {
-            foreach (var layer in Discriminator.modules().OfType<WeightNormDense>())
+            foreach (var layer in Discriminator.modules().Concat(Generator.modules()).OfType<WeightNormDense>())
                 layer.ProductType = ScalarType.BFloat16;
-            Generator.ProductType = ScalarType.BFloat16;
         }
     }
 
