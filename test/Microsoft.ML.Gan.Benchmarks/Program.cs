@@ -18,6 +18,9 @@
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- speed [epochs 3] [threads 2, or free: the default, following the free cores] [Option=value ...]
 //       Seconds per epoch of the default MNIST setup, achieved GFLOP/s and the same-run matrix-multiply rate, with MKL's
 //       fast path on AMD on and off (MLGAN_MKL_FAST_PATH=0 runs the training itself on the slow path).
+//   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- forward-pieces [turns 7] [threads 2]
+//       The default discriminator's training pass over a step's 300 rows beside each of its pieces alone (products,
+//       noise, the direction's cast and norm, elementwise operations, one TorchSharp call), alternating.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- memory [seconds 40]
 //       Peak resident memory as the data grows (100k, 500k, 2M distorted MNIST rows), in memory and streamed.
 //   dotnet run -c Release --project test/Microsoft.ML.Gan.Benchmarks -- soak [model.zip] [predictions 1000000]
@@ -65,6 +68,9 @@ switch (command)
     case "scoring":
         ScoringBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 1, args.Length > 2 ? int.Parse(args[2]) : 2, outputDirectory);
         break;
+    case "forward-pieces":
+        ForwardPiecesBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 7, args.Length > 2 ? int.Parse(args[2]) : 2, outputDirectory);
+        return 0;
     case "speed":
         SpeedBenchmark.Run(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? SpeedBenchmark.ParseThreads(args[2]) : 2, args.Skip(3).ToArray(), outputDirectory);
         break;
@@ -103,7 +109,7 @@ switch (command)
     case "memory-run":
         return MemoryBenchmark.RunOne(long.Parse(args[1]), args[2] == "streamed", int.Parse(args[3]));
     default:
-        Console.Error.WriteLine($"Unknown benchmark '{command}'; use 'curve', 'seeds', 'scoring', 'speed', 'memory', 'soak', 'generator-quality', 'paper-table', 'fashion', 'tabular' or 'fuzz'.");
+        Console.Error.WriteLine($"Unknown benchmark '{command}'; use 'curve', 'seeds', 'scoring', 'speed', 'forward-pieces', 'memory', 'soak', 'generator-quality', 'paper-table', 'fashion', 'tabular' or 'fuzz'.");
         return 2;
 }
 return 0;
