@@ -46,6 +46,9 @@ internal static class ForwardPiecesBenchmark
         var scales = Enumerable.Range(0, n).Select(i => rand([Widths[i + 1]], generator: random).requires_grad_(true)).ToArray();
         var biases = Enumerable.Range(0, n).Select(i => rand([Widths[i + 1]], generator: random).requires_grad_(true)).ToArray();
         var tiny = rand([10], generator: random);
+        // Held for the native calls: a temporary Scalar could be finalized during one (HeldScalars).
+        using var inputNoiseLevel = 0.3.ToScalar();
+        using var hiddenNoiseLevel = 0.5.ToScalar();
 
         void Chain(bool gradient)
         {
@@ -55,8 +58,8 @@ internal static class ForwardPiecesBenchmark
             for (int i = 0; i < n; i++)
             {
                 using (var values = noise.Normal(x.shape, x.device))
-                    x = x.add(values, alpha: i == 0 ? 0.3 : 0.5);
-                x = biases[i].addcmul(x.to(type).matmul((gradient ? directionLeaves : castDirections)[i].t()).to(ScalarType.Float32), scales[i], 1.0);
+                    x = x.add(values, alpha: i == 0 ? inputNoiseLevel : hiddenNoiseLevel);
+                x = biases[i].addcmul(x.to(type).matmul((gradient ? directionLeaves : castDirections)[i].t()).to(ScalarType.Float32), scales[i], HeldScalars.One);
                 if (i < n - 1)
                     x = nn.functional.relu(x, inplace: true);
             }
@@ -92,10 +95,10 @@ internal static class ForwardPiecesBenchmark
             ($"the six products alone, operands in {type} beforehand", () => EachLayer(i => castInputs[i].matmul(castDirections[i].t()).Dispose())),
             ("Gaussian noise, six fills", () => EachLayer(i => noise.Normal(inputs[i].shape, inputs[i].device).Dispose())),
             ($"the direction in {type} and its norm", () => EachLayer(i => { using var _ = no_grad(); directions[i].to(type).Dispose(); EuclideanNorm.Over(directions[i], 1L).Dispose(); })),
-            ("the noise's addition", () => EachLayer(i => inputs[i].add(inputs[i], alpha: 0.5).Dispose())),
+            ("the noise's addition", () => EachLayer(i => inputs[i].add(inputs[i], alpha: hiddenNoiseLevel).Dispose())),
             ($"the inputs' casts to {type}", () => EachLayer(i => inputs[i].to(type).Dispose())),
             ("the products' casts to float32", () => EachLayer(i => castOutputs[i].to(ScalarType.Float32).Dispose())),
-            ("scale and bias (addcmul)", () => EachLayer(i => { using var _ = no_grad(); biases[i].addcmul(outputs[i], scales[i], 1.0).Dispose(); })),
+            ("scale and bias (addcmul)", () => EachLayer(i => { using var _ = no_grad(); biases[i].addcmul(outputs[i], scales[i], HeldScalars.One).Dispose(); })),
             ("ReLU in place on a copy", () => EachLayer(i => { using var copy = outputs[i].clone(); nn.functional.relu(copy, inplace: true).Dispose(); })),
             ("the copy alone", () => EachLayer(i => outputs[i].clone().Dispose())),
             ("these operations chained as the layers chain them, autograd recording", () => Chain(true)),
