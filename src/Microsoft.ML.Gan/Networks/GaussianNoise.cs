@@ -21,6 +21,15 @@ internal sealed class GaussianNoise : nn.Module<Tensor, Tensor>
         _source = source;
     }
 
+    /// <summary>Whether the layer adds noise: in training mode, with a standard deviation above 0.</summary>
+    public bool IsActive => training && _standardDeviation != 0;
+
+    /// <summary>The standard deviation as the native add uses it, in float32.</summary>
+    public float Level => (float)_standardDeviation;
+
+    /// <summary>The next draw of standard normal values, as <see cref="forward"/> would take it for an input of <paramref name="shape"/>.</summary>
+    public Tensor Draw(long[] shape) => _source.Normal(shape, CPU);
+
     public override Tensor forward(Tensor input)
     {
         if (!training || _standardDeviation == 0)

@@ -54,6 +54,8 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
     /// <summary>The K logits of each row; minibatch discrimination compares rows within each of <paramref name="parts"/>.</summary>
     public override Tensor Logits(Tensor input, IReadOnlyList<long>? parts)
     {
+        if (TrainsInOneNode(input))
+            return TrainingLogits.Of(input, TrainingLayers());
         using var scope = NewDisposeScope();
         var noisy = hiddenNoise[hidden.Count - 1].forward(Features(input));
         return output.forward(WithMinibatchFeatures(noisy, parts)).MoveToOuterDisposeScope();
@@ -120,6 +122,8 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
     /// </summary>
     public override Tensor Features(Tensor input)
     {
+        if (FrozenLayers(input) is { } layers)
+            return FrozenFeatures.Of(input, layers);
         using var scope = NewDisposeScope();
         var x = inputNoise.forward(input);
         for (int i = 0; i < hidden.Count; i++)
@@ -129,6 +133,38 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
             x = nn.functional.relu(hidden[i].forward(x), inplace: true);
         }
         return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Whether a pass over <paramref name="input"/> runs as <see cref="TrainingLogits"/>: in training mode on the CPU with a
+    /// gradient, products in bfloat16 and the direction's gradient in one pass (the discriminator's step), without minibatch
+    /// discrimination.
+    /// </summary>
+    internal bool TrainsInOneNode(Tensor input) =>
+        training && minibatch is null && is_grad_enabled() && input.device.type == DeviceType.CPU && input.dtype == ScalarType.Float32
+        && hidden.Append(output).All(l => l.ProductType == ScalarType.BFloat16 && l.DirectionGradientInOnePass && l.FrozenWeight is null && l.Direction.requires_grad);
+
+    /// <summary>Every layer for <see cref="TrainingLogits"/>, each given its leaves for this pass.</summary>
+    private TrainingLogits.Layer[] TrainingLayers() =>
+        hidden.Append(output).Select((layer, i) =>
+        {
+            var noise = i == 0 ? inputNoise : hiddenNoise[i - 1];
+            return new TrainingLogits.Layer(noise.IsActive ? noise : null, layer.TrainingLeaves(), layer.Scale, layer.Bias, Rectified: layer != output);
+        }).ToArray();
+
+    /// <summary>
+    /// The hidden layers for <see cref="FrozenFeatures"/>: in training mode on the CPU, with every weight frozen in
+    /// bfloat16 (the generator's step); null otherwise.
+    /// </summary>
+    internal FrozenFeatures.Layer[]? FrozenLayers(Tensor input)
+    {
+        if (!training || input.device.type != DeviceType.CPU || input.dtype != ScalarType.Float32 || hidden.Any(l => l.FrozenWeight?.dtype != ScalarType.BFloat16))
+            return null;
+        return hidden.Select((layer, i) =>
+        {
+            var noise = i == 0 ? inputNoise : hiddenNoise[i - 1];
+            return new FrozenFeatures.Layer(noise.IsActive ? noise : null, layer.FrozenWeight!, layer.Bias);
+        }).ToArray();
     }
 
     /// <summary>

@@ -36,6 +36,9 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     /// <summary>Bias b, shape [outputs].</summary>
     public Parameter Bias => b;
 
+    /// <summary>The folded weight in <see cref="ProductType"/> while <see cref="Freeze"/> holds it; null otherwise.</summary>
+    public Tensor? FrozenWeight => _frozenWeight;
+
     /// <summary>
     /// The type the training products are computed in: float32 (the default), or bfloat16, whose products libtorch sums
     /// in float32 and rounds to bfloat16; they come back as float32. Scoring without a gradient stays float32.
@@ -86,13 +89,23 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
         leaves.Complete(v);
     }
 
-    private Tensor ForwardWithDirectionLeaves(Tensor input)
+    /// <summary>
+    /// Makes the leaves of a training forward pass with <see cref="DirectionGradientInOnePass"/> (the direction in
+    /// <see cref="ProductType"/> and its norm), for a pass that computes the layer itself (<see cref="TrainingLogits"/>);
+    /// <see cref="CompleteDirectionGradient"/> ends them after its backward pass.
+    /// </summary>
+    public DirectionGradient TrainingLeaves()
     {
         if (_directionGradient is not null)
             throw new InvalidOperationException($"Layer '{GetName()}' ran a second training forward pass before the direction's gradient of the first was completed.");
-        _directionGradient = DirectionGradient.Of(v, ProductType);
-        using var direction = Product(input, _directionGradient.Direction);
-        using var factor = g.div(_directionGradient.Norm);
+        return _directionGradient = DirectionGradient.Of(v, ProductType);
+    }
+
+    private Tensor ForwardWithDirectionLeaves(Tensor input)
+    {
+        var leaves = TrainingLeaves();
+        using var direction = Product(input, leaves.Direction);
+        using var factor = g.div(leaves.Norm);
         return b.addcmul(direction, factor, HeldScalars.One);
     }
 

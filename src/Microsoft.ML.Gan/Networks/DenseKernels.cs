@@ -1,0 +1,226 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Microsoft.ML.Gan.Runtime;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Networks;
+
+/// <summary>
+/// The elementwise passes around a noisy dense layer's bfloat16 product, each one pass where the module's operations take
+/// two to four kernels: the noisy input in bfloat16, the scaled and shifted (and rectified) output, and backward the
+/// gradient masked by ReLU in bfloat16 or float32, and the two products of the gradient with the scale and with the
+/// product. Each value is rounded as libtorch's kernels round those operations: the noise's add with alpha and addcmul's
+/// scale and shift are fused multiply-adds (as its compiler contracts them), casts round to nearest even (NaN to 0x7FC0),
+/// ReLU is maxps against 0 (clamp_min). Tests hold them to libtorch's values bit for bit. Large tensors are shared among
+/// libtorch's own threads, as its kernels share them (<see cref="TensorMemory.ParallelFrom"/>).
+/// </summary>
+internal static unsafe class DenseKernels
+{
+    private const int Block = 16;
+
+    /// <summary>bf16(x + s e), e the next draw of <paramref name="noise"/>; bf16(x) when <paramref name="noise"/> is null.</summary>
+    public static Tensor Noisy(Tensor x, GaussianNoise? noise)
+    {
+        using var values = x.contiguous();
+        using var drawn = noise?.Draw(values.shape);
+        var result = empty(values.shape, ScalarType.BFloat16);
+        var pass = new Pass(TensorMemory.Address<float>(values), drawn is null ? null : TensorMemory.Address<float>(drawn), (nint)TensorMemory.Address<ushort>(result),
+            noise?.Level ?? 0, 0, values.numel());
+        Run(pass, pass.Count, &NoisyRange);
+        return result;
+    }
+
+    /// <summary>
+    /// p * s + b per row (float32, one rounding) from the bfloat16 product <paramref name="product"/> [rows, outputs], with the scale
+    /// <paramref name="scale"/> (or none) and the shift <paramref name="bias"/> [outputs]; then max(., 0) when <paramref name="rectified"/>.
+    /// </summary>
+    public static Tensor Output(Tensor product, Tensor? scale, Tensor bias, bool rectified)
+    {
+        var result = empty(product.shape, ScalarType.Float32);
+        var pass = new Pass(TensorMemory.Address<float>(result), TensorMemory.Address<float>(bias), (nint)TensorMemory.Address<ushort>(product), 0, (int)product.shape[1], product.numel(),
+            scale is null ? 0 : (nint)TensorMemory.Address<float>(scale), rectified);
+        Run(pass, pass.Count, &OutputRange);
+        return result;
+    }
+
+    /// <summary>
+    /// bf16 of the gradient <paramref name="gradient"/> (float32, or bfloat16) where <paramref name="output"/> &gt; 0, else 0:
+    /// ReLU's backward pass, then the product's cast back to bfloat16.
+    /// </summary>
+    public static Tensor Masked(Tensor gradient, Tensor output)
+    {
+        var result = empty(gradient.shape, ScalarType.BFloat16);
+        bool wide = gradient.dtype == ScalarType.Float32;
+        var pass = new Pass(TensorMemory.Address<float>(output), wide ? TensorMemory.Address<float>(gradient) : null, (nint)TensorMemory.Address<ushort>(result), 0, 0, gradient.numel(),
+            wide ? 0 : (nint)TensorMemory.Address<ushort>(gradient));
+        Run(pass, pass.Count, &MaskedRange);
+        return result;
+    }
+
+    /// <summary>
+    /// A weight-normalised layer's backward pass from the gradient of its output y = p * s + b (rectified when
+    /// <paramref name="output"/> is given): g, the gradient (float32, or bfloat16) masked by ReLU, which b's gradient sums;
+    /// g * p, which s's gradient sums; and bf16(g * s), the gradient of the bfloat16 product p [rows, outputs].
+    /// </summary>
+    public static (Tensor Gradient, Tensor TimesProduct, Tensor ProductGradient) LayerGradients(Tensor gradient, Tensor? output, Tensor product, Tensor scale)
+    {
+        var masked = empty(gradient.shape, ScalarType.Float32);
+        var timesProduct = empty(gradient.shape, ScalarType.Float32);
+        var productGradient = empty(gradient.shape, ScalarType.BFloat16);
+        bool wide = gradient.dtype == ScalarType.Float32;
+        var pass = new GradientPass(wide ? TensorMemory.Address<float>(gradient) : null, wide ? null : TensorMemory.Address<ushort>(gradient),
+            output is null ? null : TensorMemory.Address<float>(output), TensorMemory.Address<ushort>(product), TensorMemory.Address<float>(scale),
+            TensorMemory.Address<float>(masked), TensorMemory.Address<float>(timesProduct), TensorMemory.Address<ushort>(productGradient), (int)gradient.shape[1]);
+        Run(pass, gradient.numel(), &LayerGradientsRange);
+        return (masked, timesProduct, productGradient);
+    }
+
+    /// <summary>Runs <paramref name="range"/> over <paramref name="count"/> values in blocks of 16, on libtorch's threads from <see cref="TensorMemory.ParallelFrom"/> values.</summary>
+    private static void Run<T>(T pass, long count, delegate*<in T, long, long, void> range) where T : unmanaged
+    {
+        long blocks = (count + Block - 1) / Block;
+        OpenMpTeam.For((int)blocks, (first, end) => range(pass, first * (long)Block, Math.Min(end * (long)Block, count)),
+            threads: count < TensorMemory.ParallelFrom ? 1 : 0);
+    }
+
+    private static void NoisyRange(in Pass pass, long start, long end)
+    {
+        float* x = pass.Floats, e = pass.Others;
+        ushort* result = (ushort*)pass.Halves;
+        var level = Vector256.Create(pass.Level);
+        long i = start;
+        for (; i + Block <= end; i += Block)
+        {
+            var low = Vector256.Load(x + i);
+            var high = Vector256.Load(x + i + 8);
+            if (e is not null)
+            {
+                low = Fma.MultiplyAdd(Vector256.Load(e + i), level, low);
+                high = Fma.MultiplyAdd(Vector256.Load(e + i + 8), level, high);
+            }
+            Vector256.Narrow(Rounded(low), Rounded(high)).Store(result + i);
+        }
+        for (; i < end; i++)
+            result[i] = Rounded(e is null ? x[i] : MathF.FusedMultiplyAdd(e[i], pass.Level, x[i]));
+    }
+
+    private static void OutputRange(in Pass pass, long start, long end)
+    {
+        float* result = pass.Floats, bias = pass.Others, scale = (float*)pass.Source;
+        ushort* product = (ushort*)pass.Halves;
+        int columns = pass.Columns;
+        var zero = Vector256<float>.Zero;
+        for (long i = start; i < end;)
+        {
+            long row = i / columns;
+            int column = (int)(i - row * columns);
+            long rowEnd = Math.Min(end, (row + 1) * columns);
+            for (; i + 8 <= rowEnd; i += 8, column += 8)
+            {
+                var value = scale is not null
+                    ? Fma.MultiplyAdd(Widened(product + i), Vector256.Load(scale + column), Vector256.Load(bias + column))
+                    : Widened(product + i) + Vector256.Load(bias + column);
+                (pass.Flag ? Avx.Max(zero, value) : value).Store(result + i);
+            }
+            for (; i < rowEnd; i++, column++)
+            {
+                float value = BitConverter.Int32BitsToSingle(product[i] << 16);
+                value = scale is not null ? MathF.FusedMultiplyAdd(value, scale[column], bias[column]) : value + bias[column];
+                result[i] = pass.Flag && value < 0 ? 0f : value;
+            }
+        }
+    }
+
+    private static void MaskedRange(in Pass pass, long start, long end)
+    {
+        float* output = pass.Floats, wide = pass.Others;
+        ushort* narrow = (ushort*)pass.Source, result = (ushort*)pass.Halves;
+        var zero = Vector256<float>.Zero;
+        long i = start;
+        for (; i + Block <= end; i += Block)
+        {
+            var keepLow = ~Vector256.LessThanOrEqual(Vector256.Load(output + i), zero);
+            var keepHigh = ~Vector256.LessThanOrEqual(Vector256.Load(output + i + 8), zero);
+            var low = (wide is not null ? Vector256.Load(wide + i) : Widened(narrow + i)) & keepLow;
+            var high = (wide is not null ? Vector256.Load(wide + i + 8) : Widened(narrow + i + 8)) & keepHigh;
+            Vector256.Narrow(Rounded(low), Rounded(high)).Store(result + i);
+        }
+        for (; i < end; i++)
+            result[i] = Rounded(output[i] <= 0 ? 0f : wide is not null ? wide[i] : BitConverter.Int32BitsToSingle(narrow[i] << 16));
+    }
+
+    private static void LayerGradientsRange(in GradientPass pass, long start, long end)
+    {
+        int columns = pass.Columns;
+        var zero = Vector256<float>.Zero;
+        for (long i = start; i < end;)
+        {
+            long row = i / columns;
+            int column = (int)(i - row * columns);
+            long rowEnd = Math.Min(end, (row + 1) * columns);
+            for (; i + Block <= rowEnd; i += Block, column += Block)
+            {
+                var low = pass.Wide is not null ? Vector256.Load(pass.Wide + i) : Widened(pass.Narrow + i);
+                var high = pass.Wide is not null ? Vector256.Load(pass.Wide + i + 8) : Widened(pass.Narrow + i + 8);
+                if (pass.Output is not null)
+                {
+                    low &= ~Vector256.LessThanOrEqual(Vector256.Load(pass.Output + i), zero);
+                    high &= ~Vector256.LessThanOrEqual(Vector256.Load(pass.Output + i + 8), zero);
+                }
+                low.Store(pass.Masked + i);
+                high.Store(pass.Masked + i + 8);
+                (low * Widened(pass.Product + i)).Store(pass.TimesProduct + i);
+                (high * Widened(pass.Product + i + 8)).Store(pass.TimesProduct + i + 8);
+                Vector256.Narrow(Rounded(low * Vector256.Load(pass.Scale + column)), Rounded(high * Vector256.Load(pass.Scale + column + 8))).Store(pass.ProductGradient + i);
+            }
+            for (; i < rowEnd; i++, column++)
+            {
+                float value = pass.Output is not null && pass.Output[i] <= 0 ? 0f : pass.Wide is not null ? pass.Wide[i] : BitConverter.Int32BitsToSingle(pass.Narrow[i] << 16);
+                pass.Masked[i] = value;
+                pass.TimesProduct[i] = value * BitConverter.Int32BitsToSingle(pass.Product[i] << 16);
+                pass.ProductGradient[i] = Rounded(value * pass.Scale[column]);
+            }
+        }
+    }
+
+    /// <summary>bfloat16 to float32 of eight values; exact, bfloat16 being float32's upper half.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Widened(ushort* values) =>
+        (Vector256.WidenLower(Vector128.Load(values).ToVector256Unsafe()) << 16).AsSingle();
+
+    /// <summary>float32 to bfloat16, rounded to nearest even, in the low 16 bits; NaN becomes 0x7FC0, as in libtorch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Rounded(Vector256<float> values)
+    {
+        var bits = values.AsUInt32();
+        var rounded = (bits + Vector256.Create(0x7FFFu) + ((bits >> 16) & Vector256<uint>.One)) >> 16;
+        var nan = ~Vector256.Equals(values, values).AsUInt32();
+        return Vector256.ConditionalSelect(nan, Vector256.Create(0x7FC0u), rounded);
+    }
+
+    private static ushort Rounded(float value)
+    {
+        if (float.IsNaN(value))
+            return 0x7FC0;
+        uint bits = BitConverter.SingleToUInt32Bits(value);
+        return (ushort)((bits + 0x7FFFu + ((bits >> 16) & 1)) >> 16);
+    }
+
+    private readonly struct Pass(float* floats, float* others, nint halves, float level, int columns, long count, nint source = 0, bool flag = false)
+    {
+        public readonly float* Floats = floats, Others = others;
+        public readonly nint Halves = halves, Source = source;
+        public readonly float Level = level;
+        public readonly int Columns = columns;
+        public readonly long Count = count;
+        public readonly bool Flag = flag;
+    }
+
+    private readonly struct GradientPass(float* wide, ushort* narrow, float* output, ushort* product, float* scale, float* masked, float* timesProduct, ushort* productGradient, int columns)
+    {
+        public readonly float* Wide = wide, Output = output, Scale = scale, Masked = masked, TimesProduct = timesProduct;
+        public readonly ushort* Narrow = narrow, Product = product, ProductGradient = productGradient;
+        public readonly int Columns = columns;
+    }
+}

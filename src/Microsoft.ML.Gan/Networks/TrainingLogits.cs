@@ -1,0 +1,118 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Gan.Networks;
+
+/// <summary>
+/// The discriminator's noisy weight-normalised layers in training mode, products in bfloat16, as one autograd node (the
+/// discriminator's step). Layer by layer: x' = bf16(x + s e) with e the layer's Gaussian noise; p = x' v'^T in bfloat16
+/// with v' the direction in bfloat16; y = p * (g / ||v||) + b, rectified in the hidden layers. Backward, per layer: the
+/// gradient of y masked by ReLU; its sums over rows for b and for g / ||v|| (with p); bf16(gradient * g / ||v||) for the
+/// two products, the direction's gradient and the input's. v' and ||v|| are the layer's leaves
+/// (<see cref="DirectionGradient"/>), completed after the backward pass as with the modules. The elementwise work is one
+/// pass per step (<see cref="DenseKernels"/>) where the module's operations take six kernels forward and seven backward
+/// per layer; every value is the modules' to the bit.
+/// </summary>
+internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLogits>
+{
+    private const string Saved = "layers";
+    private const int TensorsPerLayer = 4;
+
+    /// <summary>One layer: the noise on its input (null when off), its leaves, its scale g and bias b, and whether ReLU follows.</summary>
+    internal readonly record struct Layer(GaussianNoise? Noise, DirectionGradient Leaves, Tensor Scale, Tensor Bias, bool Rectified);
+
+    /// <summary>What the backward pass needs of one layer: its input x' and product p in bfloat16, g / ||v||, and its output where ReLU follows.</summary>
+    private sealed record LayerValues(Tensor Input, Tensor Product, Tensor Factor, Tensor? Output) : IDisposable
+    {
+        public void Dispose()
+        {
+            Input.Dispose();
+            Product.Dispose();
+            Factor.Dispose();
+            Output?.Dispose();
+        }
+    }
+
+    public override string Name => nameof(TrainingLogits);
+
+    /// <summary>The last layer's output (float32 [rows, outputs]) for <paramref name="input"/> [rows, inputs].</summary>
+    public static Tensor Of(Tensor input, IReadOnlyList<Layer> layers)
+    {
+        var vars = new object[2 + TensorsPerLayer * layers.Count];
+        vars[0] = input;
+        vars[1] = layers;
+        for (int i = 0; i < layers.Count; i++)
+        {
+            vars[2 + TensorsPerLayer * i] = layers[i].Leaves.Direction;
+            vars[3 + TensorsPerLayer * i] = layers[i].Leaves.Norm;
+            vars[4 + TensorsPerLayer * i] = layers[i].Scale;
+            vars[5 + TensorsPerLayer * i] = layers[i].Bias;
+        }
+        return apply(vars);
+    }
+
+    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var layers = (IReadOnlyList<Layer>)vars[1];
+        var values = new LayerValues[layers.Count];
+        var x = (Tensor)vars[0];
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var layer = layers[i];
+            var noisy = DenseKernels.Noisy(x, layer.Noise).DetachFromDisposeScope();
+            var product = noisy.matmul(layer.Leaves.Direction.t()).DetachFromDisposeScope();
+            var factor = layer.Scale.div(layer.Leaves.Norm).DetachFromDisposeScope();
+            x = DenseKernels.Output(product, factor, layer.Bias, layer.Rectified);
+            values[i] = new LayerValues(noisy, product, factor, layer.Rectified ? x.DetachFromDisposeScope() : null);
+        }
+        ctx.save_data(Saved, (layers, values, ((Tensor)vars[0]).requires_grad));
+        return x;
+    }
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    {
+        var (layers, values, inputGradient) = ((IReadOnlyList<Layer>, LayerValues[], bool))ctx.get_data(Saved);
+        var gradients = new List<Tensor>(new Tensor[2 + TensorsPerLayer * layers.Count]);
+        try
+        {
+            var gradient = grad_output.contiguous();
+            for (int i = layers.Count - 1; i >= 0; i--)
+            {
+                var (layer, saved) = (layers[i], values[i]);
+                using var above = gradient;
+                var parts = DenseKernels.LayerGradients(above, saved.Output, saved.Product, saved.Factor);
+                using var outputGradient = parts.Gradient;
+                using var timesProduct = parts.TimesProduct;
+                using var productGradient = parts.ProductGradient;
+                gradients[5 + TensorsPerLayer * i] = outputGradient.sum([0L]);
+                using (var factorGradient = timesProduct.sum([0L]))
+                {
+                    using (var unitScale = layer.Scale.div(layer.Leaves.Norm))
+                    using (var perNorm = unitScale.div(layer.Leaves.Norm))
+                    using (var negated = factorGradient.neg())
+                        gradients[3 + TensorsPerLayer * i] = negated.mul(perNorm);
+                    if (layer.Scale.requires_grad)
+                        gradients[4 + TensorsPerLayer * i] = factorGradient.div(layer.Leaves.Norm);
+                }
+                using (var transposed = productGradient.t())
+                    gradients[2 + TensorsPerLayer * i] = transposed.matmul(saved.Input);
+                if (i == 0)
+                {
+                    if (inputGradient)
+                    {
+                        using var rows = productGradient.matmul(layer.Leaves.Direction);
+                        gradients[0] = rows.to(ScalarType.Float32);
+                    }
+                    break;
+                }
+                gradient = productGradient.matmul(layer.Leaves.Direction);
+            }
+            return gradients;
+        }
+        finally
+        {
+            foreach (var saved in values)
+                saved.Dispose();
+        }
+    }
+}
