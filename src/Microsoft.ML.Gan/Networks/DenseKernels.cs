@@ -17,17 +17,18 @@ namespace Microsoft.ML.Gan.Networks;
 /// </summary>
 internal static unsafe class DenseKernels
 {
-    private const int Block = 16;
+    private const int Block = GaussianNoiseSource.Block;
 
-    /// <summary>bf16(x + s e), e the next draw of <paramref name="noise"/>; bf16(x) when <paramref name="noise"/> is null.</summary>
+    /// <summary>
+    /// bf16(x + s e), e the next draw of <paramref name="noise"/>, generated block by block in the same pass (the noise is
+    /// counter-based, so its values do not depend on how its blocks are split); bf16(x) when <paramref name="noise"/> is null.
+    /// </summary>
     public static Tensor Noisy(Tensor x, GaussianNoise? noise)
     {
         using var values = x.contiguous();
-        using var drawn = noise?.Draw(values.shape);
         var result = empty(values.shape, ScalarType.BFloat16);
-        var pass = new Pass(TensorMemory.Address<float>(values), drawn is null ? null : TensorMemory.Address<float>(drawn), (nint)TensorMemory.Address<ushort>(result),
-            noise?.Level ?? 0, 0, values.numel());
-        Run(pass, pass.Count, &NoisyRange);
+        var pass = new NoisyPass(TensorMemory.Address<float>(values), TensorMemory.Address<ushort>(result), noise is null ? null : noise.NextKeys(), noise?.Level ?? 0);
+        Run(pass, values.numel(), &NoisyRange);
         return result;
     }
 
@@ -38,7 +39,7 @@ internal static unsafe class DenseKernels
     public static Tensor Output(Tensor product, Tensor? scale, Tensor bias, bool rectified)
     {
         var result = empty(product.shape, ScalarType.Float32);
-        var pass = new Pass(TensorMemory.Address<float>(result), TensorMemory.Address<float>(bias), (nint)TensorMemory.Address<ushort>(product), 0, (int)product.shape[1], product.numel(),
+        var pass = new Pass(TensorMemory.Address<float>(result), TensorMemory.Address<float>(bias), (nint)TensorMemory.Address<ushort>(product), (int)product.shape[1], product.numel(),
             scale is null ? 0 : (nint)TensorMemory.Address<float>(scale), rectified);
         Run(pass, pass.Count, &OutputRange);
         return result;
@@ -52,7 +53,7 @@ internal static unsafe class DenseKernels
     {
         var result = empty(gradient.shape, ScalarType.BFloat16);
         bool wide = gradient.dtype == ScalarType.Float32;
-        var pass = new Pass(TensorMemory.Address<float>(output), wide ? TensorMemory.Address<float>(gradient) : null, (nint)TensorMemory.Address<ushort>(result), 0, 0, gradient.numel(),
+        var pass = new Pass(TensorMemory.Address<float>(output), wide ? TensorMemory.Address<float>(gradient) : null, (nint)TensorMemory.Address<ushort>(result), 0, gradient.numel(),
             wide ? 0 : (nint)TensorMemory.Address<ushort>(gradient));
         Run(pass, pass.Count, &MaskedRange);
         return result;
@@ -84,25 +85,33 @@ internal static unsafe class DenseKernels
             threads: count < TensorMemory.ParallelFrom ? 1 : 0);
     }
 
-    private static void NoisyRange(in Pass pass, long start, long end)
+    private static void NoisyRange(in NoisyPass pass, long start, long end)
     {
-        float* x = pass.Floats, e = pass.Others;
-        ushort* result = (ushort*)pass.Halves;
+        const int chunk = 32 * Block;
+        float* x = pass.Input;
+        ushort* result = pass.Result;
         var level = Vector256.Create(pass.Level);
-        long i = start;
-        for (; i + Block <= end; i += Block)
+        Span<float> noise = stackalloc float[chunk];
+        for (long first = start; first < end; first += chunk)
         {
-            var low = Vector256.Load(x + i);
-            var high = Vector256.Load(x + i + 8);
-            if (e is not null)
+            int length = (int)Math.Min(chunk, end - first);
+            if (pass.Keys is { } keys)
+                GaussianNoiseSource.FillBlocks(noise[..length], (int)(first / Block), keys);
+            int i = 0;
+            for (; i + Block <= length; i += Block)
             {
-                low = Fma.MultiplyAdd(Vector256.Load(e + i), level, low);
-                high = Fma.MultiplyAdd(Vector256.Load(e + i + 8), level, high);
+                var low = Vector256.Load(x + first + i);
+                var high = Vector256.Load(x + first + i + 8);
+                if (pass.Keys is not null)
+                {
+                    low = Fma.MultiplyAdd(Vector256.Create(noise.Slice(i, 8)), level, low);
+                    high = Fma.MultiplyAdd(Vector256.Create(noise.Slice(i + 8, 8)), level, high);
+                }
+                Vector256.Narrow(Rounded(low), Rounded(high)).Store(result + first + i);
             }
-            Vector256.Narrow(Rounded(low), Rounded(high)).Store(result + i);
+            for (; i < length; i++)
+                result[first + i] = Rounded(pass.Keys is null ? x[first + i] : MathF.FusedMultiplyAdd(noise[i], pass.Level, x[first + i]));
         }
-        for (; i < end; i++)
-            result[i] = Rounded(e is null ? x[i] : MathF.FusedMultiplyAdd(e[i], pass.Level, x[i]));
     }
 
     private static void OutputRange(in Pass pass, long start, long end)
@@ -207,14 +216,21 @@ internal static unsafe class DenseKernels
         return (ushort)((bits + 0x7FFFu + ((bits >> 16) & 1)) >> 16);
     }
 
-    private readonly struct Pass(float* floats, float* others, nint halves, float level, int columns, long count, nint source = 0, bool flag = false)
+    private readonly struct Pass(float* floats, float* others, nint halves, int columns, long count, nint source = 0, bool flag = false)
     {
         public readonly float* Floats = floats, Others = others;
         public readonly nint Halves = halves, Source = source;
-        public readonly float Level = level;
         public readonly int Columns = columns;
         public readonly long Count = count;
         public readonly bool Flag = flag;
+    }
+
+    private readonly struct NoisyPass(float* input, ushort* result, GaussianNoiseSource.Keys? keys, float level)
+    {
+        public readonly float* Input = input;
+        public readonly ushort* Result = result;
+        public readonly GaussianNoiseSource.Keys? Keys = keys;
+        public readonly float Level = level;
     }
 
     private readonly struct GradientPass(float* wide, ushort* narrow, float* output, ushort* product, float* scale, float* masked, float* timesProduct, ushort* productGradient, int columns)

@@ -27,8 +27,8 @@ internal sealed class GaussianNoise : nn.Module<Tensor, Tensor>
     /// <summary>The standard deviation as the native add uses it, in float32.</summary>
     public float Level => (float)_standardDeviation;
 
-    /// <summary>The next draw of standard normal values, as <see cref="forward"/> would take it for an input of <paramref name="shape"/>.</summary>
-    public Tensor Draw(long[] shape) => _source.Normal(shape, CPU);
+    /// <summary>The keys of the next draw, as <see cref="forward"/> would take it, for a pass that fills the values itself (<see cref="GaussianNoiseSource.FillBlocks"/>).</summary>
+    public GaussianNoiseSource.Keys NextKeys() => _source.NextKeys();
 
     public override Tensor forward(Tensor input)
     {

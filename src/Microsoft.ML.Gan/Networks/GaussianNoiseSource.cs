@@ -19,7 +19,8 @@ namespace Microsoft.ML.Gan.Networks;
 /// </summary>
 internal sealed class GaussianNoiseSource
 {
-    private const int Block = 16;
+    /// <summary>Values per block; a fill's blocks can be filled in any ranges.</summary>
+    internal const int Block = 16;
 
     /// <summary>
     /// Fills of fewer values stay on the calling thread. On a 2-core AMD EPYC the best of 1,000 two-thread fills took
@@ -59,9 +60,7 @@ internal sealed class GaussianNoiseSource
     /// </summary>
     internal unsafe void Fill(Span<float> values, long draw, int workers)
     {
-        ulong state = (uint)Seed ^ (0x9E3779B97F4A7C15UL * (ulong)(draw + 1));
-        ulong first = SplitMix64(ref state), second = SplitMix64(ref state);
-        var keys = new Keys((uint)first, (uint)(first >> 32), (uint)second, (uint)(second >> 32));
+        var keys = KeysOf(draw);
         int blocks = (values.Length + Block - 1) / Block;
         if (workers <= 1 || blocks <= 1)
         {
@@ -77,12 +76,25 @@ internal sealed class GaussianNoiseSource
     }
 
     /// <summary>
+    /// Takes the next draw for a caller that fills its blocks itself, in any ranges (<see cref="FillBlocks"/>): the keys of
+    /// draw <see cref="Draws"/>, which it advances.
+    /// </summary>
+    internal Keys NextKeys() => KeysOf(Draws++);
+
+    private Keys KeysOf(long draw)
+    {
+        ulong state = (uint)Seed ^ (0x9E3779B97F4A7C15UL * (ulong)(draw + 1));
+        ulong first = SplitMix64(ref state), second = SplitMix64(ref state);
+        return new Keys((uint)first, (uint)(first >> 32), (uint)second, (uint)(second >> 32));
+    }
+
+    /// <summary>
     /// Fills <paramref name="values"/>, which start at block <paramref name="firstBlock"/>, 16 values per block: values
     /// 16b..16b+7 are r cos(theta), 16b+8..16b+15 r sin(theta) of pairs 8b..8b+7. Two blocks at a time with 512-bit
     /// vectors where they are accelerated, then one at a time with 256-bit vectors.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FillBlocks(Span<float> values, int firstBlock, Keys keys)
+    internal static void FillBlocks(Span<float> values, int firstBlock, Keys keys)
     {
         int whole = values.Length / Block, b = 0;
         if (Vector512.IsHardwareAccelerated)
@@ -221,5 +233,6 @@ internal sealed class GaussianNoiseSource
         return z ^ (z >> 31);
     }
 
-    private readonly record struct Keys(uint A, uint B, uint C, uint D);
+    /// <summary>The four hash keys of one draw.</summary>
+    internal readonly record struct Keys(uint A, uint B, uint C, uint D);
 }
