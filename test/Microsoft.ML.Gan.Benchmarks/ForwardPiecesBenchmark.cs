@@ -13,7 +13,8 @@ namespace Microsoft.ML.Gan.Benchmarks;
 /// each of its pieces alone on operands made once: the six products, the noise, the direction's cast and norm, the
 /// elementwise operations, the same operations chained without the module, the generator step's freezing of the weights
 /// and one TorchSharp call; and, against the modules' own operations one at a time, the pass as one autograd node
-/// (<see cref="TrainingLogits"/>) and the generator step's two frozen passes as one (<see cref="FrozenFeatures"/>). The pieces alternate, so the machine's drift reaches them alike; each is timed 100 times per
+/// (<see cref="TrainingLogits"/>) and the generator step's two frozen passes as one node over both sets of rows
+/// (<see cref="FrozenFeatures"/>). The pieces alternate, so the machine's drift reaches them alike; each is timed 100 times per
 /// turn, and the table gives the median and the fastest turn.
 /// </summary>
 internal static class ForwardPiecesBenchmark
@@ -90,15 +91,20 @@ internal static class ForwardPiecesBenchmark
                     parameter.grad = null;
             }
         }
-        void GeneratorStepPasses(Func<Tensor, Tensor> features)
+        (Tensor, Tensor) ModulePasses(Tensor real, Func<Tensor> generate)
+        {
+            Tensor realFeatures;
+            using (no_grad())
+                realFeatures = ModuleFeatures(real);
+            return (realFeatures, ModuleFeatures(generate()));
+        }
+        void GeneratorStepPasses(Func<Tensor, Func<Tensor>, (Tensor Real, Tensor Generated)> matchedFeatures)
         {
             discriminator.FreezeWeights();
             using (var pass = NewDisposeScope())
             {
-                Tensor real;
-                using (no_grad())
-                    real = features(realRows);
-                features(generatedRows).mean([0L]).sub(real.mean([0L])).pow(HeldScalars.Two).mean().backward();
+                var (real, generated) = matchedFeatures(realRows, () => generatedRows);
+                generated.mean([0L]).sub(real.mean([0L])).pow(HeldScalars.Two).mean().backward();
             }
             using (var gradient = generatedRows.grad)
                 generatedRows.grad = null;
@@ -119,8 +125,8 @@ internal static class ForwardPiecesBenchmark
         {
             ("forward and backward pass, as training runs it (TrainingLogits: one autograd node, the direction's gradient in one pass)", () => WithLeaves(layers, true, TrainingPass)),
             ("the same pass through the modules' operations one at a time (not TrainingLogits)", () => WithLeaves(layers, true, () => TrainingPassBy(ModuleLogits))),
-            ("the generator step's two passes over 100 rows each, frozen: real rows without a gradient, generated rows with (FrozenFeatures, freezing included)", () => GeneratorStepPasses(discriminator.Features)),
-            ("the same two passes through the modules' operations one at a time", () => GeneratorStepPasses(ModuleFeatures)),
+            ("the generator step's two passes over 100 rows each, frozen: real rows without a gradient, generated rows with (FrozenFeatures: one node over both, freezing included)", () => GeneratorStepPasses(discriminator.MatchedFeatures)),
+            ("the same two passes through the modules' operations one at a time", () => GeneratorStepPasses(ModulePasses)),
             ("forward pass alone (Logits; the direction through autograd)", () => WithLeaves(layers, false, Forward)),
             ($"the six products alone, operands in {type} beforehand", () => EachLayer(i => castInputs[i].matmul(castDirections[i].t()).Dispose())),
             ("Gaussian noise, six fills", () => EachLayer(i => noise.Normal(inputs[i].shape, inputs[i].device).Dispose())),

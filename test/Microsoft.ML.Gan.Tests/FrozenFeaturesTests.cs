@@ -5,16 +5,17 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Gan.Tests;
 
 /// <summary>
-/// <see cref="FrozenFeatures"/>: the frozen discriminator's hidden layers in one autograd node give the features and the
-/// input's gradient of the module's own operations to the bit, with the same noise draws, with and without a gradient.
+/// <see cref="FrozenFeatures"/>: feature matching's two passes over the frozen discriminator as one autograd node give
+/// the real and generated rows' features and the generated rows' gradient of the modules' own two passes to the bit,
+/// with the same noise draws.
 /// </summary>
 [TestClass]
 public sealed class FrozenFeaturesTests
 {
     [TestMethod]
-    [DataRow(300)]
-    [DataRow(7)]
-    public void FeaturesAndInputGradientAreTheModulesToTheBit(int rows)
+    [DataRow(300, 300)]
+    [DataRow(7, 5)]
+    public void FeaturesAndGradientAreTheTwoModulePassesToTheBit(int realRows, int generatedRows)
     {
         // Widths with vector tails; 300 rows of 787 run the first layer's passes on libtorch's threads.
         using var scope = NewDisposeScope();
@@ -29,35 +30,39 @@ public sealed class FrozenFeaturesTests
         }
         discriminator.train();
         discriminator.FreezeWeights();
-        var input = rand([rows, 787], generator: random).mul(1.4).sub(0.2).requires_grad_(true);
+        var real = rand([realRows, 787], generator: random).mul(1.4).sub(0.2);
+        var generated = rand([generatedRows, 787], generator: random).mul(1.4).sub(0.2).requires_grad_(true);
         var target = rand([19], generator: random);
 
-        Assert.IsNotNull(discriminator.FrozenLayers(input), "the frozen layers take the fused path");
+        Assert.IsNotNull(discriminator.FrozenLayers(real), "the frozen layers take the one-node path");
         long draws = noise.Draws;
-        var (fused, fusedGradient) = FeaturesAndGradient(discriminator.Features, input, target);
-        Assert.AreEqual(draws + 3, noise.Draws, "one noise draw per layer input");
+        var (oneReal, oneGenerated, oneGradient) = FeaturesAndGradient(discriminator.MatchedFeatures, real, generated, target);
+        Assert.AreEqual(draws + 6, noise.Draws, "one noise draw per layer input and set of rows");
         noise.Draws = draws;
-        var (module, moduleGradient) = FeaturesAndGradient(x => ModuleFeatures(discriminator, x), input, target);
-
-        Assert.AreEqual(0L, fused.ne(module).sum().item<long>(), "features");
-        Assert.AreEqual(0L, fusedGradient.ne(moduleGradient).sum().item<long>(), "input gradient");
-        Assert.IsTrue(fused.gt(0).any().item<bool>() && fused.eq(0).any().item<bool>(), "ReLU both passes and stops values");
-        using (no_grad())
+        var (moduleReal, moduleGenerated, moduleGradient) = FeaturesAndGradient((r, generate) =>
         {
-            noise.Draws = draws;
-            var withoutGradient = discriminator.Features(input);
-            Assert.AreEqual(0L, withoutGradient.ne(module).sum().item<long>(), "features without a gradient");
-        }
+            Tensor realFeatures;
+            using (no_grad())
+                realFeatures = ModuleFeatures(discriminator, r);
+            return (realFeatures, ModuleFeatures(discriminator, generate()));
+        }, real, generated, target);
+
+        Assert.AreEqual(0L, oneReal.ne(moduleReal).sum().item<long>(), "real rows' features");
+        Assert.AreEqual(0L, oneGenerated.ne(moduleGenerated).sum().item<long>(), "generated rows' features");
+        Assert.AreEqual(0L, oneGradient.ne(moduleGradient).sum().item<long>(), "generated rows' gradient");
+        Assert.IsFalse(oneReal.requires_grad, "the real rows' features have no gradient");
+        Assert.IsTrue(oneGenerated.gt(0).any().item<bool>() && oneGenerated.eq(0).any().item<bool>(), "ReLU both passes and stops values");
         discriminator.ThawWeights();
     }
 
-    private static (Tensor Features, Tensor Gradient) FeaturesAndGradient(Func<Tensor, Tensor> features, Tensor input, Tensor target)
+    private static (Tensor Real, Tensor Generated, Tensor Gradient) FeaturesAndGradient(Func<Tensor, Func<Tensor>, (Tensor, Tensor)> matchedFeatures,
+        Tensor real, Tensor generated, Tensor target)
     {
-        var values = features(input);
-        values.mean([0L]).sub(target).pow(2).mean().backward();
-        var gradient = input.grad!.clone();
-        input.grad = null;
-        return (values, gradient);
+        var (realFeatures, generatedFeatures) = matchedFeatures(real, () => generated);
+        generatedFeatures.mean([0L]).sub(realFeatures.mean([0L])).sub(target).pow(2).mean().backward();
+        var gradient = generated.grad!.clone();
+        generated.grad = null;
+        return (realFeatures, generatedFeatures, gradient);
     }
 
     /// <summary>The hidden layers as the modules run them: the noise layers, the frozen dense layers and ReLU.</summary>

@@ -23,12 +23,22 @@ internal static unsafe class DenseKernels
     /// bf16(x + s e), e the next draw of <paramref name="noise"/>, generated block by block in the same pass (the noise is
     /// counter-based, so its values do not depend on how its blocks are split); bf16(x) when <paramref name="noise"/> is null.
     /// </summary>
-    public static Tensor Noisy(Tensor x, GaussianNoise? noise)
+    public static Tensor Noisy(Tensor x, GaussianNoise? noise) => Noisy(x, x.shape[0], noise?.NextKeys(), null, noise?.Level ?? 0);
+
+    /// <summary>
+    /// bf16(x + s e) for rows that two passes would have taken separately: e is draw <paramref name="first"/> for the first
+    /// <paramref name="rows"/> rows and draw <paramref name="second"/> for the rest; bf16(x) without draws.
+    /// </summary>
+    public static Tensor Noisy(Tensor x, long rows, GaussianNoiseSource.Keys? first, GaussianNoiseSource.Keys? second, float level)
     {
         using var values = x.contiguous();
         var result = empty(values.shape, ScalarType.BFloat16);
-        var pass = new NoisyPass(TensorMemory.Address<float>(values), TensorMemory.Address<ushort>(result), noise is null ? null : noise.NextKeys(), noise?.Level ?? 0);
-        Run(pass, values.numel(), &NoisyRange);
+        long split = rows * values.shape[1];
+        float* input = TensorMemory.Address<float>(values);
+        ushort* output = TensorMemory.Address<ushort>(result);
+        Run(new NoisyPass(input, output, first, level), split, &NoisyRange);
+        if (split < values.numel())
+            Run(new NoisyPass(input + split, output + split, second, level), values.numel() - split, &NoisyRange);
         return result;
     }
 

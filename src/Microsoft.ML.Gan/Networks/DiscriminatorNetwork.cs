@@ -38,6 +38,18 @@ internal abstract class DiscriminatorNetwork : nn.Module<Tensor, Tensor>
     /// <summary>The intermediate features whose batch means feature matching compares.</summary>
     public abstract Tensor Features(Tensor input);
 
+    /// <summary>
+    /// Feature matching's two passes: the <see cref="Features"/> of <paramref name="real"/> without a gradient, then those
+    /// of the rows <paramref name="generate"/> returns, with one; here two passes in that order.
+    /// </summary>
+    public virtual (Tensor Real, Tensor Generated) MatchedFeatures(Tensor real, Func<Tensor> generate)
+    {
+        Tensor realFeatures;
+        using (no_grad())
+            realFeatures = Features(real);
+        return (realFeatures, Features(generate()));
+    }
+
     /// <summary>Data-dependent initialisation of the weight-normalised layers on one batch of real rows.</summary>
     public abstract void InitializeFrom(Tensor batch);
 

@@ -4,15 +4,16 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Gan.Networks;
 
 /// <summary>
-/// The hidden layers of a frozen discriminator in training mode, products in bfloat16, as one autograd node: the
-/// generator's step runs them twice per step (real rows, then generated rows) and needs only the gradient of their input.
-/// Layer by layer, x' = bf16(x + s e) with e the layer's Gaussian noise, then y = max(float(x' W^T) + b, 0) with W the
-/// frozen folded weight in bfloat16: one pass writes x' and one writes y around each product; backward, one pass writes
-/// the gradient masked by y &gt; 0 in bfloat16 before each product (<see cref="DenseKernels"/>, rounded as libtorch
-/// rounds the module's operations, so training is unchanged to the bit). The module's operations take five kernels forward
-/// and four backward per layer, each with its autograd record.
+/// Feature matching's two passes over the frozen discriminator's hidden layers in training mode, products in bfloat16,
+/// as one autograd node over both sets of rows: the real rows' features without a gradient and the generated rows' with
+/// one, where the modules take two passes of 100 rows. Layer by layer, x' = bf16(x + s e) with e the layer's Gaussian noise,
+/// then y = max(float(x' W^T) + b, 0) with W the frozen folded weight in bfloat16: one pass writes x' and one writes y
+/// around each product; backward, for the generated rows only, one pass writes the gradient masked by y &gt; 0 in
+/// bfloat16 before each product (<see cref="DenseKernels"/>). Each set of rows gets the noise draws its own pass would
+/// have taken (the real rows' first), and each row of a product does not depend on the rows beside it, so every value is
+/// the two module passes' to the bit.
 /// </summary>
-internal sealed class FrozenFeatures : autograd.SingleTensorFunction<FrozenFeatures>
+internal sealed class FrozenFeatures : autograd.MultiTensorFunction<FrozenFeatures>
 {
     private const string Saved = "layers";
 
@@ -21,67 +22,72 @@ internal sealed class FrozenFeatures : autograd.SingleTensorFunction<FrozenFeatu
 
     public override string Name => nameof(FrozenFeatures);
 
-    /// <summary>The last layer's output for <paramref name="input"/> [rows, inputs] (float32), with a gradient to it when it has one.</summary>
-    public static Tensor Of(Tensor input, IReadOnlyList<Layer> layers)
+    /// <summary>
+    /// The last layer's outputs (float32) for <paramref name="real"/> [rows, inputs], without a gradient, and for
+    /// <paramref name="generated"/>, with a gradient to it when it has one.
+    /// </summary>
+    public static (Tensor Real, Tensor Generated) Of(Tensor real, Tensor generated, IReadOnlyList<Layer> layers)
     {
-        if (input.requires_grad && is_grad_enabled())
-            return apply(input, layers);
-        var outputs = Forward(input, layers);
-        for (int i = 0; i < outputs.Length - 1; i++)
-            outputs[i].Dispose();
-        return outputs[^1];
+        // The forward pass runs without gradient mode; whether a backward pass will follow is decided here.
+        var outputs = apply(real, generated, layers, generated.requires_grad && is_grad_enabled());
+        return (outputs[0], outputs[1]);
     }
 
-    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
     {
-        var layers = (IReadOnlyList<Layer>)vars[1];
-        var outputs = Forward((Tensor)vars[0], layers);
-        for (int i = 0; i < outputs.Length - 1; i++)
-            outputs[i].DetachFromDisposeScope();
-        ctx.save_for_backward([outputs[^1]]);
-        ctx.save_data(Saved, (layers, outputs[..^1]));
-        return outputs[^1];
+        var (real, generated, layers, backward) = ((Tensor)vars[0], (Tensor)vars[1], (IReadOnlyList<Layer>)vars[2], (bool)vars[3]);
+        long rows = real.shape[0];
+        // The real rows' pass draws first, one draw per noisy layer, then the generated rows' pass.
+        var realDraws = layers.Select(l => l.Noise?.NextKeys()).ToArray();
+        var generatedDraws = layers.Select(l => l.Noise?.NextKeys()).ToArray();
+        var outputs = new Tensor[layers.Count];
+        using (var both = cat([real, generated], 0))
+        {
+            var x = both;
+            for (int i = 0; i < layers.Count; i++)
+            {
+                using var noisy = DenseKernels.Noisy(x, rows, realDraws[i], generatedDraws[i], layers[i].Noise?.Level ?? 0);
+                using var product = noisy.matmul(layers[i].Weight.t());
+                x = outputs[i] = DenseKernels.Output(product, null, layers[i].Bias, rectified: true).DetachFromDisposeScope();
+            }
+        }
+        var last = outputs[^1];
+        var realFeatures = last.narrow(0, 0, rows).clone();
+        var generatedFeatures = last.narrow(0, rows, generated.shape[0]).clone();
+        ctx.mark_non_differentiable([realFeatures]);
+        if (backward)
+            ctx.save_data(Saved, (layers, outputs, rows));
+        else
+            foreach (var output in outputs)
+                output.Dispose();
+        return [realFeatures, generatedFeatures];
     }
 
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grad_outputs)
     {
-        var (layers, hidden) = ((IReadOnlyList<Layer>, Tensor[]))ctx.get_data(Saved);
+        var (layers, outputs, rows) = ((IReadOnlyList<Layer>, Tensor[], long))ctx.get_data(Saved);
         try
         {
-            using var top = grad_output.contiguous();
-            var masked = DenseKernels.Masked(top, ctx.get_saved_variables()[0]);
+            var gradient = grad_outputs[1].contiguous();
             for (int i = layers.Count - 1; ; i--)
             {
-                Tensor inputGradient;
+                Tensor masked;
+                using (gradient)
+                using (var generatedOutput = outputs[i].narrow(0, rows, gradient.shape[0]))
+                    masked = DenseKernels.Masked(gradient, generatedOutput);
                 using (masked)
-                    inputGradient = masked.matmul(layers[i].Weight);
+                    gradient = masked.matmul(layers[i].Weight);
                 if (i == 0)
                 {
-                    using (inputGradient)
-                        return [inputGradient.to(ScalarType.Float32), null!];
+                    using (gradient)
+                        return [null!, gradient.to(ScalarType.Float32), null!, null!];
                 }
-                using (inputGradient)
-                    masked = DenseKernels.Masked(inputGradient, hidden[i - 1]);
             }
         }
         finally
         {
-            foreach (var output in hidden)
+            foreach (var output in outputs)
                 output.Dispose();
         }
-    }
-
-    /// <summary>Every layer's output, the last one's being the result.</summary>
-    private static Tensor[] Forward(Tensor input, IReadOnlyList<Layer> layers)
-    {
-        var outputs = new Tensor[layers.Count];
-        var x = input;
-        for (int i = 0; i < layers.Count; i++)
-        {
-            using var noisy = DenseKernels.Noisy(x, layers[i].Noise);
-            using var product = noisy.matmul(layers[i].Weight.t());
-            x = outputs[i] = DenseKernels.Output(product, null, layers[i].Bias, rectified: true);
-        }
-        return outputs;
     }
 }

@@ -122,8 +122,6 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
     /// </summary>
     public override Tensor Features(Tensor input)
     {
-        if (FrozenLayers(input) is { } layers)
-            return FrozenFeatures.Of(input, layers);
         using var scope = NewDisposeScope();
         var x = inputNoise.forward(input);
         for (int i = 0; i < hidden.Count; i++)
@@ -133,6 +131,18 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
             x = nn.functional.relu(hidden[i].forward(x), inplace: true);
         }
         return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Feature matching's two passes as one (<see cref="FrozenFeatures"/>) while the layers are frozen in bfloat16 in
+    /// training mode (the generator's step); otherwise two. The generated rows are made first: this network's noise comes
+    /// from its own counter-based source, not from the random numbers they are drawn with, so no value changes.
+    /// </summary>
+    public override (Tensor Real, Tensor Generated) MatchedFeatures(Tensor real, Func<Tensor> generate)
+    {
+        if (FrozenLayers(real) is not { } layers)
+            return base.MatchedFeatures(real, generate);
+        return FrozenFeatures.Of(real, generate(), layers);
     }
 
     /// <summary>

@@ -59,13 +59,12 @@ internal sealed class GeneratorStep : IDisposable
         SetDiscriminatorTrainable(false);
         if (_options.GeneratorObjective == GeneratorObjective.FeatureMatching)
         {
-            Tensor realFeatures;
-            using (no_grad())
-                realFeatures = _discriminator.Features(realRows);
-            var generated = classes is null ? _generator.Sample(batch, _random) : _generator.Sample(classes, _random);
-            loss = FeatureMatchingLoss.Compute(realFeatures, _discriminator.Features(generated));
+            Tensor? generated = null;
+            var (realFeatures, generatedFeatures) = _discriminator.MatchedFeatures(realRows,
+                () => generated = classes is null ? _generator.Sample(batch, _random) : _generator.Sample(classes, _random));
+            loss = FeatureMatchingLoss.Compute(realFeatures, generatedFeatures);
             if (classes is not null)
-                logits = _discriminator.forward(generated);
+                logits = _discriminator.forward(generated!);
         }
         else
         {
