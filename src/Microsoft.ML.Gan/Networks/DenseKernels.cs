@@ -8,9 +8,8 @@ namespace Microsoft.ML.Gan.Networks;
 
 /// <summary>
 /// The elementwise passes around a noisy dense layer's bfloat16 product, each one pass where the module's operations take
-/// two to four kernels: the noisy input in bfloat16, the scaled and shifted (and rectified) output, and backward the
-/// gradient masked by ReLU in bfloat16 or float32, and the two products of the gradient with the scale and with the
-/// product. Each value is rounded as libtorch's kernels round those operations: the noise's add with alpha and addcmul's
+/// two to four kernels: the noisy input in bfloat16, the scaled and shifted (and rectified) output; backward, the gradient
+/// masked by ReLU in bfloat16, or a weight-normalised layer's three gradient terms. Each value is rounded as libtorch's kernels round those operations: the noise's add with alpha and addcmul's
 /// scale and shift are fused multiply-adds (as its compiler contracts them), casts round to nearest even (NaN to 0x7FC0),
 /// ReLU is maxps against 0 (clamp_min). Tests hold them to libtorch's values bit for bit. Large tensors are shared among
 /// libtorch's own threads, as its kernels share them (<see cref="TensorMemory.ParallelFrom"/>).
@@ -49,9 +48,9 @@ internal static unsafe class DenseKernels
     public static Tensor Output(Tensor product, Tensor? scale, Tensor bias, bool rectified)
     {
         var result = empty(product.shape, ScalarType.Float32);
-        var pass = new Pass(TensorMemory.Address<float>(result), TensorMemory.Address<float>(bias), (nint)TensorMemory.Address<ushort>(product), (int)product.shape[1], product.numel(),
-            scale is null ? 0 : (nint)TensorMemory.Address<float>(scale), rectified);
-        Run(pass, pass.Count, &OutputRange);
+        var pass = new OutputPass(TensorMemory.Address<ushort>(product), scale is null ? null : TensorMemory.Address<float>(scale), TensorMemory.Address<float>(bias),
+            TensorMemory.Address<float>(result), (int)product.shape[1], rectified);
+        Run(pass, product.numel(), &OutputRange);
         return result;
     }
 
@@ -62,10 +61,7 @@ internal static unsafe class DenseKernels
     public static Tensor Masked(Tensor gradient, Tensor output)
     {
         var result = empty(gradient.shape, ScalarType.BFloat16);
-        bool wide = gradient.dtype == ScalarType.Float32;
-        var pass = new Pass(TensorMemory.Address<float>(output), wide ? TensorMemory.Address<float>(gradient) : null, (nint)TensorMemory.Address<ushort>(result), 0, gradient.numel(),
-            wide ? 0 : (nint)TensorMemory.Address<ushort>(gradient));
-        Run(pass, pass.Count, &MaskedRange);
+        Run(new MaskedPass(OutputGradient.Of(gradient, output), TensorMemory.Address<ushort>(result)), gradient.numel(), &MaskedRange);
         return result;
     }
 
@@ -79,9 +75,7 @@ internal static unsafe class DenseKernels
         var masked = empty(gradient.shape, ScalarType.Float32);
         var timesProduct = empty(gradient.shape, ScalarType.Float32);
         var productGradient = empty(gradient.shape, ScalarType.BFloat16);
-        bool wide = gradient.dtype == ScalarType.Float32;
-        var pass = new GradientPass(wide ? TensorMemory.Address<float>(gradient) : null, wide ? null : TensorMemory.Address<ushort>(gradient),
-            output is null ? null : TensorMemory.Address<float>(output), TensorMemory.Address<ushort>(product), TensorMemory.Address<float>(scale),
+        var pass = new GradientPass(OutputGradient.Of(gradient, output), TensorMemory.Address<ushort>(product), TensorMemory.Address<float>(scale),
             TensorMemory.Address<float>(masked), TensorMemory.Address<float>(timesProduct), TensorMemory.Address<ushort>(productGradient), (int)gradient.shape[1]);
         Run(pass, gradient.numel(), &LayerGradientsRange);
         return (masked, timesProduct, productGradient);
@@ -124,69 +118,45 @@ internal static unsafe class DenseKernels
         }
     }
 
-    private static void OutputRange(in Pass pass, long start, long end)
+    private static void OutputRange(in OutputPass pass, long start, long end)
     {
-        float* result = pass.Floats, bias = pass.Others, scale = (float*)pass.Source;
-        ushort* product = (ushort*)pass.Halves;
-        int columns = pass.Columns;
         var zero = Vector256<float>.Zero;
         for (long i = start; i < end;)
         {
-            long row = i / columns;
-            int column = (int)(i - row * columns);
-            long rowEnd = Math.Min(end, (row + 1) * columns);
+            var (column, rowEnd) = InRow(i, end, pass.Columns);
             for (; i + 8 <= rowEnd; i += 8, column += 8)
             {
-                var value = scale is not null
-                    ? Fma.MultiplyAdd(Widened(product + i), Vector256.Load(scale + column), Vector256.Load(bias + column))
-                    : Widened(product + i) + Vector256.Load(bias + column);
-                (pass.Flag ? Avx.Max(zero, value) : value).Store(result + i);
+                var bias = Vector256.Load(pass.Bias + column);
+                var value = pass.Scale is not null ? Fma.MultiplyAdd(Widened(pass.Product + i), Vector256.Load(pass.Scale + column), bias) : Widened(pass.Product + i) + bias;
+                (pass.Rectified ? Avx.Max(zero, value) : value).Store(pass.Result + i);
             }
             for (; i < rowEnd; i++, column++)
             {
-                float value = BitConverter.Int32BitsToSingle(product[i] << 16);
-                value = scale is not null ? MathF.FusedMultiplyAdd(value, scale[column], bias[column]) : value + bias[column];
-                result[i] = pass.Flag && value < 0 ? 0f : value;
+                float product = BitConverter.Int32BitsToSingle(pass.Product[i] << 16);
+                float value = pass.Scale is not null ? MathF.FusedMultiplyAdd(product, pass.Scale[column], pass.Bias[column]) : product + pass.Bias[column];
+                pass.Result[i] = pass.Rectified && value < 0 ? 0f : value;
             }
         }
     }
 
-    private static void MaskedRange(in Pass pass, long start, long end)
+    private static void MaskedRange(in MaskedPass pass, long start, long end)
     {
-        float* output = pass.Floats, wide = pass.Others;
-        ushort* narrow = (ushort*)pass.Source, result = (ushort*)pass.Halves;
-        var zero = Vector256<float>.Zero;
         long i = start;
         for (; i + Block <= end; i += Block)
-        {
-            var keepLow = ~Vector256.LessThanOrEqual(Vector256.Load(output + i), zero);
-            var keepHigh = ~Vector256.LessThanOrEqual(Vector256.Load(output + i + 8), zero);
-            var low = (wide is not null ? Vector256.Load(wide + i) : Widened(narrow + i)) & keepLow;
-            var high = (wide is not null ? Vector256.Load(wide + i + 8) : Widened(narrow + i + 8)) & keepHigh;
-            Vector256.Narrow(Rounded(low), Rounded(high)).Store(result + i);
-        }
+            Vector256.Narrow(Rounded(pass.Gradient.Load(i)), Rounded(pass.Gradient.Load(i + 8))).Store(pass.Result + i);
         for (; i < end; i++)
-            result[i] = Rounded(output[i] <= 0 ? 0f : wide is not null ? wide[i] : BitConverter.Int32BitsToSingle(narrow[i] << 16));
+            pass.Result[i] = Rounded(pass.Gradient[i]);
     }
 
     private static void LayerGradientsRange(in GradientPass pass, long start, long end)
     {
-        int columns = pass.Columns;
-        var zero = Vector256<float>.Zero;
         for (long i = start; i < end;)
         {
-            long row = i / columns;
-            int column = (int)(i - row * columns);
-            long rowEnd = Math.Min(end, (row + 1) * columns);
+            var (column, rowEnd) = InRow(i, end, pass.Columns);
             for (; i + Block <= rowEnd; i += Block, column += Block)
             {
-                var low = pass.Wide is not null ? Vector256.Load(pass.Wide + i) : Widened(pass.Narrow + i);
-                var high = pass.Wide is not null ? Vector256.Load(pass.Wide + i + 8) : Widened(pass.Narrow + i + 8);
-                if (pass.Output is not null)
-                {
-                    low &= ~Vector256.LessThanOrEqual(Vector256.Load(pass.Output + i), zero);
-                    high &= ~Vector256.LessThanOrEqual(Vector256.Load(pass.Output + i + 8), zero);
-                }
+                var low = pass.Gradient.Load(i);
+                var high = pass.Gradient.Load(i + 8);
                 low.Store(pass.Masked + i);
                 high.Store(pass.Masked + i + 8);
                 (low * Widened(pass.Product + i)).Store(pass.TimesProduct + i);
@@ -195,12 +165,20 @@ internal static unsafe class DenseKernels
             }
             for (; i < rowEnd; i++, column++)
             {
-                float value = pass.Output is not null && pass.Output[i] <= 0 ? 0f : pass.Wide is not null ? pass.Wide[i] : BitConverter.Int32BitsToSingle(pass.Narrow[i] << 16);
+                float value = pass.Gradient[i];
                 pass.Masked[i] = value;
                 pass.TimesProduct[i] = value * BitConverter.Int32BitsToSingle(pass.Product[i] << 16);
                 pass.ProductGradient[i] = Rounded(value * pass.Scale[column]);
             }
         }
+    }
+
+    /// <summary>For row-major values with <paramref name="columns"/> columns, the column of value <paramref name="i"/> and where its row ends within ..<paramref name="end"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (int Column, long RowEnd) InRow(long i, long end, int columns)
+    {
+        long row = i / columns;
+        return ((int)(i - row * columns), Math.Min(end, (row + 1) * columns));
     }
 
     /// <summary>bfloat16 to float32 of eight values; exact, bfloat16 being float32's upper half.</summary>
@@ -226,13 +204,28 @@ internal static unsafe class DenseKernels
         return (ushort)((bits + 0x7FFFu + ((bits >> 16) & 1)) >> 16);
     }
 
-    private readonly struct Pass(float* floats, float* others, nint halves, int columns, long count, nint source = 0, bool flag = false)
+    /// <summary>
+    /// The gradient of a layer's output as ReLU's backward pass gives it: the incoming gradient, float32 or bfloat16
+    /// (exact in float32), where the output is &gt; 0 and 0 elsewhere (threshold_backward); unmasked without an output.
+    /// </summary>
+    private readonly struct OutputGradient(float* wide, ushort* narrow, float* output)
     {
-        public readonly float* Floats = floats, Others = others;
-        public readonly nint Halves = halves, Source = source;
-        public readonly int Columns = columns;
-        public readonly long Count = count;
-        public readonly bool Flag = flag;
+        private readonly float* _wide = wide, _output = output;
+        private readonly ushort* _narrow = narrow;
+
+        public static OutputGradient Of(Tensor gradient, Tensor? output) => gradient.dtype == ScalarType.Float32
+            ? new(TensorMemory.Address<float>(gradient), null, output is null ? null : TensorMemory.Address<float>(output))
+            : new(null, TensorMemory.Address<ushort>(gradient), output is null ? null : TensorMemory.Address<float>(output));
+
+        /// <summary>Values i..i+7.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector256<float> Load(long i)
+        {
+            var value = _wide is not null ? Vector256.Load(_wide + i) : Widened(_narrow + i);
+            return _output is null ? value : value & ~Vector256.LessThanOrEqual(Vector256.Load(_output + i), Vector256<float>.Zero);
+        }
+
+        public float this[long i] => _output is not null && _output[i] <= 0 ? 0f : _wide is not null ? _wide[i] : BitConverter.Int32BitsToSingle(_narrow[i] << 16);
     }
 
     private readonly struct NoisyPass(float* input, ushort* result, GaussianNoiseSource.Keys? keys, float level)
@@ -243,10 +236,25 @@ internal static unsafe class DenseKernels
         public readonly float Level = level;
     }
 
-    private readonly struct GradientPass(float* wide, ushort* narrow, float* output, ushort* product, float* scale, float* masked, float* timesProduct, ushort* productGradient, int columns)
+    private readonly struct OutputPass(ushort* product, float* scale, float* bias, float* result, int columns, bool rectified)
     {
-        public readonly float* Wide = wide, Output = output, Scale = scale, Masked = masked, TimesProduct = timesProduct;
-        public readonly ushort* Narrow = narrow, Product = product, ProductGradient = productGradient;
+        public readonly ushort* Product = product;
+        public readonly float* Scale = scale, Bias = bias, Result = result;
+        public readonly int Columns = columns;
+        public readonly bool Rectified = rectified;
+    }
+
+    private readonly struct MaskedPass(OutputGradient gradient, ushort* result)
+    {
+        public readonly OutputGradient Gradient = gradient;
+        public readonly ushort* Result = result;
+    }
+
+    private readonly struct GradientPass(OutputGradient gradient, ushort* product, float* scale, float* masked, float* timesProduct, ushort* productGradient, int columns)
+    {
+        public readonly OutputGradient Gradient = gradient;
+        public readonly ushort* Product = product, ProductGradient = productGradient;
+        public readonly float* Scale = scale, Masked = masked, TimesProduct = timesProduct;
         public readonly int Columns = columns;
     }
 }
