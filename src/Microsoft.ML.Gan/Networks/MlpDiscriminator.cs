@@ -168,7 +168,7 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
     /// </summary>
     internal FrozenFeatures.Layer[]? FrozenLayers(Tensor input)
     {
-        if (!training || input.device.type != DeviceType.CPU || input.dtype != ScalarType.Float32 || hidden.Any(l => l.FrozenWeight?.dtype != ScalarType.BFloat16))
+        if (!training || hidden.Count == 0 || input.device.type != DeviceType.CPU || input.dtype != ScalarType.Float32 || hidden.Any(l => l.FrozenWeight?.dtype != ScalarType.BFloat16))
             return null;
         return hidden.Select((layer, i) =>
         {
