@@ -157,10 +157,7 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
     /// <summary>Every layer for <see cref="TrainingLogits"/>, each given its leaves for this pass.</summary>
     private TrainingLogits.Layer[] TrainingLayers() =>
         hidden.Append(output).Select((layer, i) =>
-        {
-            var noise = i == 0 ? inputNoise : hiddenNoise[i - 1];
-            return new TrainingLogits.Layer(noise.IsActive ? noise : null, layer.TrainingLeaves(), layer.Scale, layer.Bias, Rectified: layer != output);
-        }).ToArray();
+            new TrainingLogits.Layer(NoiseBefore(i), layer.TrainingLeaves(), layer.Scale, layer.Bias, Rectified: layer != output)).ToArray();
 
     /// <summary>
     /// The hidden layers for <see cref="FrozenFeatures"/>: in training mode on the CPU, with every weight frozen in
@@ -170,11 +167,14 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
     {
         if (!training || hidden.Count == 0 || input.device.type != DeviceType.CPU || input.dtype != ScalarType.Float32 || hidden.Any(l => l.FrozenWeight?.dtype != ScalarType.BFloat16))
             return null;
-        return hidden.Select((layer, i) =>
-        {
-            var noise = i == 0 ? inputNoise : hiddenNoise[i - 1];
-            return new FrozenFeatures.Layer(noise.IsActive ? noise : null, layer.FrozenWeight!, layer.Bias);
-        }).ToArray();
+        return hidden.Select((layer, i) => new FrozenFeatures.Layer(NoiseBefore(i), layer.FrozenWeight!, layer.Bias)).ToArray();
+    }
+
+    /// <summary>The noise on layer <paramref name="i"/>'s input (the output layer's is the last hidden layer's) when it adds any; null otherwise.</summary>
+    private GaussianNoise? NoiseBefore(int i)
+    {
+        var noise = i == 0 ? inputNoise : hiddenNoise[i - 1];
+        return noise.IsActive ? noise : null;
     }
 
     /// <summary>

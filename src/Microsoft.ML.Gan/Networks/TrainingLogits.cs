@@ -87,8 +87,7 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
                 gradients[5 + TensorsPerLayer * i] = outputGradient.sum([0L]);
                 using (var factorGradient = timesProduct.sum([0L]))
                 {
-                    using (var unitScale = layer.Scale.div(layer.Leaves.Norm))
-                    using (var perNorm = unitScale.div(layer.Leaves.Norm))
+                    using (var perNorm = saved.Factor.div(layer.Leaves.Norm))
                     using (var negated = factorGradient.neg())
                         gradients[3 + TensorsPerLayer * i] = negated.mul(perNorm);
                     if (layer.Scale.requires_grad)
