@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Microsoft.ML.Gan.Runtime;
 using TorchSharp;
@@ -15,8 +16,12 @@ namespace Microsoft.ML.Gan.Training;
 /// </summary>
 internal static unsafe class AdamKernel
 {
-    /// <summary>Elements per block: four 8 KB slices of the tensors and the block's denominators stay in L1 and L2.</summary>
-    private const int Block = 2048;
+    /// <summary>
+    /// Elements per block: four 128 KB slices of the tensors and the block's denominators stay in L2. Blocks are this
+    /// large because each call of MKL's square root has a fixed cost (about 2.4 µs on the project's AMD EPYC): with 2,048
+    /// elements per block the discriminator's update took 2.3 ms instead of 0.6 ms.
+    /// </summary>
+    private const int Block = 32768;
 
     /// <summary>The coefficients of one update, as float32 as libtorch's kernels use them.</summary>
     public readonly record struct Coefficients(float FirstWeight, float SecondDecay, float SecondWeight, float Epsilon, float Step);
@@ -39,15 +44,22 @@ internal static unsafe class AdamKernel
 
     private static void UpdateBlocks(Pointers tensors, Coefficients c, int startBlock, int endBlock)
     {
-        float* denominator = stackalloc float[Block];
-        for (int b = startBlock; b < endBlock; b++)
+        float* denominator = (float*)NativeMemory.AlignedAlloc(Block * sizeof(float), 64);
+        try
         {
-            long offset = (long)b * Block;
-            int n = (int)Math.Min(Block, tensors.Count - offset);
-            float* p = tensors.Parameter + offset, g = tensors.Gradient + offset, m = tensors.First + offset, v = tensors.Second + offset;
-            Moments(g, m, v, denominator, n, c);
-            MklVectorMath.SqrtInPlace(denominator, n);
-            Step(p, m, denominator, n, c.Step);
+            for (int b = startBlock; b < endBlock; b++)
+            {
+                long offset = (long)b * Block;
+                int n = (int)Math.Min(Block, tensors.Count - offset);
+                float* p = tensors.Parameter + offset, g = tensors.Gradient + offset, m = tensors.First + offset, v = tensors.Second + offset;
+                Moments(g, m, v, denominator, n, c);
+                MklVectorMath.SqrtInPlace(denominator, n);
+                Step(p, m, denominator, n, c.Step);
+            }
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(denominator);
         }
     }
 
