@@ -8,7 +8,7 @@ namespace Microsoft.ML.Gan.Runtime;
 /// process keeps the cores busy, a spinning worker holds a core that the worker with the work needs, and a two-thread
 /// training epoch with a fixed thread count ran about 20 times slower. With <c>GOMP_SPINCOUNT=100000</c> (about 2 ms on
 /// the project's AMD EPYC, 19 ns per spin) a waiting thread stays awake through the gaps between the kernels of one
-/// training step, where waking a sleeping thread cost an MNIST step about 2 ms, and then sleeps; under load the trainer's
+/// training step, where waking a sleeping thread cost an MNIST step about 1 ms (24.3 against 23.2 ms on average in alternating runs), and then sleeps; under load the trainer's
 /// default thread count drops to the free cores (<see cref="FreeCoreThreads"/>). libgomp reads the variable when it is
 /// loaded, with libtorch, through the C library's environment, which .NET's
 /// <see cref="Environment.SetEnvironmentVariable(string, string)"/> does not change on Unix; so it is set with libc's
