@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Microsoft.ML.Gan.Runtime;
+using static Microsoft.ML.Gan.Networks.BFloat16Rounding;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Networks;
@@ -132,7 +133,7 @@ internal static unsafe class DenseKernels
             }
             for (; i < rowEnd; i++, column++)
             {
-                float product = BitConverter.Int32BitsToSingle(pass.Product[i] << 16);
+                float product = Widened(pass.Product[i]);
                 float value = pass.Scale is not null ? MathF.FusedMultiplyAdd(product, pass.Scale[column], pass.Bias[column]) : product + pass.Bias[column];
                 pass.Result[i] = pass.Rectified && value < 0 ? 0f : value;
             }
@@ -167,7 +168,7 @@ internal static unsafe class DenseKernels
             {
                 float value = pass.Gradient[i];
                 pass.Masked[i] = value;
-                pass.TimesProduct[i] = value * BitConverter.Int32BitsToSingle(pass.Product[i] << 16);
+                pass.TimesProduct[i] = value * Widened(pass.Product[i]);
                 pass.ProductGradient[i] = Rounded(value * pass.Scale[column]);
             }
         }
@@ -179,29 +180,6 @@ internal static unsafe class DenseKernels
     {
         long row = i / columns;
         return ((int)(i - row * columns), Math.Min(end, (row + 1) * columns));
-    }
-
-    /// <summary>bfloat16 to float32 of eight values; exact, bfloat16 being float32's upper half.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Widened(ushort* values) =>
-        (Vector256.WidenLower(Vector128.Load(values).ToVector256Unsafe()) << 16).AsSingle();
-
-    /// <summary>float32 to bfloat16, rounded to nearest even, in the low 16 bits; NaN becomes 0x7FC0, as in libtorch.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<uint> Rounded(Vector256<float> values)
-    {
-        var bits = values.AsUInt32();
-        var rounded = (bits + Vector256.Create(0x7FFFu) + ((bits >> 16) & Vector256<uint>.One)) >> 16;
-        var nan = ~Vector256.Equals(values, values).AsUInt32();
-        return Vector256.ConditionalSelect(nan, Vector256.Create(0x7FC0u), rounded);
-    }
-
-    private static ushort Rounded(float value)
-    {
-        if (float.IsNaN(value))
-            return 0x7FC0;
-        uint bits = BitConverter.SingleToUInt32Bits(value);
-        return (ushort)((bits + 0x7FFFu + ((bits >> 16) & 1)) >> 16);
     }
 
     /// <summary>
@@ -225,7 +203,7 @@ internal static unsafe class DenseKernels
             return _output is null ? value : value & ~Vector256.LessThanOrEqual(Vector256.Load(_output + i), Vector256<float>.Zero);
         }
 
-        public float this[long i] => _output is not null && _output[i] <= 0 ? 0f : _wide is not null ? _wide[i] : BitConverter.Int32BitsToSingle(_narrow[i] << 16);
+        public float this[long i] => _output is not null && _output[i] <= 0 ? 0f : _wide is not null ? _wide[i] : Widened(_narrow[i]);
     }
 
     private readonly struct NoisyPass(float* input, ushort* result, GaussianNoiseSource.Keys? keys, float level)

@@ -68,15 +68,13 @@ internal sealed unsafe class DirectionGradient : IDisposable
                 ushort* product = (ushort*)pass.ProductGradient + offset;
                 for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
                 {
-                    // bfloat16 to float32 is exact: its 16 bits are float32's upper half.
-                    var widened = Vector256.WidenLower(Vector128.Load(product + i).ToVector256Unsafe()) << 16;
                     var c = scale * Vector256.Load(v + i);
-                    (c + c + widened.AsSingle()).Store(gradient + i);
+                    (c + c + BFloat16Rounding.Widened(product + i)).Store(gradient + i);
                 }
                 for (; i < n; i++)
                 {
                     float c = k * v[i];
-                    gradient[i] = c + c + BitConverter.Int32BitsToSingle(product[i] << 16);
+                    gradient[i] = c + c + BFloat16Rounding.Widened(product[i]);
                 }
             }
             else
