@@ -130,7 +130,7 @@ internal static class ForwardPiecesBenchmark
             ("forward pass alone (Logits; the direction through autograd)", () => WithLeaves(layers, false, Forward)),
             ($"the six products alone, operands in {type} beforehand", () => EachLayer(i => castInputs[i].matmul(castDirections[i].t()).Dispose())),
             ("Gaussian noise, six fills", () => EachLayer(i => noise.Normal(inputs[i].shape, inputs[i].device).Dispose())),
-            ($"the direction in {type} and its norm", () => EachLayer(i => { using var _ = no_grad(); directions[i].to(type).Dispose(); EuclideanNorm.Over(directions[i], 1L).Dispose(); })),
+            ($"the direction in {type} and its norm, as a training pass makes them (DirectionGradient.Of)", () => EachLayer(i => DirectionGradient.Of(directions[i], type).Dispose())),
             ("the noise's addition", () => EachLayer(i => inputs[i].add(inputs[i], alpha: hiddenNoiseLevel).Dispose())),
             ($"the inputs' casts to {type}", () => EachLayer(i => inputs[i].to(type).Dispose())),
             ("the products' casts to float32", () => EachLayer(i => castOutputs[i].to(ScalarType.Float32).Dispose())),

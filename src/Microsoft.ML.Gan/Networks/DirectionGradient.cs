@@ -31,8 +31,12 @@ internal sealed unsafe class DirectionGradient : IDisposable
     public static DirectionGradient Of(Tensor v, ScalarType productType)
     {
         using var _ = no_grad();
-        var direction = productType == ScalarType.Float32 ? v.detach() : v.to(productType);
-        var norm = EuclideanNorm.Over(v, 1L);
+        var (direction, norm) = productType switch
+        {
+            ScalarType.Float32 => (v.detach(), EuclideanNorm.Over(v, 1L)),
+            ScalarType.BFloat16 => DirectionRows.InBFloat16WithNorm(v),
+            _ => (v.to(productType), EuclideanNorm.Over(v, 1L)),
+        };
         // The leaves live until Complete, beyond the dispose scope of the forward pass that made them.
         return new DirectionGradient(direction.requires_grad_(true).DetachFromDisposeScope(), norm.requires_grad_(true).DetachFromDisposeScope());
     }

@@ -34,7 +34,7 @@ internal static unsafe class EuclideanNorm
     /// <summary>||v|| over <paramref name="dimensions"/>, those dimensions removed.</summary>
     public static Tensor Over(Tensor v, params long[] dimensions)
     {
-        if (dimensions is [1] && RowPassApplies(v) && RowPassIsExact)
+        if (dimensions is [1] && SumsRowsInOnePass(v))
         {
             using var sums = RowSquareSums(v);
             return sums.sqrt();
@@ -44,6 +44,9 @@ internal static unsafe class EuclideanNorm
 
     /// <summary>Whether the one-pass row sums give libtorch's sums of squares to the bit on this machine; checked once per process on random rows.</summary>
     public static bool RowPassIsExact => Exact.Value;
+
+    /// <summary>Whether <paramref name="v"/>'s row norms are summed in one pass (<see cref="RowSquareSum"/>): its shape and type allow it, and the pass is exact here.</summary>
+    internal static bool SumsRowsInOnePass(Tensor v) => RowPassApplies(v) && RowPassIsExact;
 
     /// <summary>The sum of squares of each row of <paramref name="v"/> ([rows, columns], contiguous float32 on the CPU, columns at least <see cref="Lanes"/>), shape [rows].</summary>
     internal static Tensor RowSquareSums(Tensor v)
@@ -72,8 +75,8 @@ internal static unsafe class EuclideanNorm
         !(v.requires_grad && is_grad_enabled()) && v.dim() == 2 && v.dtype == ScalarType.Float32 && v.device_type == DeviceType.CPU && v.is_contiguous() && v.shape[1] >= Lanes
         && v.shape[1] <= int.MaxValue && v.shape[0] <= int.MaxValue;
 
-    /// <summary>vectorized_inner_sum: the vectors' cascade, then the tail one by one, then the lanes in order.</summary>
-    private static float RowSquareSum(float* x, int count)
+    /// <summary>The sum of squares of the <paramref name="count"/> values at <paramref name="x"/>, as vectorized_inner_sum adds them: the vectors' cascade, then the tail one by one, then the lanes in order.</summary>
+    internal static float RowSquareSum(float* x, int count)
     {
         int vectors = count / Lanes;
         var cascade = VectorCascade(x, vectors);

@@ -151,13 +151,7 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     public void Freeze()
     {
         _frozenWeight?.Dispose();
-        var folded = FoldedWeight();
-        if (ProductType != ScalarType.Float32)
-        {
-            using var wide = folded;
-            folded = wide.to(ProductType);
-        }
-        _frozenWeight = folded.DetachFromDisposeScope();
+        _frozenWeight = DirectionRows.Folded(v, g, ProductType).DetachFromDisposeScope();
     }
 
     /// <summary>Ends <see cref="Freeze"/>.</summary>
@@ -168,14 +162,7 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The folded weight g * v / ||v||, shape [outputs, inputs], with no autograd history.</summary>
-    public Tensor FoldedWeight()
-    {
-        using (no_grad())
-        {
-            using var factor = UnitScale();
-            return v.mul(factor.unsqueeze(1));
-        }
-    }
+    public Tensor FoldedWeight() => DirectionRows.Folded(v, g, ScalarType.Float32);
 
     /// <summary>x w^T with both operands in <see cref="ProductType"/>, returned as float32.</summary>
     private Tensor Product(Tensor input, Tensor weight)
