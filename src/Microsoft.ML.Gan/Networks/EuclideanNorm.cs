@@ -90,51 +90,66 @@ internal static unsafe class EuclideanNorm
 
     /// <summary>
     /// row_sum over <paramref name="vectors"/> squared vectors: <see cref="Partials"/> partial sums over groups of that
-    /// many vectors (multi_row_sum), the vectors after the last whole group into the first, then the others into it.
+    /// many vectors (multi_row_sum), the vectors after the last whole group into the first, then the others into it. The
+    /// first level's partial sums, which every group adds to, are locals (registers); each run of groups into them starts
+    /// from 0, as libtorch's does after the level is carried up.
     /// </summary>
     private static Vector256<float> VectorCascade(float* x, int vectors)
     {
         int groups = vectors / Partials;
         int levelPower = Math.Max(4, CeilLog2(groups) / Levels);
         int levelStep = 1 << levelPower, levelMask = levelStep - 1;
-        var accumulators = stackalloc Vector256<float>[Levels * Partials];
-        for (int a = 0; a < Levels * Partials; a++)
-            accumulators[a] = Vector256<float>.Zero;
+        var upper = stackalloc Vector256<float>[(Levels - 1) * Partials];
+        for (int a = 0; a < (Levels - 1) * Partials; a++)
+            upper[a] = Vector256<float>.Zero;
         int group = 0;
+        Vector256<float> a0, a1, a2, a3;
         while (group + levelStep <= groups)
         {
-            for (int j = 0; j < levelStep; j++, group++)
-                AddGroup(accumulators, x, group);
-            for (int level = 1; level < Levels; level++)
+            (a0, a1, a2, a3) = Groups(x, group, group + levelStep);
+            group += levelStep;
+            upper[0] += a0;
+            upper[1] += a1;
+            upper[2] += a2;
+            upper[3] += a3;
+            for (int level = 2; level < Levels; level++)
             {
+                if ((group & (levelMask << ((level - 1) * levelPower))) != 0)
+                    break;
                 for (int k = 0; k < Partials; k++)
                 {
-                    accumulators[level * Partials + k] += accumulators[(level - 1) * Partials + k];
-                    accumulators[(level - 1) * Partials + k] = Vector256<float>.Zero;
+                    upper[(level - 1) * Partials + k] += upper[(level - 2) * Partials + k];
+                    upper[(level - 2) * Partials + k] = Vector256<float>.Zero;
                 }
-                if ((group & (levelMask << (level * levelPower))) != 0)
-                    break;
             }
         }
-        for (; group < groups; group++)
-            AddGroup(accumulators, x, group);
+        (a0, a1, a2, a3) = Groups(x, group, groups);
         for (int level = 1; level < Levels; level++)
         {
-            for (int k = 0; k < Partials; k++)
-                accumulators[k] += accumulators[level * Partials + k];
+            a0 += upper[(level - 1) * Partials];
+            a1 += upper[(level - 1) * Partials + 1];
+            a2 += upper[(level - 1) * Partials + 2];
+            a3 += upper[(level - 1) * Partials + 3];
         }
-        var sum = accumulators[0];
+        var sum = a0;
         for (int i = groups * Partials; i < vectors; i++)
             sum += Square(x + (long)i * Lanes);
-        for (int k = 1; k < Partials; k++)
-            sum += accumulators[k];
-        return sum;
+        return sum + a1 + a2 + a3;
     }
 
-    private static void AddGroup(Vector256<float>* accumulators, float* x, int group)
+    /// <summary>The <see cref="Partials"/> partial sums of groups <paramref name="first"/> .. <paramref name="end"/> - 1, each from 0.</summary>
+    private static (Vector256<float>, Vector256<float>, Vector256<float>, Vector256<float>) Groups(float* x, int first, int end)
     {
-        for (int k = 0; k < Partials; k++)
-            accumulators[k] += Square(x + ((long)group * Partials + k) * Lanes);
+        Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero, a2 = Vector256<float>.Zero, a3 = Vector256<float>.Zero;
+        for (int group = first; group < end; group++)
+        {
+            float* g = x + (long)group * Partials * Lanes;
+            a0 += Square(g);
+            a1 += Square(g + Lanes);
+            a2 += Square(g + 2 * Lanes);
+            a3 += Square(g + 3 * Lanes);
+        }
+        return (a0, a1, a2, a3);
     }
 
     /// <summary>The squares as libtorch's multiply stores them, rounded before they are added.</summary>
