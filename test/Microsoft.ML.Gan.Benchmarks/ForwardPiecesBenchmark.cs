@@ -15,7 +15,8 @@ namespace Microsoft.ML.Gan.Benchmarks;
 /// and one TorchSharp call; and, against the modules' own operations one at a time, the pass as one autograd node
 /// (<see cref="TrainingLogits"/>) and the generator step's two frozen passes as one node over both sets of rows
 /// (<see cref="FrozenFeatures"/>). The pieces alternate, so the machine's drift reaches them alike; each is timed 100 times per
-/// turn, and the table gives the median and the fastest turn.
+/// turn, and the table gives the median and the fastest turn. Freed memory stays in
+/// the process (<see cref="RetainedMemory"/>), so that the passes do not time page faults a training run does not take.
 /// </summary>
 internal static class ForwardPiecesBenchmark
 {
@@ -24,6 +25,7 @@ internal static class ForwardPiecesBenchmark
 
     public static void Run(int turns, int threads, string outputDirectory)
     {
+        bool retained = RetainedMemory.Keep();
         string mklPath = MatmulRate.ThisProcess();
         set_num_threads(threads);
         var type = BFloat16Support.Resolve(MatrixMultiplyPrecision.Auto, DeviceType.CPU) == MatrixMultiplyPrecision.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32;
@@ -176,6 +178,7 @@ internal static class ForwardPiecesBenchmark
             Machine: {Environment.ProcessorCount} cores, {threads} torch threads, {Environment.OSVersion}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC; {mklPath}.
             Matrix multiply 100x784 by 784x1000 in {type}, same process, before / after (GFLOP/s): {matmulBefore:F0} / {matmulAfter:F0}.
             The default discriminator in training mode, products in {type}; {turns} turns of 100 timings per piece, the pieces alternating.
+            Freed memory {(retained ? "kept in the process (glibc's mmap threshold 32 MiB, trim threshold 1 GiB), as a training run's steps keep theirs" : "returned to the system as the C library chooses")}.
 
             {table}
             {comparison}
