@@ -6,13 +6,16 @@
 //   getenv OMP_WAIT_POLICY=<value native code sees, or "unset">
 //   fresh-memory <"nan" when every value of a new, unwritten tensor is NaN (as under UninitialisedMemoryTests' allocator), else "other">
 // Arguments: "switch-off" sets the runtime option Microsoft.ML.Gan.MklFastPath to false before Microsoft.ML.Gan runs;
-// "torch-first" loads libtorch before Microsoft.ML.Gan runs.
+// "torch-first" loads libtorch before Microsoft.ML.Gan runs. "fault" instead reads address 0 in native code, which kills
+// the process with SIGSEGV (the crash ChildProcessTests expect the runtime's crash report of).
 using System.Runtime.InteropServices;
 using Microsoft.ML.Gan.Runtime;
 using static TorchSharp.torch;
 
 if (args.Contains("switch-off"))
     AppContext.SetSwitch(MklFastPath.SwitchName, false);
+if (args.Contains("fault"))
+    Probe.FaultInNativeCode();
 if (args.Contains("torch-first"))
     Probe.LoadLibtorch();
 Probe.Report();
@@ -20,6 +23,8 @@ Probe.Report();
 internal static unsafe partial class Probe
 {
     public static void LoadLibtorch() => ones(1).Dispose();
+
+    public static void FaultInNativeCode() => Console.WriteLine(strlen(0));
 
     public static void Report()
     {
@@ -85,4 +90,7 @@ internal static unsafe partial class Probe
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint getenv(string name);
+
+    [LibraryImport("libc")]
+    private static partial nint strlen(nint text);
 }

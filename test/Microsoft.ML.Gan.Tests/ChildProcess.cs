@@ -3,13 +3,17 @@ using System.Text;
 
 namespace Microsoft.ML.Gan.Tests;
 
-/// <summary>Runs a program as a child process with a timeout, capturing its output line by line.</summary>
+/// <summary>
+/// Runs a program as a child process with a timeout, capturing its output line by line, and the runtime's crash report
+/// (<see cref="CrashReport"/>) in its error output when it dies of a signal or an unhandled exception.
+/// </summary>
 internal sealed class ChildProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly StringBuilder _error = new();
     private readonly TaskCompletionSource _outputClosed = new(), _errorClosed = new();
+    private readonly CrashReport _crashReport = new();
 
     /// <summary>Starts <paramref name="fileName"/>; <paramref name="onLine"/> sees each line of standard output as it arrives.</summary>
     public ChildProcess(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null, Action<string>? onLine = null)
@@ -20,7 +24,7 @@ internal sealed class ChildProcess : IDisposable
             RedirectStandardError = true,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };
-        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        foreach (var (name, value) in _crashReport.Environment.Concat(environment ?? new Dictionary<string, string?>()))
         {
             if (value is null)
                 start.Environment.Remove(name);
@@ -76,6 +80,11 @@ internal sealed class ChildProcess : IDisposable
             Assert.Fail($"'{_process.StartInfo.FileName} {string.Join(' ', _process.StartInfo.ArgumentList)}' did not finish within {timeout.TotalSeconds:F0} s.\nOutput:\n{Output}\nError:\n{Error}");
         }
         Task.WaitAll([_outputClosed.Task, _errorClosed.Task], TimeSpan.FromSeconds(30));
+        if (_process.ExitCode != 0)
+        {
+            lock (_error)
+                _error.Append(_crashReport.For(_process.Id));
+        }
         return _process.ExitCode;
     }
 
@@ -96,5 +105,6 @@ internal sealed class ChildProcess : IDisposable
             _process.WaitForExit();
         }
         _process.Dispose();
+        _crashReport.Dispose();
     }
 }
