@@ -30,7 +30,11 @@ internal sealed class FrozenFeatures : autograd.MultiTensorFunction<FrozenFeatur
     {
         // The forward pass runs without gradient mode; whether a backward pass will follow is decided here.
         var outputs = apply(real, generated, layers, generated.requires_grad && is_grad_enabled());
-        return (outputs[0], outputs[1]);
+        // The real rows' features leave the graph here rather than through mark_non_differentiable: TorchSharp 0.107
+        // hands libtorch that list through a pinned array it unpins before the call (WrapOutputs pins the dirty list in
+        // the same PinnedArray), so a garbage collection at that moment made libtorch read freed memory (a segmentation
+        // fault in THSAutograd_Function_wrapOutputs, in two CI runs of the example test).
+        return (outputs[0].detach(), outputs[1]);
     }
 
     public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
@@ -54,7 +58,6 @@ internal sealed class FrozenFeatures : autograd.MultiTensorFunction<FrozenFeatur
         var last = outputs[^1];
         var realFeatures = last.narrow(0, 0, rows).clone();
         var generatedFeatures = last.narrow(0, rows, generated.shape[0]).clone();
-        ctx.mark_non_differentiable([realFeatures]);
         if (backward)
             ctx.save_data(Saved, (layers, outputs, rows));
         else
