@@ -1,4 +1,5 @@
 using Microsoft.ML.Gan.Training;
+using Microsoft.ML.Gan.Benchmarks;
 
 namespace Microsoft.ML.Gan.Tests;
 

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Microsoft.ML.Gan.Benchmarks;
 
 namespace Microsoft.ML.Gan.Tests;
 
