@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Gan;
+namespace Microsoft.ML.Gan.Benchmarks;
 
 /// <summary>Seeded damage to a file's bytes, for fuzzing loaders: bit flips, truncation, an overwritten range or random bytes.</summary>
 internal static class FileDamage

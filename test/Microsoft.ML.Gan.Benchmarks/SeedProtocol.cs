@@ -59,14 +59,15 @@ internal sealed class SeedProtocol
     private static readonly string[] PlumbingOptions =
         [nameof(SemiSupervisedGanTrainer.Options.Progress), nameof(SemiSupervisedGanTrainer.Options.CheckpointDirectory), nameof(SemiSupervisedGanTrainer.Options.ResumeFromCheckpoint)];
 
-    private SeedProtocol(int epochs, int? rows, string name, string? reference, SeedProtocolRun[] selectedRuns, bool reportOnly, string[] overrides, string[] arguments)
+    private SeedProtocol(int epochs, int? rows, string name, string[] references, SeedProtocolRun[] protocolRuns, SeedProtocolRun[] selectedRuns, bool reportOnly, string[] overrides, string[] arguments)
     {
         Epochs = epochs;
+        ProtocolRuns = protocolRuns;
         ReportOnly = reportOnly;
         SelectedRuns = selectedRuns;
         Rows = rows;
         Name = name;
-        Reference = reference;
+        References = references;
         Overrides = overrides;
         Arguments = arguments;
     }
@@ -80,20 +81,30 @@ internal sealed class SeedProtocol
     /// <summary>The protocol's name: its folder under artifacts/seeds/ and its report docs/benchmarks/seeds-&lt;name&gt;.md.</summary>
     public string Name { get; }
 
-    /// <summary>A results file of an earlier run of the protocol to compare with, or null.</summary>
-    public string? Reference { get; }
+    /// <summary>
+    /// Results files of earlier runs of the protocol to compare with, none when empty. Several files are one recipe trained
+    /// under several roundings (for example "threads=2" beside the one-thread runs): their differences per label set measure
+    /// what rounding alone does (<see cref="SeedsVerdict"/>).
+    /// </summary>
+    public string[] References { get; }
+
+    /// <summary>
+    /// The runs of this protocol: <see cref="Runs"/>, or with "threads=N" the summarized ones with N torch threads each (the
+    /// same recipe and label sets under another rounding; the thread-count check run is then left out, as it would repeat one).
+    /// </summary>
+    public SeedProtocolRun[] ProtocolRuns { get; }
 
     /// <summary>"report-only": write the report of the epochs done so far without training or resuming anything.</summary>
     public bool ReportOnly { get; }
 
-    /// <summary>The runs this invocation trains: all of <see cref="Runs"/>, or those named by "runs=a,b".</summary>
+    /// <summary>The runs this invocation trains: all of <see cref="ProtocolRuns"/>, or those named by "runs=a,b".</summary>
     public SeedProtocolRun[] SelectedRuns { get; }
 
     /// <summary>
-    /// The runs the report covers: the selected ones and every other run of <see cref="Runs"/> with at least one epoch in
+    /// The runs the report covers: the selected ones and every other run of <see cref="ProtocolRuns"/> with at least one epoch in
     /// this protocol's folder, so that training a subset ("runs=a,b") does not drop the other runs from the report.
     /// </summary>
-    public SeedProtocolRun[] ReportedRuns => [.. Runs.Where(run => SelectedRuns.Contains(run) || SeedEpoch.ReadCsv(Path.Combine(RunDirectory(run), SeedRunner.ResultsFile)).Count > 0)];
+    public SeedProtocolRun[] ReportedRuns => [.. ProtocolRuns.Where(run => SelectedRuns.Contains(run) || SeedEpoch.ReadCsv(Path.Combine(RunDirectory(run), SeedRunner.ResultsFile)).Count > 0)];
 
     /// <summary>The "Option=value" trainer options applied on top of the defaults.</summary>
     public string[] Overrides { get; }
@@ -107,13 +118,16 @@ internal sealed class SeedProtocol
     /// <summary>Where the runs keep their checkpoints and results: artifacts/seeds/&lt;name&gt;.</summary>
     public string Directory => Path.Combine(Repository.Root, "artifacts", "seeds", Name);
 
-    /// <summary>Parses the arguments after "seeds": [epochs (45)] [rows=N] [name=text] [reference=path] [runs=a,b] [report-only] [Option=value ...].</summary>
+    /// <summary>
+    /// Parses the arguments after "seeds": [epochs (45)] [rows=N] [name=text] [reference=path[,path...]] [threads=N]
+    /// [runs=a,b] [report-only] [Option=value ...].
+    /// </summary>
     public static SeedProtocol Parse(string[] arguments)
     {
         int epochs = 45;
-        int? rows = null;
-        string? name = null, reference = null;
-        var selected = Runs;
+        int? rows = null, threads = null;
+        string? name = null, runNames = null;
+        string[] references = [];
         bool reportOnly = false;
         var overrides = new List<string>();
         for (int i = 0; i < arguments.Length; i++)
@@ -128,24 +142,31 @@ internal sealed class SeedProtocol
                 name = argument[5..].Length > 0 && argument[5..].IndexOfAny([.. Path.GetInvalidFileNameChars(), ' ']) < 0
                     ? argument[5..] : throw new ArgumentException($"'{argument}': the name must be a non-empty file name without spaces.");
             else if (argument.StartsWith("reference=", StringComparison.Ordinal))
-                reference = argument[10..];
+                references = argument[10..].Split(',');
+            else if (argument.StartsWith("threads=", StringComparison.Ordinal))
+                threads = int.TryParse(argument[8..], NumberStyles.None, CultureInfo.InvariantCulture, out int t) && t >= 1 && t <= SharedThreads
+                    ? t : throw new ArgumentException($"'{argument}': threads must be a whole number from 1 to {SharedThreads}, the threads the runs share.");
             else if (argument == "report-only")
                 reportOnly = true;
             else if (argument.StartsWith("runs=", StringComparison.Ordinal))
-                selected = [.. argument[5..].Split(',').Select(Run)];
+                runNames = argument[5..];
             else
                 overrides.Add(argument);
         }
         OptionOverrides.Apply(new SemiSupervisedGanTrainer.Options(), overrides);
         if (overrides.FirstOrDefault(o => PlumbingOptions.Contains(o.Split('=')[0]) || o.StartsWith(nameof(SemiSupervisedGanTrainer.Options.NumberOfThreads) + "=", StringComparison.Ordinal)) is string fixedOption)
             throw new ArgumentException($"'{fixedOption}': the seed protocol sets this option itself.");
-        name ??= $"mnist-100-{epochs}-epochs{(rows is int n ? $"-rows{n}" : "")}{OptionOverrides.Suffix(overrides)}";
-        return new SeedProtocol(epochs, rows, name, reference, selected, reportOnly, [.. overrides], arguments.Where(a => a != "report-only").ToArray());
+        name ??= $"mnist-100-{epochs}-epochs{(rows is int n ? $"-rows{n}" : "")}{OptionOverrides.Suffix(overrides)}{(threads is int t2 ? $"-{t2}-threads" : "")}";
+        SeedProtocolRun[] protocolRuns = threads is int perRun ? [.. Runs.Where(r => r.Summarized).Select(r => r with { Threads = perRun })] : Runs;
+        var selected = runNames is null ? protocolRuns : [.. runNames.Split(',').Select(runName => Run(protocolRuns, runName))];
+        return new SeedProtocol(epochs, rows, name, references, protocolRuns, selected, reportOnly, [.. overrides], arguments.Where(a => a != "report-only").ToArray());
     }
 
-    /// <summary>The run named <paramref name="name"/>; an unknown name throws.</summary>
-    public static SeedProtocolRun Run(string name) =>
-        Runs.FirstOrDefault(r => r.Name == name) ?? throw new ArgumentException($"The seed protocol has no run '{name}'; its runs are {string.Join(", ", Runs.Select(r => r.Name))}.");
+    /// <summary>This protocol's run named <paramref name="name"/>; an unknown name throws.</summary>
+    public SeedProtocolRun Run(string name) => Run(ProtocolRuns, name);
+
+    private static SeedProtocolRun Run(SeedProtocolRun[] runs, string name) =>
+        runs.FirstOrDefault(r => r.Name == name) ?? throw new ArgumentException($"The seed protocol has no run '{name}'; its runs are {string.Join(", ", runs.Select(r => r.Name))}.");
 
     /// <summary>The folder of one run: its checkpoint, results, options and log.</summary>
     public string RunDirectory(SeedProtocolRun run) => Path.Combine(Directory, run.Name);

@@ -26,7 +26,7 @@ internal static class SeedRunner
     public static int Run(string runName, string[] arguments)
     {
         var protocol = SeedProtocol.Parse(arguments);
-        var run = SeedProtocol.Run(runName);
+        var run = protocol.Run(runName);
         protocol.RecordOrCheckDefinition(run);
         string directory = protocol.RunDirectory(run);
         using var runLock = Lock(directory);

@@ -22,7 +22,7 @@ internal static class SeedsBenchmark
     public static int Run(string[] arguments, string outputDirectory)
     {
         var protocol = SeedProtocol.Parse(arguments);
-        var reference = protocol.Reference is string referencePath ? SeedsReport.ReadResults(referencePath) : null;
+        var references = protocol.References.Select(path => (Path: path, Results: SeedsReport.ReadResults(path))).ToArray();
         if (!protocol.ReportOnly)
         {
             foreach (var run in protocol.SelectedRuns)
@@ -42,7 +42,7 @@ internal static class SeedsBenchmark
         }
 
         var results = SeedsReport.Collect(protocol, earlier);
-        var report = SeedsReport.Write(results, reference, protocol.Reference, outputDirectory);
+        var report = SeedsReport.Write(results, references, outputDirectory);
         Console.WriteLine(report);
         foreach (string failure in failures)
             Console.Error.WriteLine(failure);

@@ -41,8 +41,7 @@ internal sealed record SeedsResults(string Protocol, string Command, DateTime Wr
 /// The seed protocol's table: test error per epoch of every run; mean, sample standard deviation, best and worst of
 /// the six label sets at epochs 10, 20, 30 and the last; the wall time until each run first reaches 2.0% and 1.5%;
 /// seconds per epoch; collapse (the error rising more than 2 points above its lowest since epoch 10); and the verdict
-/// against a reference results file ("no worse": mean at the last epoch at most the reference's mean plus one
-/// reference standard deviation, and worst at most the reference's worst).
+/// against one or more reference results files (<see cref="SeedsVerdict"/>).
 /// </summary>
 internal static class SeedsReport
 {
@@ -77,7 +76,7 @@ internal static class SeedsReport
             && earlier.Overrides.SequenceEqual(protocol.Overrides);
         var earlierRuns = sameProtocol ? earlier!.Runs.Where(r => r.Epochs.Length > 0).ToDictionary(r => r.Name) : [];
         var local = protocol.ReportedRuns;
-        var runs = SeedProtocol.Runs.Where(run => local.Contains(run) || earlierRuns.ContainsKey(run.Name)).Select(run =>
+        var runs = protocol.ProtocolRuns.Where(run => local.Contains(run) || earlierRuns.ContainsKey(run.Name)).Select(run =>
         {
             string directory = protocol.RunDirectory(run);
             var epochs = SeedEpoch.ReadCsv(Path.Combine(directory, SeedRunner.ResultsFile));
@@ -112,7 +111,7 @@ internal static class SeedsReport
     }
 
     /// <summary>Writes seeds-&lt;name&gt;.md and seeds-&lt;name&gt;.json into <paramref name="outputDirectory"/>; returns the Markdown.</summary>
-    public static string Write(SeedsResults results, SeedsResults? reference, string? referencePath, string outputDirectory)
+    public static string Write(SeedsResults results, IReadOnlyList<(string Path, SeedsResults Results)> references, string outputDirectory)
     {
         var text = new StringBuilder();
         text.AppendLine($"# Seed protocol '{results.Protocol}': MNIST, 100 labels, {results.Runs.Count(r => r.Summarized)} label set(s)");
@@ -189,11 +188,11 @@ internal static class SeedsReport
             + "\"7 as 2: 95\" means 95 test images of class 7 predicted as 2 (written when a run finishes).");
         text.AppendLine();
 
-        if (reference is not null)
+        if (references.Count > 0)
         {
             text.AppendLine("## Against the reference");
             text.AppendLine();
-            text.AppendLine(Verdict(results, reference, referencePath!));
+            text.AppendLine(SeedsVerdict.Of(results, references));
             text.AppendLine();
         }
 
@@ -217,34 +216,6 @@ internal static class SeedsReport
         File.WriteAllText(Path.Combine(outputDirectory, $"seeds-{results.Protocol}.md"), markdown);
         File.WriteAllText(Path.Combine(outputDirectory, $"seeds-{results.Protocol}.json"), JsonSerializer.Serialize(results, Json));
         return markdown + $"\nWrote {Path.Combine(outputDirectory, $"seeds-{results.Protocol}.md")} and .json\n";
-    }
-
-    /// <summary>
-    /// "no worse" when the label sets' mean at the last epoch is at most the reference's mean plus one reference standard
-    /// deviation and their worst at most the reference's worst; "worse" otherwise; or why the two cannot be compared.
-    /// </summary>
-    public static string Verdict(SeedsResults results, SeedsResults reference, string referencePath)
-    {
-        string against = $"Reference: {referencePath} ('{reference.Protocol}', written {reference.WrittenUtc:yyyy-MM-dd}, commit {reference.Commit}).";
-        if (reference.Epochs != results.Epochs || reference.TrainingRows != results.TrainingRows)
-            return $"Verdict: **not comparable**: the reference has {reference.Epochs} epochs and {reference.TrainingRows?.ToString(CultureInfo.InvariantCulture) ?? "all"} training rows, this run {results.Epochs} and {results.TrainingRows?.ToString(CultureInfo.InvariantCulture) ?? "all"}. {against}";
-        var current = LastEpochErrors(results);
-        var earlier = LastEpochErrors(reference);
-        if (current is null || earlier is null)
-            return $"Verdict: **incomplete**: {(current is null ? "this run" : "the reference")} has label sets short of epoch {results.Epochs}. {against}";
-        var now = SeedRuns.Spread(current);
-        var then = SeedRuns.Spread(earlier);
-        bool noWorse = now.Mean <= then.Mean + then.StandardDeviation && now.Worst <= then.Worst;
-        return I($"Verdict: **{(noWorse ? "no worse" : "worse")}** at epoch {results.Epochs}: mean {now.Mean:F2}% {(now.Mean <= then.Mean + then.StandardDeviation ? "≤" : ">")} ")
-            + I($"reference mean {then.Mean:F2}% + standard deviation {then.StandardDeviation:F2}%; worst {now.Worst:F2}% {(now.Worst <= then.Worst ? "≤" : ">")} reference worst {then.Worst:F2}% ")
-            + I($"(this run: standard deviation {now.StandardDeviation:F2}%, best {now.Best:F2}%; reference best {then.Best:F2}%). {against}");
-    }
-
-    /// <summary>The label sets' errors at the last epoch, or null when one has not reached it.</summary>
-    private static List<double>? LastEpochErrors(SeedsResults results)
-    {
-        var runs = results.Runs.Where(r => r.Summarized).ToList();
-        return runs.Count > 0 && runs.All(r => r.Epochs.Length >= results.Epochs) ? runs.Select(r => r.Epochs[results.Epochs - 1].TestError).ToList() : null;
     }
 
     /// <summary>The mean of the run's measured <see cref="SeedEpoch.OtherBusyCores"/> ("0.95"), or "" when none was measured.</summary>
