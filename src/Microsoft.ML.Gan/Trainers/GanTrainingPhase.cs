@@ -15,10 +15,13 @@ public enum GanTrainingPhase
     /// <summary>The discriminator's backward pass.</summary>
     DiscriminatorBackward,
 
-    /// <summary>The discriminator's Adam update (and historical averaging).</summary>
+    /// <summary>The discriminator's Adam update, historical averaging, and the update of the averaged discriminator that scores.</summary>
     DiscriminatorUpdate,
 
-    /// <summary>The update of the averaged discriminator that scores.</summary>
+    /// <summary>
+    /// No longer timed apart (always 0): the averaged discriminator moves within <see cref="DiscriminatorUpdate"/>, each
+    /// parameter's average while Adam's pass has that parameter in cache.
+    /// </summary>
     Averaging,
 
     /// <summary>The generator's step up to its loss: the discriminator's features of real and of new generated rows.</summary>

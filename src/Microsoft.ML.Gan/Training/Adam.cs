@@ -73,8 +73,12 @@ internal sealed class Adam : IDisposable
         }
     }
 
-    /// <summary>Applies one update from the current gradients; parameters without a gradient are skipped.</summary>
-    public void Step()
+    /// <summary>
+    /// Applies one update from the current gradients; parameters without a gradient are skipped. With
+    /// <paramref name="average"/>, it then makes that average's next update too: the one-pass kernel moves the average of
+    /// each parameter it updates while the parameter is in cache, and the average moves the rest itself.
+    /// </summary>
+    public void Step(ExponentialMovingAverage? average = null)
     {
         _step++;
         double firstCorrection = 1 - Math.Pow(_beta1, _step);
@@ -86,6 +90,8 @@ internal sealed class Adam : IDisposable
         var coefficients = new AdamKernel.Coefficients((float)(1 - _beta1), (float)_beta2, (float)(1 - _beta2), (float)shiftedEpsilon, (float)-stepSize);
         using var heldEpsilon = shiftedEpsilon.ToScalar();
         using var heldStep = (-stepSize).ToScalar();
+        double averageRate = average?.NextRate() ?? 0;
+        var averaged = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         for (int i = 0; i < _parameters.Length; i++)
@@ -95,7 +101,10 @@ internal sealed class Adam : IDisposable
                 continue;
             if (_onePass && AdamKernel.Applies(_parameters[i], gradient))
             {
-                AdamKernel.Update(_parameters[i], gradient, _firstMoments[i], _secondMoments[i], coefficients);
+                var follower = average?.AverageOf(_parameters[i]) is { } target && AdamKernel.Applies(target, gradient) ? target : null;
+                AdamKernel.Update(_parameters[i], gradient, _firstMoments[i], _secondMoments[i], coefficients, follower, (float)averageRate);
+                if (follower is not null)
+                    averaged.Add(_parameters[i]);
                 continue;
             }
             _firstMoments[i].lerp_(gradient, _firstWeight);
@@ -103,9 +112,13 @@ internal sealed class Adam : IDisposable
             using var denominator = _secondMoments[i].add(heldEpsilon, HeldScalars.One).sqrt_();
             _parameters[i].addcdiv_(_firstMoments[i], denominator, value: heldStep);
         }
+        average?.Update(averageRate, averaged);
     }
 
-    /// <summary>Three updates with the one-pass kernel and with libtorch's kernels of the same random parameters; whether all agree to the bit.</summary>
+    /// <summary>
+    /// Three updates with the one-pass kernel and with libtorch's kernels of the same random parameters, each with a
+    /// moving average whose rate crosses lerp's switch at 0.5; whether parameters, moments and averages all agree to the bit.
+    /// </summary>
     private static bool CheckOnePass()
     {
         using var scope = NewDisposeScope();
@@ -119,6 +132,9 @@ internal sealed class Adam : IDisposable
         var kernels = Copy();
         using var fused = new Adam(onePass, 0.0003, 0.5, 0.999, onePass: true);
         using var reference = new Adam(kernels, 0.0003, 0.5, 0.999, onePass: false);
+        // Rates 9/17, 9/18 = 0.5 and 9/19: lerp from the end, then from the start.
+        var fusedAverage = new ExponentialMovingAverage(onePass.Zip(Copy()), 1e-4) { Updates = 7 };
+        var referenceAverage = new ExponentialMovingAverage(kernels.Zip(Copy()), 1e-4) { Updates = 7 };
         foreach (var step in gradients)
         {
             for (int i = 0; i < sizes.Length; i++)
@@ -126,12 +142,14 @@ internal sealed class Adam : IDisposable
                 onePass[i].grad = step[i].clone();
                 kernels[i].grad = step[i].clone();
             }
-            fused.Step();
+            fused.Step(fusedAverage);
             reference.Step();
+            referenceAverage.Update();
         }
         static bool Same(Tensor a, Tensor b) => !a.ne(b).any().item<bool>();
         return onePass.Zip(kernels).All(pair => Same(pair.First, pair.Second))
-            && fused.Moments.Zip(reference.Moments).All(pair => Same(pair.First, pair.Second));
+            && fused.Moments.Zip(reference.Moments).All(pair => Same(pair.First, pair.Second))
+            && onePass.Zip(kernels).All(pair => Same(fusedAverage.AverageOf(pair.First)!, referenceAverage.AverageOf(pair.Second)!));
     }
 
     /// <summary>The first and second moments of every parameter (state a rollback restores).</summary>

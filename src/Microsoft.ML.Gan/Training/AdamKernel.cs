@@ -11,8 +11,9 @@ namespace Microsoft.ML.Gan.Training;
 /// block by block so that a block's values stay in cache, on libtorch's OpenMP team. Each element is rounded as
 /// libtorch's kernels in <see cref="Adam"/> round it: m = lerp(m, g, 1 - beta1), and v = v * beta2 followed by
 /// v + ((1 - beta2) * g) * g, with the multiply-adds fused as libtorch's vector code fuses them on CPUs with FMA;
-/// d = sqrt(v + epsilon) with MKL's square root (<see cref="MklVectorMath"/>); p = p + (step * m) / d. Whether libtorch
-/// rounds so on this machine is checked once (<see cref="Adam.OnePassIsExact"/>).
+/// d = sqrt(v + epsilon) with MKL's square root (<see cref="MklVectorMath"/>); p = p + (step * m) / d; and, when the
+/// parameter has a moving average, a = lerp(a, p, rate) while the block of p is in cache. Whether libtorch rounds so on
+/// this machine is checked once (<see cref="Adam.OnePassIsExact"/>).
 /// </summary>
 internal static unsafe class AdamKernel
 {
@@ -33,16 +34,21 @@ internal static unsafe class AdamKernel
         && parameter.is_contiguous() && gradient.is_contiguous() && parameter.numel() == gradient.numel()
         && MklVectorMath.IsAvailable;
 
-    /// <summary>Updates <paramref name="parameter"/> and its moments <paramref name="first"/> and <paramref name="second"/> (contiguous, of its size) from <paramref name="gradient"/>.</summary>
-    public static void Update(Tensor parameter, Tensor gradient, Tensor first, Tensor second, Coefficients coefficients)
+    /// <summary>
+    /// Updates <paramref name="parameter"/> and its moments <paramref name="first"/> and <paramref name="second"/>
+    /// (contiguous, of its size) from <paramref name="gradient"/>, then moves <paramref name="average"/> (contiguous
+    /// float32 of its size, or null) a fraction <paramref name="averageRate"/> of the way to the new parameter.
+    /// </summary>
+    public static void Update(Tensor parameter, Tensor gradient, Tensor first, Tensor second, Coefficients coefficients, Tensor? average = null, float averageRate = 0)
     {
         long count = parameter.numel();
-        var tensors = new Pointers(TensorMemory.Address<float>(parameter), TensorMemory.Address<float>(gradient), TensorMemory.Address<float>(first), TensorMemory.Address<float>(second), count);
+        var tensors = new Pointers(TensorMemory.Address<float>(parameter), TensorMemory.Address<float>(gradient), TensorMemory.Address<float>(first), TensorMemory.Address<float>(second),
+            average is null ? null : TensorMemory.Address<float>(average), count);
         int blocks = checked((int)((count + Block - 1) / Block));
-        OpenMpTeam.For(blocks, (start, end) => UpdateBlocks(tensors, coefficients, start, end), threads: count < TensorMemory.ParallelFrom ? 1 : 0);
+        OpenMpTeam.For(blocks, (start, end) => UpdateBlocks(tensors, coefficients, averageRate, start, end), threads: count < TensorMemory.ParallelFrom ? 1 : 0);
     }
 
-    private static void UpdateBlocks(Pointers tensors, Coefficients c, int startBlock, int endBlock)
+    private static void UpdateBlocks(Pointers tensors, Coefficients c, float averageRate, int startBlock, int endBlock)
     {
         float* denominator = (float*)NativeMemory.AlignedAlloc(Block * sizeof(float), 64);
         try
@@ -55,6 +61,8 @@ internal static unsafe class AdamKernel
                 Moments(g, m, v, denominator, n, c);
                 MklVectorMath.SqrtInPlace(denominator, n);
                 Step(p, m, denominator, n, c.Step);
+                if (tensors.Average is not null)
+                    Lerp(tensors.Average + offset, p, n, averageRate);
             }
         }
         finally
@@ -66,9 +74,7 @@ internal static unsafe class AdamKernel
     /// <summary>The moments, and v + epsilon into <paramref name="denominator"/>.</summary>
     private static void Moments(float* g, float* m, float* v, float* denominator, int n, Coefficients c)
     {
-        // libtorch's lerp: from the start with weight w when |w| &lt; 0.5, else from the end with w - 1 (ATen/native/Lerp.h).
-        bool fromStart = Math.Abs(c.FirstWeight) < 0.5f;
-        float lerpWeight = fromStart ? c.FirstWeight : c.FirstWeight - 1;
+        var (fromStart, lerpWeight) = LerpWeight(c.FirstWeight);
         var weight = Vector256.Create(lerpWeight);
         var decay = Vector256.Create(c.SecondDecay);
         var secondWeight = Vector256.Create(c.SecondWeight);
@@ -92,6 +98,28 @@ internal static unsafe class AdamKernel
         }
     }
 
+    /// <summary>a = lerp(a, p, w), as libtorch's <c>lerp_</c> rounds it.</summary>
+    private static void Lerp(float* a, float* p, int n, float w)
+    {
+        var (fromStart, lerpWeight) = LerpWeight(w);
+        var weight = Vector256.Create(lerpWeight);
+        int i = 0;
+        for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
+        {
+            var start = Vector256.Load(a + i);
+            var end = Vector256.Load(p + i);
+            Vector256.FusedMultiplyAdd(weight, end - start, fromStart ? start : end).Store(a + i);
+        }
+        for (; i < n; i++)
+            a[i] = MathF.FusedMultiplyAdd(lerpWeight, p[i] - a[i], fromStart ? a[i] : p[i]);
+    }
+
+    /// <summary>
+    /// libtorch's lerp (ATen/native/Lerp.h): from the start with weight w when |w| &lt; 0.5, else from the end with
+    /// w - 1, as one fused multiply-add.
+    /// </summary>
+    private static (bool FromStart, float Weight) LerpWeight(float w) => Math.Abs(w) < 0.5f ? (true, w) : (false, w - 1);
+
     /// <summary>p = p + (step * m) / d, in that order.</summary>
     private static void Step(float* p, float* m, float* denominator, int n, float step)
     {
@@ -103,9 +131,9 @@ internal static unsafe class AdamKernel
             p[i] = step * m[i] / denominator[i] + p[i];
     }
 
-    private readonly struct Pointers(float* parameter, float* gradient, float* first, float* second, long count)
+    private readonly struct Pointers(float* parameter, float* gradient, float* first, float* second, float* average, long count)
     {
-        public readonly float* Parameter = parameter, Gradient = gradient, First = first, Second = second;
+        public readonly float* Parameter = parameter, Gradient = gradient, First = first, Second = second, Average = average;
         public readonly long Count = count;
     }
 }

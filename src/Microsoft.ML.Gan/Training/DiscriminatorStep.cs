@@ -24,17 +24,20 @@ internal sealed class DiscriminatorStep : IDisposable
     private readonly Scalar _mutualInformationWeight;
     private readonly MutualInformationLoss? _mutualInformation;
     private readonly Scalar _virtualAdversarialWeight;
+    private readonly ExponentialMovingAverage? _average;
     /// <summary>The weight-normalised dense layers whose direction gradients the step completes after each backward pass (<see cref="WeightNormDense.DirectionGradientInOnePass"/>).</summary>
     private readonly WeightNormDense[] _denseLayers;
 
     /// <summary>
     /// Sets up the step's optimiser, historical average and replay buffer (on <paramref name="device"/>) for the
     /// discriminator's trainable parameters; <paramref name="clock"/> is charged the step's phases;
-    /// <paramref name="labeledPerClass"/> gives the mutual information term its class shares.
+    /// <paramref name="labeledPerClass"/> gives the mutual information term its class shares; <paramref name="average"/>,
+    /// when given, moves once per step with the update (<see cref="Adam.Step(ExponentialMovingAverage?)"/>).
     /// </summary>
     public DiscriminatorStep(SemiSupervisedGanTrainer.Options options, DiscriminatorNetwork discriminator, GeneratorNetwork generator, Device device,
-        RandomGenerator random, GaussianNoiseSource noise, PhaseClock clock, IReadOnlyList<int> labeledPerClass)
+        RandomGenerator random, GaussianNoiseSource noise, PhaseClock clock, IReadOnlyList<int> labeledPerClass, ExponentialMovingAverage? average = null)
     {
+        _average = average;
         _options = options;
         _discriminator = discriminator;
         _generator = generator;
@@ -117,7 +120,7 @@ internal sealed class DiscriminatorStep : IDisposable
         foreach (var layer in _denseLayers)
             layer.CompleteDirectionGradient();
         _clock.Lap(GanTrainingPhase.DiscriminatorBackward);
-        Optimizer.Step();
+        Optimizer.Step(_average);
         History?.Update();
         double correct = labeledLogits.argmax(1).eq(classes).sum().item<long>();
         var result = (loss.item<float>(), unsupervised.item<float>(), correct);

@@ -70,7 +70,7 @@ internal sealed class GanTrainingLoop : IDisposable
         if (_options.ResumeFromCheckpoint is null)
             DataDependentInitialization.Run(Networks, features, streamUnlabeled is null ? null : unlabeled, _options.InitializationRows, _random);
         var average = new ExponentialMovingAverage(Networks.Discriminator, Networks.AveragedDiscriminator, _options.AveragingRate);
-        using var discriminatorStep = new DiscriminatorStep(_options, Networks.Discriminator, Networks.Generator, device, _random, _noise, _clock, data.LabeledPerClass);
+        using var discriminatorStep = new DiscriminatorStep(_options, Networks.Discriminator, Networks.Generator, device, _random, _noise, _clock, data.LabeledPerClass, average);
         using var generatorStep = new GeneratorStep(_options, Networks.Discriminator, Networks.Generator, _random, _clock);
         using var best = new BestEpoch(Networks.AveragedDiscriminator);
         using var guard = _options.CollapseGuard
@@ -112,8 +112,6 @@ internal sealed class GanTrainingLoop : IDisposable
                 double stepNoise = guard?.BeginStep(epoch, instanceNoise) ?? instanceNoise;
                 var discriminator = discriminatorStep.Run(labeledRows, classes, unlabeledRows, stepNoise);
                 guard?.ObserveDiscriminator(discriminator.UnsupervisedLoss);
-                average.Update();
-                _clock.Lap(GanTrainingPhase.Averaging);
                 discriminatorLoss += discriminator.Loss;
                 correct += discriminator.Correct;
                 if ((step + 1) % _options.DiscriminatorSteps != 0)
