@@ -134,7 +134,7 @@ internal static class SeedsReport
                 + "the last member's, each scored as the ensemble of the finished members and that member's averaged model, so the last epoch is the "
                 + "final model's; seconds per epoch are the last member's, wall time covers every member.  ");
         text.AppendLine($"Threads: each run is a child process; runs start in order while their torch threads fit in {results.SharedThreads}, so the "
-            + "one-thread runs went two at a time and the two-thread run alone (each run's sittings below say what ran alongside). Seconds per epoch "
+            + "one-thread runs go two at a time and two-thread runs alone (each run's sittings below say what ran alongside). Seconds per epoch "
             + "of a one-thread run therefore include sharing the machine with another run; \"other processes\" is the mean number of cores that "
             + "processes other than the run's own kept busy during its epochs (from /proc/stat; blank where not measured). Wall time is the run's own, summed over its sittings "
             + "from the start of Fit (the data's conversion, set-up or checkpoint loading, training, validation, checkpoints), not the time between sittings; "
