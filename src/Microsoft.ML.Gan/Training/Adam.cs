@@ -91,7 +91,7 @@ internal sealed class Adam : IDisposable
         using var heldEpsilon = shiftedEpsilon.ToScalar();
         using var heldStep = (-stepSize).ToScalar();
         double averageRate = average?.NextRate() ?? 0;
-        var averaged = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
+        var averaged = average is null ? null : new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         for (int i = 0; i < _parameters.Length; i++)
@@ -104,7 +104,7 @@ internal sealed class Adam : IDisposable
                 var follower = average?.AverageOf(_parameters[i]) is { } target && AdamKernel.Applies(target, gradient) ? target : null;
                 AdamKernel.Update(_parameters[i], gradient, _firstMoments[i], _secondMoments[i], coefficients, follower, (float)averageRate);
                 if (follower is not null)
-                    averaged.Add(_parameters[i]);
+                    averaged!.Add(_parameters[i]);
                 continue;
             }
             _firstMoments[i].lerp_(gradient, _firstWeight);
@@ -112,7 +112,7 @@ internal sealed class Adam : IDisposable
             using var denominator = _secondMoments[i].add(heldEpsilon, HeldScalars.One).sqrt_();
             _parameters[i].addcdiv_(_firstMoments[i], denominator, value: heldStep);
         }
-        average?.Update(averageRate, averaged);
+        average?.Update(averageRate, averaged!);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -39,7 +40,7 @@ internal sealed class ExponentialMovingAverage
     }
 
     /// <summary>Moves every averaged parameter a fraction <c>rate</c> of the way towards the current one.</summary>
-    public void Update() => Update(NextRate(), new HashSet<Parameter>());
+    public void Update() => Update(NextRate(), FrozenSet<Parameter>.Empty);
 
     /// <summary>The rate of the next update, which this call counts: max(rate, 9 / (10 + t)).</summary>
     public double NextRate() => Math.Max(_rate, 9.0 / (10 + Updates++));
