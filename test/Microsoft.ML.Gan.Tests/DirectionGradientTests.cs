@@ -1,12 +1,14 @@
 using TorchSharp;
 using Microsoft.ML.Gan.Networks;
+using Microsoft.ML.Gan.Training;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Tests;
 
 /// <summary>
 /// <see cref="WeightNormDense.DirectionGradientInOnePass"/>: the direction's gradient computed in one pass after the
-/// backward pass is autograd's to the bit, and every other gradient is unchanged.
+/// backward pass is autograd's to the bit, and every other gradient is unchanged; Adam given it as its terms updates as
+/// from the gradient itself.
 /// </summary>
 [TestClass]
 public sealed class DirectionGradientTests
@@ -46,6 +48,53 @@ public sealed class DirectionGradientTests
         layer.CompleteDirectionGradient();
         layer.forward(input).sum().backward();
         layer.CompleteDirectionGradient();
+    }
+
+    [TestMethod]
+    [DataRow(ScalarType.Float32, true)]
+    [DataRow(ScalarType.BFloat16, true)]
+    [DataRow(ScalarType.BFloat16, false)]
+    public void AdamGivenTheGradientsTermsUpdatesAsFromTheCompletedGradient(ScalarType productType, bool onePass)
+    {
+        // Three updates with a moving average; the first layer's 196,750 weights span several of the kernel's blocks,
+        // whose edges fall inside rows, and both threads.
+        var completed = Updated(productType, onePass, taken: false);
+        var taken = Updated(productType, onePass, taken: true);
+        for (int i = 0; i < completed.Length; i++)
+            Assert.AreEqual(0L, completed[i].ne(taken[i]).sum().item<long>(), $"tensor {i}");
+    }
+
+    /// <summary>Parameters, moments and averages of two layers after three Adam steps, each direction's gradient completed or taken as its terms (<see cref="DirectionGradients"/>).</summary>
+    private static Tensor[] Updated(ScalarType productType, bool onePass, bool taken)
+    {
+        using var random = new Generator(12);
+        using var first = new WeightNormDense("first", 787, 250, trainScale: false, randn([250, 787], generator: random).mul(0.05)) { ProductType = productType, DirectionGradientInOnePass = true };
+        using var second = new WeightNormDense("second", 250, 13, trainScale: true, randn([13, 250], generator: random).mul(0.05)) { ProductType = productType, DirectionGradientInOnePass = true };
+        var parameters = first.parameters().Concat(second.parameters()).Where(p => p.requires_grad).ToArray();
+        var average = new ExponentialMovingAverage(parameters.Select(p => (p, new TorchSharp.Modules.Parameter(zeros_like(p), requires_grad: false))), 1e-4);
+        using var adam = new Adam(parameters, 0.0003, 0.5, 0.999, onePass: onePass);
+        using var collected = taken ? new DirectionGradients([first, second]) : null;
+        for (int step = 0; step < 3; step++)
+        {
+            using var scope = NewDisposeScope();
+            var input = rand([300, 787], generator: random);
+            var weights = randn([300, 13], generator: random);
+            adam.ZeroGrad();
+            second.forward(nn.functional.relu(first.forward(input))).mul(weights).sum().backward();
+            if (taken)
+            {
+                adam.Step(average, collected!.Take());
+                collected.Release();
+            }
+            else
+            {
+                first.CompleteDirectionGradient();
+                second.CompleteDirectionGradient();
+                adam.Step(average);
+            }
+        }
+        return parameters.Select(p => p.detach().clone()).Concat(adam.Moments.Select(m => m.clone()))
+            .Concat(parameters.Select(p => average.AverageOf(p)!.detach().clone())).ToArray();
     }
 
     private static ((string Name, Tensor? Gradient)[] Parameters, Tensor Input) Gradients(ScalarType productType, bool onePass)

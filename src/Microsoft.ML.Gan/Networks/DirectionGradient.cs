@@ -1,5 +1,3 @@
-using System.Runtime.Intrinsics;
-using Microsoft.ML.Gan.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,12 +6,12 @@ namespace Microsoft.ML.Gan.Networks;
 /// <summary>
 /// The gradient of a weight-normalised layer's direction v in one pass. The training forward pass hands autograd the
 /// direction in the product's type and the norm ||v|| as leaves of their own (<see cref="Of"/>), so that the backward
-/// pass stops at them; <see cref="Complete"/> then writes v's gradient from theirs, rounded as libtorch's autograd rounds
+/// pass stops at them; <see cref="Terms"/> then gives v's gradient from theirs, rounded as libtorch's autograd rounds
 /// it through v * v, the sum, the square root and the cast: c = k * v with k = (dL/d||v||) / (2 ||v||) per output unit,
-/// and v.grad = (c + c) + dL/dv', where v' is the direction the product used. That saves a cast, two multiplies and two
-/// additions over every weight, and their autograd nodes, in each step.
+/// and v.grad = (c + c) + dL/dv', where v' is the direction the product used (<see cref="DirectionGradientTerms"/>). That
+/// saves a cast, two multiplies and two additions over every weight, and their autograd nodes, in each step.
 /// </summary>
-internal sealed unsafe class DirectionGradient : IDisposable
+internal sealed class DirectionGradient : IDisposable
 {
     private DirectionGradient(Tensor direction, Tensor norm)
     {
@@ -37,12 +35,12 @@ internal sealed unsafe class DirectionGradient : IDisposable
             ScalarType.BFloat16 => DirectionRows.InBFloat16WithNorm(v),
             _ => (v.to(productType), EuclideanNorm.Over(v, 1L)),
         };
-        // The leaves live until Complete, beyond the dispose scope of the forward pass that made them.
+        // The leaves live until Terms, beyond the dispose scope of the forward pass that made them.
         return new DirectionGradient(direction.requires_grad_(true).DetachFromDisposeScope(), norm.requires_grad_(true).DetachFromDisposeScope());
     }
 
-    /// <summary>Sets <paramref name="v"/>'s gradient from the leaves' gradients of the backward pass that has run (a leaf without one contributes 0).</summary>
-    public void Complete(TorchSharp.Modules.Parameter v)
+    /// <summary>The direction's gradient from the leaves' gradients of the backward pass that has run (a leaf without one contributes 0).</summary>
+    public DirectionGradientTerms Terms()
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
@@ -50,65 +48,12 @@ internal sealed unsafe class DirectionGradient : IDisposable
         // libtorch's sqrt backward: grad / (2 * result).
         var scale = normGradient is null ? zeros_like(Norm) : normGradient.div(Norm.mul(HeldScalars.Two));
         var productGradient = Direction.grad?.contiguous() ?? zeros_like(Direction);
-        var gradient = empty_like(v);
-        var pass = new Pass(TensorMemory.Address<float>(v), TensorMemory.Address<float>(scale), TensorMemory.Address<float>(gradient), (nint)TensorMemory.Address<byte>(productGradient),
-            productGradient.dtype == ScalarType.BFloat16, (int)v.shape[1]);
-        OpenMpTeam.For((int)v.shape[0], (first, end) => Rows(pass, first, end), threads: v.numel() < TensorMemory.ParallelFrom ? 1 : 0);
-        v.grad = gradient;
-    }
-
-    private static void Rows(Pass pass, int first, int end)
-    {
-        int n = pass.Columns;
-        for (int row = first; row < end; row++)
-        {
-            long offset = (long)row * n;
-            float k = pass.Scale[row];
-            float* v = pass.Direction + offset, gradient = pass.Gradient + offset;
-            var scale = Vector256.Create(k);
-            int i = 0;
-            if (pass.BFloat16)
-            {
-                ushort* product = (ushort*)pass.ProductGradient + offset;
-                for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-                {
-                    var c = scale * Vector256.Load(v + i);
-                    (c + c + BFloat16Rounding.Widened(product + i)).Store(gradient + i);
-                }
-                for (; i < n; i++)
-                {
-                    float c = k * v[i];
-                    gradient[i] = c + c + BFloat16Rounding.Widened(product[i]);
-                }
-            }
-            else
-            {
-                float* product = (float*)pass.ProductGradient + offset;
-                for (; i <= n - Vector256<float>.Count; i += Vector256<float>.Count)
-                {
-                    var c = scale * Vector256.Load(v + i);
-                    (c + c + Vector256.Load(product + i)).Store(gradient + i);
-                }
-                for (; i < n; i++)
-                {
-                    float c = k * v[i];
-                    gradient[i] = c + c + product[i];
-                }
-            }
-        }
+        return new DirectionGradientTerms(scale.DetachFromDisposeScope(), productGradient.DetachFromDisposeScope());
     }
 
     public void Dispose()
     {
         Direction.Dispose();
         Norm.Dispose();
-    }
-
-    private readonly struct Pass(float* direction, float* scale, float* gradient, nint productGradient, bool bfloat16, int columns)
-    {
-        public readonly float* Direction = direction, Scale = scale, Gradient = gradient;
-        public readonly nint ProductGradient = productGradient;
-        public readonly bool BFloat16 = bfloat16;
-        public readonly int Columns = columns;
     }
 }

@@ -48,7 +48,7 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     /// <summary>
     /// Whether a training forward pass gives autograd the direction and its norm as leaves, so that
     /// <see cref="CompleteDirectionGradient"/> computes the direction's gradient in one pass after the backward pass
-    /// (<see cref="DirectionGradient"/>), with the same values. For a layer that runs once per backward pass: a second
+    /// (<see cref="DirectionGradient"/>), with the same values, or <see cref="TakeDirectionGradient"/> hands it to the optimiser. For a layer that runs once per backward pass: a second
     /// training forward pass before the gradient is completed throws.
     /// </summary>
     public bool DirectionGradientInOnePass { get; set; }
@@ -82,11 +82,21 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     /// <summary>Sets the direction's gradient after the backward pass of a forward pass with <see cref="DirectionGradientInOnePass"/>; nothing otherwise.</summary>
     public void CompleteDirectionGradient()
     {
+        using var terms = TakeDirectionGradient();
+        terms?.WriteTo(v);
+    }
+
+    /// <summary>
+    /// Ends the pass as <see cref="CompleteDirectionGradient"/> does, but returns the direction's gradient as its terms instead
+    /// of setting it, for an optimiser that writes it as it reads the direction; null without such a pass.
+    /// </summary>
+    public DirectionGradientTerms? TakeDirectionGradient()
+    {
         if (_directionGradient is null)
-            return;
+            return null;
         using var leaves = _directionGradient;
         _directionGradient = null;
-        leaves.Complete(v);
+        return leaves.Terms();
     }
 
     /// <summary>

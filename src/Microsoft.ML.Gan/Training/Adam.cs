@@ -77,8 +77,10 @@ internal sealed class Adam : IDisposable
     /// Applies one update from the current gradients; parameters without a gradient are skipped. With
     /// <paramref name="average"/>, it then makes that average's next update too: the one-pass kernel moves the average of
     /// each parameter it updates while the parameter is in cache, and the average moves the rest itself.
+    /// <paramref name="directionGradients"/> gives weight-normalised directions' gradients as their terms, in place of
+    /// their <c>grad</c>: the one-pass kernel writes each block as it reads it, and other updates set the gradient first.
     /// </summary>
-    public void Step(ExponentialMovingAverage? average = null)
+    public void Step(ExponentialMovingAverage? average = null, IReadOnlyDictionary<Parameter, DirectionGradientTerms>? directionGradients = null)
     {
         _step++;
         double firstCorrection = 1 - Math.Pow(_beta1, _step);
@@ -96,21 +98,31 @@ internal sealed class Adam : IDisposable
         using var _ = no_grad();
         for (int i = 0; i < _parameters.Length; i++)
         {
-            var gradient = _parameters[i].grad;
-            if (gradient is null)
-                continue;
-            if (_onePass && AdamKernel.Applies(_parameters[i], gradient))
+            var parameter = _parameters[i];
+            var terms = directionGradients?.GetValueOrDefault(parameter);
+            if (terms is not null && !(_onePass && AdamKernel.Applies(parameter, terms.Count)))
             {
-                var follower = average?.AverageOf(_parameters[i]) is { } target && AdamKernel.Applies(target, gradient) ? target : null;
-                AdamKernel.Update(_parameters[i], gradient, _firstMoments[i], _secondMoments[i], coefficients, follower, (float)averageRate);
+                terms.WriteTo(parameter);
+                terms = null;
+            }
+            var gradient = terms is null ? parameter.grad : null;
+            if (terms is null && gradient is null)
+                continue;
+            if (_onePass && (terms is not null || AdamKernel.Applies(parameter, gradient!)))
+            {
+                var follower = average?.AverageOf(parameter) is { } target && AdamKernel.Applies(target, parameter.numel()) ? target : null;
+                if (terms is not null)
+                    AdamKernel.Update(parameter, terms, _firstMoments[i], _secondMoments[i], coefficients, follower, (float)averageRate);
+                else
+                    AdamKernel.Update(parameter, gradient!, _firstMoments[i], _secondMoments[i], coefficients, follower, (float)averageRate);
                 if (follower is not null)
-                    averaged!.Add(_parameters[i]);
+                    averaged!.Add(parameter);
                 continue;
             }
-            _firstMoments[i].lerp_(gradient, _firstWeight);
-            _secondMoments[i].mul_(_secondDecay).addcmul_(gradient, gradient, value: _secondWeight);
+            _firstMoments[i].lerp_(gradient!, _firstWeight);
+            _secondMoments[i].mul_(_secondDecay).addcmul_(gradient!, gradient!, value: _secondWeight);
             using var denominator = _secondMoments[i].add(heldEpsilon, HeldScalars.One).sqrt_();
-            _parameters[i].addcdiv_(_firstMoments[i], denominator, value: heldStep);
+            parameter.addcdiv_(_firstMoments[i], denominator, value: heldStep);
         }
         average?.Update(averageRate, averaged!);
     }

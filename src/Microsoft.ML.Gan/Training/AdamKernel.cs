@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using Microsoft.ML.Gan.Networks;
 using Microsoft.ML.Gan.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -12,8 +13,9 @@ namespace Microsoft.ML.Gan.Training;
 /// libtorch's kernels in <see cref="Adam"/> round it: m = lerp(m, g, 1 - beta1), and v = v * beta2 followed by
 /// v + ((1 - beta2) * g) * g, with the multiply-adds fused as libtorch's vector code fuses them on CPUs with FMA;
 /// d = sqrt(v + epsilon) with MKL's square root (<see cref="MklVectorMath"/>); p = p + (step * m) / d; and, when the
-/// parameter has a moving average, a = lerp(a, p, rate) while the block of p is in cache. Whether libtorch rounds so on
-/// this machine is checked once (<see cref="Adam.OnePassIsExact"/>).
+/// parameter has a moving average, a = lerp(a, p, rate) while the block of p is in cache. A weight-normalised direction's
+/// gradient can come as its terms (<see cref="DirectionGradientTerms"/>), each block written as it is read, so that it
+/// is never stored whole. Whether libtorch rounds so on this machine is checked once (<see cref="Adam.OnePassIsExact"/>).
 /// </summary>
 internal static unsafe class AdamKernel
 {
@@ -29,9 +31,11 @@ internal static unsafe class AdamKernel
 
     /// <summary>Whether the kernel can update this parameter: float32 on the CPU, parameter and gradient contiguous and of one size, MKL's square root at hand.</summary>
     public static bool Applies(Tensor parameter, Tensor gradient) =>
-        parameter.dtype == ScalarType.Float32 && gradient.dtype == ScalarType.Float32
-        && parameter.device_type == DeviceType.CPU && gradient.device_type == DeviceType.CPU
-        && parameter.is_contiguous() && gradient.is_contiguous() && parameter.numel() == gradient.numel()
+        Applies(parameter, gradient.numel()) && gradient.dtype == ScalarType.Float32 && gradient.device_type == DeviceType.CPU && gradient.is_contiguous();
+
+    /// <summary>Whether the kernel can update this parameter from a gradient of <paramref name="count"/> elements: float32, contiguous, on the CPU, of that size, MKL's square root at hand.</summary>
+    public static bool Applies(Tensor parameter, long count) =>
+        parameter.dtype == ScalarType.Float32 && parameter.device_type == DeviceType.CPU && parameter.is_contiguous() && parameter.numel() == count
         && MklVectorMath.IsAvailable;
 
     /// <summary>
@@ -39,25 +43,38 @@ internal static unsafe class AdamKernel
     /// (contiguous, of its size) from <paramref name="gradient"/>, then moves <paramref name="average"/> (contiguous
     /// float32 of its size, or null) a fraction <paramref name="averageRate"/> of the way to the new parameter.
     /// </summary>
-    public static void Update(Tensor parameter, Tensor gradient, Tensor first, Tensor second, Coefficients coefficients, Tensor? average = null, float averageRate = 0)
+    public static void Update(Tensor parameter, Tensor gradient, Tensor first, Tensor second, Coefficients coefficients, Tensor? average = null, float averageRate = 0) =>
+        Update(parameter, TensorMemory.Address<float>(gradient), null, first, second, coefficients, average, averageRate);
+
+    /// <summary>
+    /// As <see cref="Update(Tensor, Tensor, Tensor, Tensor, Coefficients, Tensor?, float)"/>, with a weight-normalised
+    /// direction's gradient given by its terms: each block of it is written just before the block's update reads it, from
+    /// the block of the direction (<paramref name="parameter"/>) before its update.
+    /// </summary>
+    public static void Update(Tensor parameter, DirectionGradientTerms gradient, Tensor first, Tensor second, Coefficients coefficients, Tensor? average = null, float averageRate = 0) =>
+        Update(parameter, null, gradient, first, second, coefficients, average, averageRate);
+
+    private static void Update(Tensor parameter, float* gradient, DirectionGradientTerms? terms, Tensor first, Tensor second, Coefficients coefficients, Tensor? average, float averageRate)
     {
         long count = parameter.numel();
-        var tensors = new Pointers(TensorMemory.Address<float>(parameter), TensorMemory.Address<float>(gradient), TensorMemory.Address<float>(first), TensorMemory.Address<float>(second),
+        var tensors = new Pointers(TensorMemory.Address<float>(parameter), gradient, TensorMemory.Address<float>(first), TensorMemory.Address<float>(second),
             average is null ? null : TensorMemory.Address<float>(average), count);
         int blocks = checked((int)((count + Block - 1) / Block));
-        OpenMpTeam.For(blocks, (start, end) => UpdateBlocks(tensors, coefficients, averageRate, start, end), threads: count < TensorMemory.ParallelFrom ? 1 : 0);
+        OpenMpTeam.For(blocks, (start, end) => UpdateBlocks(tensors, terms, coefficients, averageRate, start, end), threads: count < TensorMemory.ParallelFrom ? 1 : 0);
     }
 
-    private static void UpdateBlocks(Pointers tensors, Coefficients c, float averageRate, int startBlock, int endBlock)
+    private static void UpdateBlocks(Pointers tensors, DirectionGradientTerms? terms, Coefficients c, float averageRate, int startBlock, int endBlock)
     {
         float* denominator = (float*)NativeMemory.AlignedAlloc(Block * sizeof(float), 64);
+        float* written = terms is null ? null : (float*)NativeMemory.AlignedAlloc(Block * sizeof(float), 64);
         try
         {
             for (int b = startBlock; b < endBlock; b++)
             {
                 long offset = (long)b * Block;
                 int n = (int)Math.Min(Block, tensors.Count - offset);
-                float* p = tensors.Parameter + offset, g = tensors.Gradient + offset, m = tensors.First + offset, v = tensors.Second + offset;
+                float* p = tensors.Parameter + offset, g = written is null ? tensors.Gradient + offset : written, m = tensors.First + offset, v = tensors.Second + offset;
+                terms?.Fill(tensors.Parameter, offset, n, written);
                 Moments(g, m, v, denominator, n, c);
                 MklVectorMath.SqrtInPlace(denominator, n);
                 Step(p, m, denominator, n, c.Step);
@@ -68,6 +85,7 @@ internal static unsafe class AdamKernel
         finally
         {
             NativeMemory.AlignedFree(denominator);
+            NativeMemory.AlignedFree(written);
         }
     }
 

@@ -25,14 +25,14 @@ internal sealed class DiscriminatorStep : IDisposable
     private readonly MutualInformationLoss? _mutualInformation;
     private readonly Scalar _virtualAdversarialWeight;
     private readonly ExponentialMovingAverage? _average;
-    /// <summary>The weight-normalised dense layers whose direction gradients the step completes after each backward pass (<see cref="WeightNormDense.DirectionGradientInOnePass"/>).</summary>
-    private readonly WeightNormDense[] _denseLayers;
+    /// <summary>The weight-normalised dense layers whose direction gradients come in one pass, for Adam.</summary>
+    private readonly DirectionGradients _directionGradients;
 
     /// <summary>
     /// Sets up the step's optimiser, historical average and replay buffer (on <paramref name="device"/>) for the
     /// discriminator's trainable parameters; <paramref name="clock"/> is charged the step's phases;
     /// <paramref name="labeledPerClass"/> gives the mutual information term its class shares; <paramref name="average"/>,
-    /// when given, moves once per step with the update (<see cref="Adam.Step(ExponentialMovingAverage?)"/>).
+    /// when given, moves once per step with the update (<see cref="Adam.Step"/>).
     /// </summary>
     public DiscriminatorStep(SemiSupervisedGanTrainer.Options options, DiscriminatorNetwork discriminator, GeneratorNetwork generator, Device device,
         RandomGenerator random, GaussianNoiseSource noise, PhaseClock clock, IReadOnlyList<int> labeledPerClass, ExponentialMovingAverage? average = null)
@@ -55,9 +55,7 @@ internal sealed class DiscriminatorStep : IDisposable
         Replay = options.ExperienceReplaySize > 0 ? new ExperienceReplay(options.ExperienceReplaySize, discriminator.InputSize, device) : null;
         // The one-pass direction gradient needs each layer to run once per backward pass and v to have no other use in the loss.
         bool oncePerStep = options.ConsistencyWeight == 0 && options.VirtualAdversarialWeight == 0 && History is null;
-        _denseLayers = oncePerStep ? discriminator.modules().OfType<WeightNormDense>().ToArray() : [];
-        foreach (var layer in _denseLayers)
-            layer.DirectionGradientInOnePass = true;
+        _directionGradients = new DirectionGradients(oncePerStep ? discriminator.modules().OfType<WeightNormDense>() : []);
     }
 
     /// <summary>The discriminator's Adam optimiser.</summary>
@@ -117,10 +115,10 @@ internal sealed class DiscriminatorStep : IDisposable
         Optimizer.ZeroGrad();
         _clock.Lap(GanTrainingPhase.DiscriminatorForward);
         loss.backward();
-        foreach (var layer in _denseLayers)
-            layer.CompleteDirectionGradient();
+        var directionGradients = _directionGradients.Take();
         _clock.Lap(GanTrainingPhase.DiscriminatorBackward);
-        Optimizer.Step(_average);
+        Optimizer.Step(_average, directionGradients);
+        _directionGradients.Release();
         History?.Update();
         double correct = labeledLogits.argmax(1).eq(classes).sum().item<long>();
         var result = (loss.item<float>(), unsupervised.item<float>(), correct);
@@ -130,8 +128,7 @@ internal sealed class DiscriminatorStep : IDisposable
 
     public void Dispose()
     {
-        foreach (var layer in _denseLayers)
-            layer.DirectionGradientInOnePass = false;
+        _directionGradients.Dispose();
         Optimizer.Dispose();
         History?.Dispose();
         Replay?.Dispose();

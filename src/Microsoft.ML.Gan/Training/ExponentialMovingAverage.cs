@@ -11,7 +11,7 @@ namespace Microsoft.ML.Gan.Training;
 /// The rate at update t is max(rate, 9 / (10 + t)), the usual warm-up of a moving average (TensorFlow's
 /// num_updates): early averages cover the last few steps instead of staying near the initial weights, and after
 /// 9 / rate - 10 updates (89,990 at the paper's 1e-4) it is the paper's constant rate. An optimiser may move some
-/// averages itself while it updates their parameters (<see cref="Adam.Step(ExponentialMovingAverage?)"/>); every average
+/// averages itself while it updates their parameters (<see cref="Adam.Step"/>); every average
 /// then still moves once per update, rounded as libtorch's <c>lerp_</c> rounds it.
 /// </summary>
 internal sealed class ExponentialMovingAverage

@@ -22,8 +22,8 @@ internal sealed class GeneratorStep : IDisposable
     private readonly Parameter[] _discriminatorParameters;
     /// <summary>ConditionalClassWeight held for every step's native add (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
     private readonly Scalar _conditionalClassWeight;
-    /// <summary>The generator's weight-normalised dense layers whose direction gradients the step completes after each backward pass (<see cref="WeightNormDense.DirectionGradientInOnePass"/>).</summary>
-    private readonly WeightNormDense[] _denseLayers;
+    /// <summary>The generator's weight-normalised dense layers whose direction gradients come in one pass, for Adam.</summary>
+    private readonly DirectionGradients _directionGradients;
 
     /// <summary>Sets up the step's optimiser and historical average for the generator's parameters; <paramref name="clock"/> is charged the step's phases.</summary>
     public GeneratorStep(SemiSupervisedGanTrainer.Options options, DiscriminatorNetwork discriminator, GeneratorNetwork generator, RandomGenerator random, PhaseClock clock)
@@ -38,9 +38,7 @@ internal sealed class GeneratorStep : IDisposable
         Optimizer = new Adam(generator.parameters(), options.GeneratorLearningRate, options.GeneratorAdamBeta1, options.GeneratorAdamBeta2);
         History = options.HistoricalAveragingWeight > 0 ? new HistoricalAveraging(generator.parameters(), options.HistoricalAveragingWeight) : null;
         // The generator runs once per backward pass; the historical average's penalty would be a second use of v.
-        _denseLayers = History is null ? generator.modules().OfType<WeightNormDense>().ToArray() : [];
-        foreach (var layer in _denseLayers)
-            layer.DirectionGradientInOnePass = true;
+        _directionGradients = new DirectionGradients(History is null ? generator.modules().OfType<WeightNormDense>() : []);
     }
 
     /// <summary>The generator's Adam optimiser.</summary>
@@ -78,10 +76,10 @@ internal sealed class GeneratorStep : IDisposable
         Optimizer.ZeroGrad();
         _clock.Lap(GanTrainingPhase.GeneratorForward);
         loss.backward();
-        foreach (var layer in _denseLayers)
-            layer.CompleteDirectionGradient();
+        var directionGradients = _directionGradients.Take();
         _clock.Lap(GanTrainingPhase.GeneratorBackward);
-        Optimizer.Step();
+        Optimizer.Step(directionGradients: directionGradients);
+        _directionGradients.Release();
         History?.Update();
         SetDiscriminatorTrainable(true);
         float value = loss.item<float>();
@@ -102,8 +100,7 @@ internal sealed class GeneratorStep : IDisposable
 
     public void Dispose()
     {
-        foreach (var layer in _denseLayers)
-            layer.DirectionGradientInOnePass = false;
+        _directionGradients.Dispose();
         Optimizer.Dispose();
         History?.Dispose();
         _conditionalClassWeight.Dispose();
