@@ -13,6 +13,10 @@ namespace Microsoft.ML.Gan.Networks;
 /// </summary>
 internal sealed class DirectionGradient : IDisposable
 {
+    /// <summary>The leaves' gradients when a backward pass handed them over (<see cref="Receive"/>); null otherwise.</summary>
+    private Tensor? _directionGradient;
+    private Tensor? _normGradient;
+
     private DirectionGradient(Tensor direction, Tensor norm)
     {
         Direction = direction;
@@ -39,15 +43,27 @@ internal sealed class DirectionGradient : IDisposable
         return new DirectionGradient(direction.requires_grad_(true).DetachFromDisposeScope(), norm.requires_grad_(true).DetachFromDisposeScope());
     }
 
+    /// <summary>
+    /// Takes the leaves' gradients from a backward pass that computes them itself (<see cref="TrainingLogits"/>) and hands
+    /// them here rather than to autograd: autograd would store a copy of each, as the caller still holds it.
+    /// </summary>
+    public void Receive(Tensor directionGradient, Tensor normGradient)
+    {
+        _directionGradient?.Dispose();
+        _normGradient?.Dispose();
+        _directionGradient = directionGradient.DetachFromDisposeScope();
+        _normGradient = normGradient.DetachFromDisposeScope();
+    }
+
     /// <summary>The direction's gradient from the leaves' gradients of the backward pass that has run (a leaf without one contributes 0).</summary>
     public DirectionGradientTerms Terms()
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var normGradient = Norm.grad;
+        var normGradient = _normGradient ?? Norm.grad;
         // libtorch's sqrt backward: grad / (2 * result).
         var scale = normGradient is null ? zeros_like(Norm) : normGradient.div(Norm.mul(HeldScalars.Two));
-        var productGradient = Direction.grad?.contiguous() ?? zeros_like(Direction);
+        var productGradient = (_directionGradient ?? Direction.grad)?.contiguous() ?? zeros_like(Direction);
         return new DirectionGradientTerms(scale.DetachFromDisposeScope(), productGradient.DetachFromDisposeScope());
     }
 
@@ -55,5 +71,7 @@ internal sealed class DirectionGradient : IDisposable
     {
         Direction.Dispose();
         Norm.Dispose();
+        _directionGradient?.Dispose();
+        _normGradient?.Dispose();
     }
 }

@@ -9,7 +9,8 @@ namespace Microsoft.ML.Gan.Networks;
 /// with v' the direction in bfloat16; y = p * (g / ||v||) + b, rectified in the hidden layers. Backward, per layer: the
 /// gradient of y masked by ReLU; its sums over rows for b and for g / ||v|| (with p); bf16(gradient * g / ||v||) for the
 /// two products, the direction's gradient and the input's. v' and ||v|| are the layer's leaves
-/// (<see cref="DirectionGradient"/>), completed after the backward pass as with the modules. The elementwise work is one
+/// (<see cref="DirectionGradient"/>), completed after the backward pass as with the modules; their gradients go to the
+/// leaves directly (<see cref="DirectionGradient.Receive"/>), not through autograd, which would copy each of them. The elementwise work is one
 /// pass per step (<see cref="DenseKernels"/>) where the module's operations take six kernels forward and seven backward
 /// per layer; every value is the modules' to the bit.
 /// </summary>
@@ -85,16 +86,17 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
                 using var timesProduct = parts.TimesProduct;
                 using var productGradient = parts.ProductGradient;
                 gradients[5 + TensorsPerLayer * i] = outputGradient.sum([0L]);
+                Tensor normGradient;
                 using (var factorGradient = timesProduct.sum([0L]))
                 {
                     using (var perNorm = saved.Factor.div(layer.Leaves.Norm))
                     using (var negated = factorGradient.neg())
-                        gradients[3 + TensorsPerLayer * i] = negated.mul(perNorm);
+                        normGradient = negated.mul(perNorm);
                     if (layer.Scale.requires_grad)
                         gradients[4 + TensorsPerLayer * i] = factorGradient.div(layer.Leaves.Norm);
                 }
                 using (var transposed = productGradient.t())
-                    gradients[2 + TensorsPerLayer * i] = transposed.matmul(saved.Input);
+                    layer.Leaves.Receive(transposed.matmul(saved.Input), normGradient);
                 if (i == 0)
                 {
                     if (inputGradient)
