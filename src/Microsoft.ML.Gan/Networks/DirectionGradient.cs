@@ -1,3 +1,4 @@
+using Microsoft.ML.Gan.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,7 +16,8 @@ internal sealed class DirectionGradient : IDisposable
 {
     /// <summary>The leaves' gradients when a backward pass handed them over (<see cref="Receive"/>); null otherwise.</summary>
     private Tensor? _directionGradient;
-    private Tensor? _normGradient;
+    private Tensor? _factorGradient;
+    private Tensor? _factor;
 
     private DirectionGradient(Tensor direction, Tensor norm)
     {
@@ -45,14 +47,17 @@ internal sealed class DirectionGradient : IDisposable
 
     /// <summary>
     /// Takes the leaves' gradients from a backward pass that computes them itself (<see cref="TrainingLogits"/>) and hands
-    /// them here rather than to autograd: autograd would store a copy of each, as the caller still holds it.
+    /// them here rather than to autograd, which would store a copy of each, as the caller still holds it: the direction's
+    /// gradient, and for the norm the gradient of the factor g / ||v|| that the product was scaled by, and that factor.
     /// </summary>
-    public void Receive(Tensor directionGradient, Tensor normGradient)
+    public void Receive(Tensor directionGradient, Tensor factorGradient, Tensor factor)
     {
         _directionGradient?.Dispose();
-        _normGradient?.Dispose();
+        _factorGradient?.Dispose();
+        _factor?.Dispose();
         _directionGradient = directionGradient.DetachFromDisposeScope();
-        _normGradient = normGradient.DetachFromDisposeScope();
+        _factorGradient = factorGradient.contiguous().DetachFromDisposeScope();
+        _factor = factor.contiguous().DetachFromDisposeScope();
     }
 
     /// <summary>The direction's gradient from the leaves' gradients of the backward pass that has run (a leaf without one contributes 0).</summary>
@@ -60,11 +65,33 @@ internal sealed class DirectionGradient : IDisposable
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var normGradient = _normGradient ?? Norm.grad;
-        // libtorch's sqrt backward: grad / (2 * result).
-        var scale = normGradient is null ? zeros_like(Norm) : normGradient.div(Norm.mul(HeldScalars.Two));
+        var scale = Scale();
         var productGradient = (_directionGradient ?? Direction.grad)?.contiguous() ?? zeros_like(Direction);
         return new DirectionGradientTerms(scale.DetachFromDisposeScope(), productGradient.DetachFromDisposeScope());
+    }
+
+    /// <summary>
+    /// k = (dL/d||v||) / (2 ||v||) per output unit, rounded as libtorch's operations round it: the square root's backward
+    /// grad / (2 * result), and for a received factor f = g / ||v|| with gradient d, the division's backward
+    /// dL/d||v|| = -d * (f / ||v||).
+    /// </summary>
+    private unsafe Tensor Scale()
+    {
+        var scale = zeros_like(Norm);
+        using var normGradient = _factorGradient is null ? Norm.grad?.contiguous() : null;
+        if (_factorGradient is null && normGradient is null)
+            return scale;
+        using var norms = Norm.contiguous();
+        float* norm = TensorMemory.Address<float>(norms), k = TensorMemory.Address<float>(scale);
+        float* gradient = normGradient is null ? TensorMemory.Address<float>(_factorGradient!) : TensorMemory.Address<float>(normGradient);
+        float* factor = _factor is null ? null : TensorMemory.Address<float>(_factor);
+        long count = scale.numel();
+        for (long i = 0; i < count; i++)
+        {
+            float normGradientValue = factor is null ? gradient[i] : -gradient[i] * (factor[i] / norm[i]);
+            k[i] = normGradientValue / (norm[i] * 2);
+        }
+        return scale;
     }
 
     public void Dispose()
@@ -72,6 +99,7 @@ internal sealed class DirectionGradient : IDisposable
         Direction.Dispose();
         Norm.Dispose();
         _directionGradient?.Dispose();
-        _normGradient?.Dispose();
+        _factorGradient?.Dispose();
+        _factor?.Dispose();
     }
 }

@@ -86,17 +86,11 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
                 using var timesProduct = parts.TimesProduct;
                 using var productGradient = parts.ProductGradient;
                 gradients[5 + TensorsPerLayer * i] = outputGradient.sum([0L]);
-                Tensor normGradient;
-                using (var factorGradient = timesProduct.sum([0L]))
-                {
-                    using (var perNorm = saved.Factor.div(layer.Leaves.Norm))
-                    using (var negated = factorGradient.neg())
-                        normGradient = negated.mul(perNorm);
-                    if (layer.Scale.requires_grad)
-                        gradients[4 + TensorsPerLayer * i] = factorGradient.div(layer.Leaves.Norm);
-                }
+                var factorGradient = timesProduct.sum([0L]);
+                if (layer.Scale.requires_grad)
+                    gradients[4 + TensorsPerLayer * i] = factorGradient.div(layer.Leaves.Norm);
                 using (var transposed = productGradient.t())
-                    layer.Leaves.Receive(transposed.matmul(saved.Input), normGradient);
+                    layer.Leaves.Receive(transposed.matmul(saved.Input), factorGradient, saved.Factor);
                 if (i == 0)
                 {
                     if (inputGradient)
