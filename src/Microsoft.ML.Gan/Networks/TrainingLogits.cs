@@ -10,9 +10,9 @@ namespace Microsoft.ML.Gan.Networks;
 /// gradient of y masked by ReLU; its sums over rows for b and for g / ||v|| (with p); bf16(gradient * g / ||v||) for the
 /// two products, the direction's gradient and the input's. v' and ||v|| are the layer's leaves
 /// (<see cref="DirectionGradient"/>), completed after the backward pass as with the modules; their gradients go to the
-/// leaves directly (<see cref="DirectionGradient.Receive"/>), not through autograd, which would copy each of them. The elementwise work is one
-/// pass per step (<see cref="DenseKernels"/>) where the module's operations take six kernels forward and seven backward
-/// per layer; every value is the modules' to the bit.
+/// leaves directly (<see cref="DirectionGradient.Receive"/>), not through autograd, which would copy each of them. The
+/// elementwise work is one pass per step (<see cref="DenseKernels"/>) where the module's operations take six kernels
+/// forward and seven backward per layer; every value is the modules' to the bit.
 /// </summary>
 internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLogits>
 {

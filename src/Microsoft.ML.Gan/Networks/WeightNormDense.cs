@@ -48,8 +48,9 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     /// <summary>
     /// Whether a training forward pass gives autograd the direction and its norm as leaves, so that
     /// <see cref="CompleteDirectionGradient"/> computes the direction's gradient in one pass after the backward pass
-    /// (<see cref="DirectionGradient"/>), with the same values, or <see cref="TakeDirectionGradient"/> hands it to the optimiser. For a layer that runs once per backward pass: a second
-    /// training forward pass before the gradient is completed throws.
+    /// (<see cref="DirectionGradient"/>), with the same values, or <see cref="TakeDirectionGradient"/> hands it to the
+    /// optimiser. For a layer that runs once per backward pass: a second training forward pass before the gradient is
+    /// completed throws.
     /// </summary>
     public bool DirectionGradientInOnePass { get; set; }
 
