@@ -16,11 +16,13 @@ internal sealed class BiasOnlyBatchNorm : nn.Module<Tensor, Tensor>
     private readonly Parameter beta;
     private readonly Tensor frozen_mean;
     private readonly Tensor frozen_variance;
+    private readonly double _epsilon;
     /// <summary>Epsilon held for the native add (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
     private readonly Scalar _heldEpsilon;
 
     public BiasOnlyBatchNorm(string name, long features, double epsilon = 1e-6) : base(name)
     {
+        _epsilon = epsilon;
         _heldEpsilon = epsilon.ToScalar();
         beta = new Parameter(zeros(features), requires_grad: true);
         frozen_mean = zeros(features);
@@ -70,6 +72,18 @@ internal sealed class BiasOnlyBatchNorm : nn.Module<Tensor, Tensor>
         using var variance = centered.pow(HeldScalars.Two).mean([0L], keepdim: true);
         using var inverseStd = variance.add(_heldEpsilon, HeldScalars.One).rsqrt();
         return centered.mul(inverseStd).add_(beta, HeldScalars.One);
+    }
+
+    /// <summary>
+    /// softplus(forward(<paramref name="input"/>)), the generator's hidden layer after its product; with the batch's
+    /// statistics and float32 rows on the CPU, as one fused node (<see cref="BatchNormSoftplus"/>).
+    /// </summary>
+    public Tensor ForwardSoftplus(Tensor input)
+    {
+        if ((training || !IsFrozen) && BatchNormSoftplus.Applies(input))
+            return BatchNormSoftplus.Of(input, beta, _epsilon);
+        using var normalized = forward(input);
+        return HeldScalars.Softplus(normalized);
     }
 
     /// <summary>

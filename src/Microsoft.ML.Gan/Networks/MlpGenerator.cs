@@ -63,7 +63,7 @@ internal sealed class MlpGenerator : GeneratorNetwork
         if (reference_noise is null)
         {
             for (int i = 0; i < hidden.Count; i++)
-                x = HeldScalars.Softplus(norms[i].forward(hidden[i].forward(x)));
+                x = norms[i].ForwardSoftplus(hidden[i].forward(x));
         }
         else
         {
@@ -137,7 +137,7 @@ internal sealed class MlpGenerator : GeneratorNetwork
         {
             var linear = hidden[i].forward(x);
             norms[i].Freeze(linear);
-            x = HeldScalars.Softplus(norms[i].forward(linear));
+            x = norms[i].ForwardSoftplus(linear);
         }
     }
 
