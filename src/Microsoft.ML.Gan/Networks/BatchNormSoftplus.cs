@@ -64,7 +64,7 @@ internal sealed unsafe class BatchNormSoftplus : autograd.SingleTensorFunction<B
         var betaGradient = empty(columns, ScalarType.Float32);
         var pass = new BackwardPass(TensorMemory.Address<float>(gradient), TensorMemory.Address<float>(saved.Normalized), TensorMemory.Address<float>(saved.Slope),
             TensorMemory.Address<float>(saved.InverseStd), TensorMemory.Address<float>(inputGradient), TensorMemory.Address<float>(betaGradient), rows, columns);
-        Run(pass, rows, columns, &BackwardColumns);
+        Run(pass, rows, columns, &BackwardGroup, &BackwardColumn);
         return [inputGradient, betaGradient, null!];
     }
 
@@ -80,25 +80,25 @@ internal sealed unsafe class BatchNormSoftplus : autograd.SingleTensorFunction<B
         var pass = new ForwardPass(TensorMemory.Address<float>(rowsOfH), TensorMemory.Address<float>(shift), epsilon, TensorMemory.Address<float>(values.Output),
             keep ? TensorMemory.Address<float>(values.Normalized!) : null, keep ? TensorMemory.Address<float>(values.Slope!) : null,
             TensorMemory.Address<float>(values.InverseStd), rows, columns);
-        Run(pass, rows, columns, &ForwardColumns);
+        Run(pass, rows, columns, &ForwardGroup, &ForwardColumn);
         return values;
     }
 
-    /// <summary>Runs <paramref name="range"/> over groups of <see cref="Width"/> columns, on libtorch's threads from <see cref="TensorMemory.ParallelFrom"/> values.</summary>
-    private static void Run<T>(T pass, long rows, int columns, delegate*<in T, int, int, void> range) where T : unmanaged
+    /// <summary>
+    /// Calls <paramref name="group"/> for each whole group of <see cref="Width"/> columns and <paramref name="column"/>
+    /// for the columns after the last; groups go to libtorch's threads from <see cref="TensorMemory.ParallelFrom"/> values.
+    /// </summary>
+    private static void Run<T>(T pass, long rows, int columns, delegate*<in T, int, void> group, delegate*<in T, int, void> column) where T : unmanaged
     {
         int groups = (columns + Width - 1) / Width;
-        OpenMpTeam.For(groups, (first, end) => range(pass, first * Width, Math.Min(end * Width, columns)),
-            threads: rows * columns < TensorMemory.ParallelFrom ? 1 : 0);
-    }
-
-    private static void ForwardColumns(in ForwardPass pass, int start, int end)
-    {
-        int c = start;
-        for (; c + Width <= end; c += Width)
-            ForwardGroup(pass, c);
-        for (; c < end; c++)
-            ForwardColumn(pass, c);
+        OpenMpTeam.For(groups, (first, end) =>
+        {
+            int c = first * Width, stop = Math.Min(end * Width, columns);
+            for (; c + Width <= stop; c += Width)
+                group(pass, c);
+            for (; c < stop; c++)
+                column(pass, c);
+        }, threads: rows * columns < TensorMemory.ParallelFrom ? 1 : 0);
     }
 
     private static void ForwardGroup(in ForwardPass pass, int c)
@@ -161,15 +161,6 @@ internal sealed unsafe class BatchNormSoftplus : autograd.SingleTensorFunction<B
                 pass.Slope[at] = slope.GetElement(0);
             }
         }
-    }
-
-    private static void BackwardColumns(in BackwardPass pass, int start, int end)
-    {
-        int c = start;
-        for (; c + Width <= end; c += Width)
-            BackwardGroup(pass, c);
-        for (; c < end; c++)
-            BackwardColumn(pass, c);
     }
 
     private static void BackwardGroup(in BackwardPass pass, int c)
