@@ -51,7 +51,7 @@ internal sealed class FrozenFeatures : autograd.MultiTensorFunction<FrozenFeatur
             for (int i = 0; i < layers.Count; i++)
             {
                 using var noisy = DenseKernels.Noisy(x, rows, realDraws[i], generatedDraws[i], layers[i].Noise?.Level ?? 0);
-                using var product = noisy.matmul(layers[i].Weight.t());
+                using var product = BFloat16Product.Of(noisy, false, layers[i].Weight, true);
                 x = outputs[i] = DenseKernels.Output(product, null, layers[i].Bias, rectified: true).DetachFromDisposeScope();
             }
         }
@@ -79,7 +79,7 @@ internal sealed class FrozenFeatures : autograd.MultiTensorFunction<FrozenFeatur
                 using (var generatedOutput = outputs[i].narrow(0, rows, gradient.shape[0]))
                     masked = DenseKernels.Masked(gradient, generatedOutput);
                 using (masked)
-                    gradient = masked.matmul(layers[i].Weight);
+                    gradient = BFloat16Product.Of(masked, false, layers[i].Weight, false);
                 if (i == 0)
                 {
                     using (gradient)

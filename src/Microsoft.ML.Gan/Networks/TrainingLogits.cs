@@ -61,7 +61,7 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
         {
             var layer = layers[i];
             var noisy = DenseKernels.Noisy(x, layer.Noise).DetachFromDisposeScope();
-            var product = noisy.matmul(layer.Leaves.Direction.t()).DetachFromDisposeScope();
+            var product = BFloat16Product.Of(noisy, false, layer.Leaves.Direction, true).DetachFromDisposeScope();
             var factor = layer.Scale.div(layer.Leaves.Norm).DetachFromDisposeScope();
             x = DenseKernels.Output(product, factor, layer.Bias, layer.Rectified);
             values[i] = new LayerValues(noisy, product, factor, layer.Rectified ? x.DetachFromDisposeScope() : null);
@@ -89,18 +89,17 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
                 var factorGradient = timesProduct.sum([0L]);
                 if (layer.Scale.requires_grad)
                     gradients[4 + TensorsPerLayer * i] = factorGradient.div(layer.Leaves.Norm);
-                using (var transposed = productGradient.t())
-                    layer.Leaves.Receive(transposed.matmul(saved.Input), factorGradient, saved.Factor);
+                layer.Leaves.Receive(BFloat16Product.Of(productGradient, true, saved.Input, false), factorGradient, saved.Factor);
                 if (i == 0)
                 {
                     if (inputGradient)
                     {
-                        using var rows = productGradient.matmul(layer.Leaves.Direction);
+                        using var rows = BFloat16Product.Of(productGradient, false, layer.Leaves.Direction, false);
                         gradients[0] = rows.to(ScalarType.Float32);
                     }
                     break;
                 }
-                gradient = productGradient.matmul(layer.Leaves.Direction);
+                gradient = BFloat16Product.Of(productGradient, false, layer.Leaves.Direction, false);
             }
             return gradients;
         }
