@@ -28,15 +28,15 @@ internal static unsafe class BFloat16Product
     /// </summary>
     public static Tensor Of(Tensor a, bool transposeA, Tensor b, bool transposeB)
     {
+        long m = a.shape[transposeA ? 1 : 0], k = a.shape[transposeA ? 0 : 1], n = b.shape[transposeB ? 0 : 1];
+        if (b.shape[transposeB ? 1 : 0] != k)
+            throw new ArgumentException($"Cannot multiply [{string.Join(", ", a.shape)}]{(transposeA ? "^T" : "")} by [{string.Join(", ", b.shape)}]{(transposeB ? "^T" : "")}.");
         if (!UsesMkl)
         {
             using var left = transposeA ? a.t() : a.alias();
             using var right = transposeB ? b.t() : b.alias();
             return left.matmul(right);
         }
-        long m = a.shape[transposeA ? 1 : 0], k = a.shape[transposeA ? 0 : 1], n = b.shape[transposeB ? 0 : 1];
-        if (b.shape[transposeB ? 1 : 0] != k)
-            throw new ArgumentException($"Cannot multiply [{string.Join(", ", a.shape)}]{(transposeA ? "^T" : "")} by [{string.Join(", ", b.shape)}]{(transposeB ? "^T" : "")}.");
         using var first = a.contiguous();
         using var second = b.contiguous();
         var result = empty(m, n);
@@ -46,6 +46,11 @@ internal static unsafe class BFloat16Product
             0f, TensorMemory.Address<float>(result), checked((int)n));
         return result;
     }
+
+    /// <summary>One sentence for the log of a run that multiplies in bfloat16: where its discriminator's products come from.</summary>
+    public static string Describe() => UsesMkl
+        ? "The discriminator's bfloat16 products come from MKL's bfloat16 GEMM, summed and kept in float32."
+        : "The discriminator's bfloat16 products come from libtorch's matmul, rounded to bfloat16 (MKL's bfloat16 GEMM needs bfloat16 instructions and MKL's native code path: an Intel CPU, or the MKL fast path on AMD).";
 
     /// <summary>Makes <see cref="Of"/> use libtorch's <c>matmul</c> until the scope is disposed (for comparisons with the modules' operations).</summary>
     internal static LibtorchScope LibtorchOnly()
