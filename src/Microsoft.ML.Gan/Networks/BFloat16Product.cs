@@ -16,11 +16,12 @@ internal static unsafe class BFloat16Product
     private const int RowMajor = 101, NoTranspose = 111, Transpose = 112;
 
     private static readonly Lazy<nint> Gemm = new(() => LibtorchExports.Find("cblas_gemm_bf16bf16f32"));
+    private static readonly Lazy<bool> MklRunsNativeCode = new(() => Gemm.Value != 0 && BFloat16Support.IsNative == true
+        && (MklFastPath.Enable() == MklFastPathState.Enabled || MklFastPath.CpuVendor() == "GenuineIntel"));
     private static bool _libtorchOnly;
 
     /// <summary>Whether products come from MKL's bfloat16 GEMM in float32 (true) or from libtorch's <c>matmul</c> in bfloat16.</summary>
-    public static bool UsesMkl => !_libtorchOnly && Gemm.Value != 0 && BFloat16Support.IsNative == true
-        && (MklFastPath.State == MklFastPathState.Enabled || MklFastPath.CpuVendor() == "GenuineIntel");
+    public static bool UsesMkl => !_libtorchOnly && MklRunsNativeCode.Value;
 
     /// <summary>
     /// op(<paramref name="a"/>) op(<paramref name="b"/>) for bfloat16 matrices on the CPU, op transposing where

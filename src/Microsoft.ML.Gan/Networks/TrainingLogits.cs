@@ -5,14 +5,15 @@ namespace Microsoft.ML.Gan.Networks;
 
 /// <summary>
 /// The discriminator's noisy weight-normalised layers in training mode, products in bfloat16, as one autograd node (the
-/// discriminator's step). Layer by layer: x' = bf16(x + s e) with e the layer's Gaussian noise; p = x' v'^T in bfloat16
-/// with v' the direction in bfloat16; y = p * (g / ||v||) + b, rectified in the hidden layers. Backward, per layer: the
-/// gradient of y masked by ReLU; its sums over rows for b and for g / ||v|| (with p); bf16(gradient * g / ||v||) for the
-/// two products, the direction's gradient and the input's. v' and ||v|| are the layer's leaves
-/// (<see cref="DirectionGradient"/>), completed after the backward pass as with the modules; their gradients go to the
-/// leaves directly (<see cref="DirectionGradient.Receive"/>), not through autograd, which would copy each of them. The
-/// elementwise work is one pass per step (<see cref="DenseKernels"/>) where the module's operations take six kernels
-/// forward and seven backward per layer; every value is the modules' to the bit.
+/// discriminator's step). Layer by layer: x' = bf16(x + s e) with e the layer's Gaussian noise; p = x' v'^T with v' the
+/// direction in bfloat16 (<see cref="BFloat16Product"/>); y = p * (g / ||v||) + b, rectified in the hidden layers.
+/// Backward, per layer: the gradient of y masked by ReLU; its sums over rows for b and for g / ||v|| (with p);
+/// bf16(gradient * g / ||v||) for the two products, the direction's gradient and the input's. v' and ||v|| are the
+/// layer's leaves (<see cref="DirectionGradient"/>), completed after the backward pass as with the modules; their
+/// gradients go to the leaves directly (<see cref="DirectionGradient.Receive"/>), not through autograd, which would
+/// copy each of them. The elementwise work is one pass per step (<see cref="DenseKernels"/>) where the module's
+/// operations take six kernels forward and seven backward per layer. With libtorch's products every value is the
+/// modules' to the bit; MKL's differ from them only in leaving the products unrounded.
 /// </summary>
 internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLogits>
 {
