@@ -43,14 +43,13 @@ internal static unsafe class DenseKernels
     }
 
     /// <summary>
-    /// p * s + b per row (float32, one rounding) from the product <paramref name="product"/> [rows, outputs] (float32, or
-    /// bfloat16: <see cref="BFloat16Product"/>), with the scale
+    /// p * s + b per row (float32, one rounding) from the bfloat16 product <paramref name="product"/> [rows, outputs], with the scale
     /// <paramref name="scale"/> (or none) and the shift <paramref name="bias"/> [outputs]; then max(., 0) when <paramref name="rectified"/>.
     /// </summary>
     public static Tensor Output(Tensor product, Tensor? scale, Tensor bias, bool rectified)
     {
         var result = empty(product.shape, ScalarType.Float32);
-        var pass = new OutputPass(Values.Of(product, null), scale is null ? null : TensorMemory.Address<float>(scale), TensorMemory.Address<float>(bias),
+        var pass = new OutputPass(TensorMemory.Address<ushort>(product), scale is null ? null : TensorMemory.Address<float>(scale), TensorMemory.Address<float>(bias),
             TensorMemory.Address<float>(result), (int)product.shape[1], rectified);
         Run(pass, product.numel(), &OutputRange);
         return result;
@@ -63,22 +62,21 @@ internal static unsafe class DenseKernels
     public static Tensor Masked(Tensor gradient, Tensor output)
     {
         var result = empty(gradient.shape, ScalarType.BFloat16);
-        Run(new MaskedPass(Values.Of(gradient, output), TensorMemory.Address<ushort>(result)), gradient.numel(), &MaskedRange);
+        Run(new MaskedPass(OutputGradient.Of(gradient, output), TensorMemory.Address<ushort>(result)), gradient.numel(), &MaskedRange);
         return result;
     }
 
     /// <summary>
     /// A weight-normalised layer's backward pass from the gradient of its output y = p * s + b (rectified when
     /// <paramref name="output"/> is given): g, the gradient (float32, or bfloat16) masked by ReLU, which b's gradient sums;
-    /// g * p, which s's gradient sums; and bf16(g * s), the gradient of the product p [rows, outputs] of two bfloat16
-    /// matrices (p float32, or bfloat16: <see cref="BFloat16Product"/>).
+    /// g * p, which s's gradient sums; and bf16(g * s), the gradient of the bfloat16 product p [rows, outputs].
     /// </summary>
     public static (Tensor Gradient, Tensor TimesProduct, Tensor ProductGradient) LayerGradients(Tensor gradient, Tensor? output, Tensor product, Tensor scale)
     {
         var masked = empty(gradient.shape, ScalarType.Float32);
         var timesProduct = empty(gradient.shape, ScalarType.Float32);
         var productGradient = empty(gradient.shape, ScalarType.BFloat16);
-        var pass = new GradientPass(Values.Of(gradient, output), Values.Of(product, null), TensorMemory.Address<float>(scale),
+        var pass = new GradientPass(OutputGradient.Of(gradient, output), TensorMemory.Address<ushort>(product), TensorMemory.Address<float>(scale),
             TensorMemory.Address<float>(masked), TensorMemory.Address<float>(timesProduct), TensorMemory.Address<ushort>(productGradient), (int)gradient.shape[1]);
         Run(pass, gradient.numel(), &LayerGradientsRange);
         return (masked, timesProduct, productGradient);
@@ -130,12 +128,12 @@ internal static unsafe class DenseKernels
             for (; i + 8 <= rowEnd; i += 8, column += 8)
             {
                 var bias = Vector256.Load(pass.Bias + column);
-                var value = pass.Scale is not null ? Fma.MultiplyAdd(pass.Product.Load(i), Vector256.Load(pass.Scale + column), bias) : pass.Product.Load(i) + bias;
+                var value = pass.Scale is not null ? Fma.MultiplyAdd(Widened(pass.Product + i), Vector256.Load(pass.Scale + column), bias) : Widened(pass.Product + i) + bias;
                 (pass.Rectified ? Avx.Max(zero, value) : value).Store(pass.Result + i);
             }
             for (; i < rowEnd; i++, column++)
             {
-                float product = pass.Product[i];
+                float product = Widened(pass.Product[i]);
                 float value = pass.Scale is not null ? MathF.FusedMultiplyAdd(product, pass.Scale[column], pass.Bias[column]) : product + pass.Bias[column];
                 pass.Result[i] = pass.Rectified && value < 0 ? 0f : value;
             }
@@ -162,15 +160,15 @@ internal static unsafe class DenseKernels
                 var high = pass.Gradient.Load(i + 8);
                 low.Store(pass.Masked + i);
                 high.Store(pass.Masked + i + 8);
-                (low * pass.Product.Load(i)).Store(pass.TimesProduct + i);
-                (high * pass.Product.Load(i + 8)).Store(pass.TimesProduct + i + 8);
+                (low * Widened(pass.Product + i)).Store(pass.TimesProduct + i);
+                (high * Widened(pass.Product + i + 8)).Store(pass.TimesProduct + i + 8);
                 Vector256.Narrow(Rounded(low * Vector256.Load(pass.Scale + column)), Rounded(high * Vector256.Load(pass.Scale + column + 8))).Store(pass.ProductGradient + i);
             }
             for (; i < rowEnd; i++, column++)
             {
                 float value = pass.Gradient[i];
                 pass.Masked[i] = value;
-                pass.TimesProduct[i] = value * pass.Product[i];
+                pass.TimesProduct[i] = value * Widened(pass.Product[i]);
                 pass.ProductGradient[i] = Rounded(value * pass.Scale[column]);
             }
         }
@@ -185,17 +183,17 @@ internal static unsafe class DenseKernels
     }
 
     /// <summary>
-    /// Values of a float32 or bfloat16 tensor (exact in float32), read as float32. Given a layer's output, they are a
-    /// gradient as ReLU's backward pass gives it: the value where the output is &gt; 0 and 0 elsewhere (threshold_backward).
+    /// The gradient of a layer's output as ReLU's backward pass gives it: the incoming gradient, float32 or bfloat16
+    /// (exact in float32), where the output is &gt; 0 and 0 elsewhere (threshold_backward); unmasked without an output.
     /// </summary>
-    private readonly struct Values(float* wide, ushort* narrow, float* output)
+    private readonly struct OutputGradient(float* wide, ushort* narrow, float* output)
     {
         private readonly float* _wide = wide, _output = output;
         private readonly ushort* _narrow = narrow;
 
-        public static Values Of(Tensor values, Tensor? output) => values.dtype == ScalarType.Float32
-            ? new(TensorMemory.Address<float>(values), null, output is null ? null : TensorMemory.Address<float>(output))
-            : new(null, TensorMemory.Address<ushort>(values), output is null ? null : TensorMemory.Address<float>(output));
+        public static OutputGradient Of(Tensor gradient, Tensor? output) => gradient.dtype == ScalarType.Float32
+            ? new(TensorMemory.Address<float>(gradient), null, output is null ? null : TensorMemory.Address<float>(output))
+            : new(null, TensorMemory.Address<ushort>(gradient), output is null ? null : TensorMemory.Address<float>(output));
 
         /// <summary>Values i..i+7.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -216,24 +214,24 @@ internal static unsafe class DenseKernels
         public readonly float Level = level;
     }
 
-    private readonly struct OutputPass(Values product, float* scale, float* bias, float* result, int columns, bool rectified)
+    private readonly struct OutputPass(ushort* product, float* scale, float* bias, float* result, int columns, bool rectified)
     {
-        public readonly Values Product = product;
+        public readonly ushort* Product = product;
         public readonly float* Scale = scale, Bias = bias, Result = result;
         public readonly int Columns = columns;
         public readonly bool Rectified = rectified;
     }
 
-    private readonly struct MaskedPass(Values gradient, ushort* result)
+    private readonly struct MaskedPass(OutputGradient gradient, ushort* result)
     {
-        public readonly Values Gradient = gradient;
+        public readonly OutputGradient Gradient = gradient;
         public readonly ushort* Result = result;
     }
 
-    private readonly struct GradientPass(Values gradient, Values product, float* scale, float* masked, float* timesProduct, ushort* productGradient, int columns)
+    private readonly struct GradientPass(OutputGradient gradient, ushort* product, float* scale, float* masked, float* timesProduct, ushort* productGradient, int columns)
     {
-        public readonly Values Gradient = gradient, Product = product;
-        public readonly ushort* ProductGradient = productGradient;
+        public readonly OutputGradient Gradient = gradient;
+        public readonly ushort* Product = product, ProductGradient = productGradient;
         public readonly float* Scale = scale, Masked = masked, TimesProduct = timesProduct;
         public readonly int Columns = columns;
     }

@@ -6,12 +6,12 @@ namespace Microsoft.ML.Gan.Networks;
 /// <summary>
 /// Feature matching's two passes over the frozen discriminator's hidden layers in training mode, products in bfloat16,
 /// as one autograd node over both sets of rows: the real rows' features without a gradient and the generated rows' with
-/// one, where the modules take two passes of 100 rows. Layer by layer, x' = bf16(x + s e) with e the layer's Gaussian
-/// noise, then y = max(x' W^T + b, 0) with W the frozen folded weight in bfloat16 (<see cref="BFloat16Product"/>): one
-/// pass writes x' and one writes y around each product; backward, for the generated rows only, one pass writes the
-/// gradient masked by y &gt; 0 in bfloat16 before each product (<see cref="DenseKernels"/>). Each set of rows gets the
-/// noise draws its own pass would have taken (the real rows' first), and each row of a product does not depend on the
-/// rows beside it, so with libtorch's products every value is the two module passes' to the bit.
+/// one, where the modules take two passes of 100 rows. Layer by layer, x' = bf16(x + s e) with e the layer's Gaussian noise,
+/// then y = max(float(x' W^T) + b, 0) with W the frozen folded weight in bfloat16: one pass writes x' and one writes y
+/// around each product; backward, for the generated rows only, one pass writes the gradient masked by y &gt; 0 in
+/// bfloat16 before each product (<see cref="DenseKernels"/>). Each set of rows gets the noise draws its own pass would
+/// have taken (the real rows' first), and each row of a product does not depend on the rows beside it, so every value is
+/// the two module passes' to the bit.
 /// </summary>
 internal sealed class FrozenFeatures : autograd.MultiTensorFunction<FrozenFeatures>
 {
@@ -51,7 +51,7 @@ internal sealed class FrozenFeatures : autograd.MultiTensorFunction<FrozenFeatur
             for (int i = 0; i < layers.Count; i++)
             {
                 using var noisy = DenseKernels.Noisy(x, rows, realDraws[i], generatedDraws[i], layers[i].Noise?.Level ?? 0);
-                using var product = BFloat16Product.Of(noisy, false, layers[i].Weight, true);
+                using var product = noisy.matmul(layers[i].Weight.t());
                 x = outputs[i] = DenseKernels.Output(product, null, layers[i].Bias, rectified: true).DetachFromDisposeScope();
             }
         }
@@ -79,7 +79,7 @@ internal sealed class FrozenFeatures : autograd.MultiTensorFunction<FrozenFeatur
                 using (var generatedOutput = outputs[i].narrow(0, rows, gradient.shape[0]))
                     masked = DenseKernels.Masked(gradient, generatedOutput);
                 using (masked)
-                    gradient = BFloat16Product.Of(masked, false, layers[i].Weight, false);
+                    gradient = masked.matmul(layers[i].Weight);
                 if (i == 0)
                 {
                     using (gradient)

@@ -5,15 +5,14 @@ namespace Microsoft.ML.Gan.Networks;
 
 /// <summary>
 /// The discriminator's noisy weight-normalised layers in training mode, products in bfloat16, as one autograd node (the
-/// discriminator's step). Layer by layer: x' = bf16(x + s e) with e the layer's Gaussian noise; p = x' v'^T with v' the
-/// direction in bfloat16 (<see cref="BFloat16Product"/>); y = p * (g / ||v||) + b, rectified in the hidden layers.
-/// Backward, per layer: the gradient of y masked by ReLU; its sums over rows for b and for g / ||v|| (with p);
-/// bf16(gradient * g / ||v||) for the two products, the direction's gradient and the input's. v' and ||v|| are the
-/// layer's leaves (<see cref="DirectionGradient"/>), completed after the backward pass as with the modules; their
-/// gradients go to the leaves directly (<see cref="DirectionGradient.Receive"/>), not through autograd, which would
-/// copy each of them. The elementwise work is one pass per step (<see cref="DenseKernels"/>) where the module's
-/// operations take six kernels forward and seven backward per layer. With libtorch's products every value is the
-/// modules' to the bit; MKL's differ from them only in leaving the products unrounded.
+/// discriminator's step). Layer by layer: x' = bf16(x + s e) with e the layer's Gaussian noise; p = x' v'^T in bfloat16
+/// with v' the direction in bfloat16; y = p * (g / ||v||) + b, rectified in the hidden layers. Backward, per layer: the
+/// gradient of y masked by ReLU; its sums over rows for b and for g / ||v|| (with p); bf16(gradient * g / ||v||) for the
+/// two products, the direction's gradient and the input's. v' and ||v|| are the layer's leaves
+/// (<see cref="DirectionGradient"/>), completed after the backward pass as with the modules; their gradients go to the
+/// leaves directly (<see cref="DirectionGradient.Receive"/>), not through autograd, which would copy each of them. The
+/// elementwise work is one pass per step (<see cref="DenseKernels"/>) where the module's operations take six kernels
+/// forward and seven backward per layer; every value is the modules' to the bit.
 /// </summary>
 internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLogits>
 {
@@ -62,7 +61,7 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
         {
             var layer = layers[i];
             var noisy = DenseKernels.Noisy(x, layer.Noise).DetachFromDisposeScope();
-            var product = BFloat16Product.Of(noisy, false, layer.Leaves.Direction, true).DetachFromDisposeScope();
+            var product = noisy.matmul(layer.Leaves.Direction.t()).DetachFromDisposeScope();
             var factor = layer.Scale.div(layer.Leaves.Norm).DetachFromDisposeScope();
             x = DenseKernels.Output(product, factor, layer.Bias, layer.Rectified);
             values[i] = new LayerValues(noisy, product, factor, layer.Rectified ? x.DetachFromDisposeScope() : null);
@@ -90,17 +89,18 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
                 var factorGradient = timesProduct.sum([0L]);
                 if (layer.Scale.requires_grad)
                     gradients[4 + TensorsPerLayer * i] = factorGradient.div(layer.Leaves.Norm);
-                layer.Leaves.Receive(BFloat16Product.Of(productGradient, true, saved.Input, false), factorGradient, saved.Factor);
+                using (var transposed = productGradient.t())
+                    layer.Leaves.Receive(transposed.matmul(saved.Input), factorGradient, saved.Factor);
                 if (i == 0)
                 {
                     if (inputGradient)
                     {
-                        using var rows = BFloat16Product.Of(productGradient, false, layer.Leaves.Direction, false);
+                        using var rows = productGradient.matmul(layer.Leaves.Direction);
                         gradients[0] = rows.to(ScalarType.Float32);
                     }
                     break;
                 }
-                gradient = BFloat16Product.Of(productGradient, false, layer.Leaves.Direction, false);
+                gradient = productGradient.matmul(layer.Leaves.Direction);
             }
             return gradients;
         }
