@@ -13,9 +13,11 @@ namespace Microsoft.ML.Gan.Tests;
 public sealed class FrozenFeaturesTests
 {
     [TestMethod]
-    [DataRow(300, 300)]
-    [DataRow(7, 5)]
-    public void FeaturesAndGradientAreTheTwoModulePassesToTheBit(int realRows, int generatedRows)
+    [DataRow(300, 300, ScalarType.BFloat16)]
+    [DataRow(7, 5, ScalarType.BFloat16)]
+    [DataRow(300, 300, ScalarType.Float32)]
+    [DataRow(7, 5, ScalarType.Float32)]
+    public void FeaturesAndGradientAreTheTwoModulePassesToTheBit(int realRows, int generatedRows, ScalarType productType)
     {
         // Widths with vector tails; 300 rows of 787 run the first layer's passes on libtorch's threads.
         using var scope = NewDisposeScope();
@@ -24,7 +26,7 @@ public sealed class FrozenFeaturesTests
         using var discriminator = new MlpDiscriminator(787, [250, 37, 19], 10, 0.3, 0.5, 0.05, random, noise);
         foreach (var layer in discriminator.modules().OfType<WeightNormDense>())
         {
-            layer.ProductType = ScalarType.BFloat16;
+            layer.ProductType = productType;
             using (no_grad())
                 layer.Bias.copy_(randn(layer.Bias.shape, generator: random).mul(0.3));
         }

@@ -12,9 +12,11 @@ namespace Microsoft.ML.Gan.Tests;
 public sealed class TrainingLogitsTests
 {
     [TestMethod]
-    [DataRow(300, false)]
-    [DataRow(7, true)]
-    public void LogitsAndGradientsAreTheModulesToTheBit(int rows, bool inputGradient)
+    [DataRow(300, false, ScalarType.BFloat16)]
+    [DataRow(7, true, ScalarType.BFloat16)]
+    [DataRow(300, false, ScalarType.Float32)]
+    [DataRow(7, true, ScalarType.Float32)]
+    public void LogitsAndGradientsAreTheModulesToTheBit(int rows, bool inputGradient, ScalarType productType)
     {
         // Widths with vector tails; 300 rows of 787 run the first layer's passes on libtorch's threads.
         using var scope = NewDisposeScope();
@@ -24,7 +26,7 @@ public sealed class TrainingLogitsTests
         var layers = discriminator.modules().OfType<WeightNormDense>().ToArray();
         foreach (var layer in layers)
         {
-            layer.ProductType = ScalarType.BFloat16;
+            layer.ProductType = productType;
             layer.DirectionGradientInOnePass = true;
             using (no_grad())
                 layer.Bias.copy_(randn(layer.Bias.shape, generator: random).mul(0.3));

@@ -8,9 +8,10 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Gan.Networks;
 
 /// <summary>
-/// The elementwise passes around a noisy dense layer's bfloat16 product, each one pass where the module's operations take
-/// two to four kernels: the noisy input in bfloat16, the scaled and shifted (and rectified) output; backward, the gradient
-/// masked by ReLU in bfloat16, or a weight-normalised layer's three gradient terms. Each value is rounded as libtorch's kernels round those operations: the noise's add with alpha and addcmul's
+/// The elementwise passes around a noisy dense layer's product, in bfloat16 or float32, each one pass where the module's
+/// operations take two to four kernels: the noisy input in the product's type, the scaled and shifted (and rectified)
+/// output; backward, the gradient masked by ReLU in the product's type, or a weight-normalised layer's three gradient
+/// terms. Each value is rounded as libtorch's kernels round those operations: the noise's add with alpha and addcmul's
 /// scale and shift are fused multiply-adds (as its compiler contracts them), casts round to nearest even (NaN to 0x7FC0),
 /// ReLU is maxps against 0 (clamp_min). Tests hold them to libtorch's values bit for bit. Large tensors are shared among
 /// libtorch's own threads, as its kernels share them (<see cref="TensorMemory.ParallelFrom"/>).
@@ -20,64 +21,67 @@ internal static unsafe class DenseKernels
     private const int Block = GaussianNoiseSource.Block;
 
     /// <summary>
-    /// bf16(x + s e), e the next draw of <paramref name="noise"/>, generated block by block in the same pass (the noise is
-    /// counter-based, so its values do not depend on how its blocks are split); bf16(x) when <paramref name="noise"/> is null.
+    /// x + s e in <paramref name="type"/> (bfloat16 or float32), e the next draw of <paramref name="noise"/>, generated block
+    /// by block in the same pass (the noise is counter-based, so its values do not depend on how its blocks are split); x in
+    /// <paramref name="type"/> when <paramref name="noise"/> is null.
     /// </summary>
-    public static Tensor Noisy(Tensor x, GaussianNoise? noise) => Noisy(x, x.shape[0], noise?.NextKeys(), null, noise?.Level ?? 0);
+    public static Tensor Noisy(Tensor x, GaussianNoise? noise, ScalarType type) => Noisy(x, x.shape[0], noise?.NextKeys(), null, noise?.Level ?? 0, type);
 
     /// <summary>
-    /// bf16(x + s e) for rows that two passes would have taken separately: e is draw <paramref name="first"/> for the first
-    /// <paramref name="rows"/> rows and draw <paramref name="second"/> for the rest; bf16(x) without draws.
+    /// x + s e in <paramref name="type"/> for rows that two passes would have taken separately: e is draw
+    /// <paramref name="first"/> for the first <paramref name="rows"/> rows and draw <paramref name="second"/> for the rest;
+    /// x in <paramref name="type"/> without draws.
     /// </summary>
-    public static Tensor Noisy(Tensor x, long rows, GaussianNoiseSource.Keys? first, GaussianNoiseSource.Keys? second, float level)
+    public static Tensor Noisy(Tensor x, long rows, GaussianNoiseSource.Keys? first, GaussianNoiseSource.Keys? second, float level, ScalarType type)
     {
         using var values = x.contiguous();
-        var result = empty(values.shape, ScalarType.BFloat16);
+        var result = empty(values.shape, type);
         long split = rows * values.shape[1];
         float* input = TensorMemory.Address<float>(values);
-        ushort* output = TensorMemory.Address<ushort>(result);
+        var output = Destination.Of(result);
         Run(new NoisyPass(input, output, first, level), split, &NoisyRange);
         if (split < values.numel())
-            Run(new NoisyPass(input + split, output + split, second, level), values.numel() - split, &NoisyRange);
+            Run(new NoisyPass(input + split, output.From(split), second, level), values.numel() - split, &NoisyRange);
         return result;
     }
 
     /// <summary>
-    /// p * s + b per row (float32, one rounding) from the bfloat16 product <paramref name="product"/> [rows, outputs], with the scale
+    /// p * s + b per row (float32, one rounding) from the product <paramref name="product"/> [rows, outputs] (bfloat16 or float32), with the scale
     /// <paramref name="scale"/> (or none) and the shift <paramref name="bias"/> [outputs]; then max(., 0) when <paramref name="rectified"/>.
     /// </summary>
     public static Tensor Output(Tensor product, Tensor? scale, Tensor bias, bool rectified)
     {
         var result = empty(product.shape, ScalarType.Float32);
-        var pass = new OutputPass(TensorMemory.Address<ushort>(product), scale is null ? null : TensorMemory.Address<float>(scale), TensorMemory.Address<float>(bias),
+        var pass = new OutputPass(Values.Of(product, null), scale is null ? null : TensorMemory.Address<float>(scale), TensorMemory.Address<float>(bias),
             TensorMemory.Address<float>(result), (int)product.shape[1], rectified);
         Run(pass, product.numel(), &OutputRange);
         return result;
     }
 
     /// <summary>
-    /// bf16 of the gradient <paramref name="gradient"/> (float32, or bfloat16) where <paramref name="output"/> &gt; 0, else 0:
-    /// ReLU's backward pass, then the product's cast back to bfloat16.
+    /// The gradient <paramref name="gradient"/> (float32, or bfloat16) where <paramref name="output"/> &gt; 0, else 0, in
+    /// <paramref name="type"/>: ReLU's backward pass, then the product's cast (to bfloat16, or none in float32).
     /// </summary>
-    public static Tensor Masked(Tensor gradient, Tensor output)
+    public static Tensor Masked(Tensor gradient, Tensor output, ScalarType type)
     {
-        var result = empty(gradient.shape, ScalarType.BFloat16);
-        Run(new MaskedPass(OutputGradient.Of(gradient, output), TensorMemory.Address<ushort>(result)), gradient.numel(), &MaskedRange);
+        var result = empty(gradient.shape, type);
+        Run(new MaskedPass(Values.Of(gradient, output), Destination.Of(result)), gradient.numel(), &MaskedRange);
         return result;
     }
 
     /// <summary>
     /// A weight-normalised layer's backward pass from the gradient of its output y = p * s + b (rectified when
     /// <paramref name="output"/> is given): g, the gradient (float32, or bfloat16) masked by ReLU, which b's gradient sums;
-    /// g * p, which s's gradient sums; and bf16(g * s), the gradient of the bfloat16 product p [rows, outputs].
+    /// g * p, which s's gradient sums; and g * s, the gradient of the product p [rows, outputs], in p's type (bfloat16 or
+    /// float32).
     /// </summary>
     public static (Tensor Gradient, Tensor TimesProduct, Tensor ProductGradient) LayerGradients(Tensor gradient, Tensor? output, Tensor product, Tensor scale)
     {
         var masked = empty(gradient.shape, ScalarType.Float32);
         var timesProduct = empty(gradient.shape, ScalarType.Float32);
-        var productGradient = empty(gradient.shape, ScalarType.BFloat16);
-        var pass = new GradientPass(OutputGradient.Of(gradient, output), TensorMemory.Address<ushort>(product), TensorMemory.Address<float>(scale),
-            TensorMemory.Address<float>(masked), TensorMemory.Address<float>(timesProduct), TensorMemory.Address<ushort>(productGradient), (int)gradient.shape[1]);
+        var productGradient = empty(gradient.shape, product.dtype);
+        var pass = new GradientPass(Values.Of(gradient, output), Values.Of(product, null), TensorMemory.Address<float>(scale),
+            TensorMemory.Address<float>(masked), TensorMemory.Address<float>(timesProduct), Destination.Of(productGradient), (int)gradient.shape[1]);
         Run(pass, gradient.numel(), &LayerGradientsRange);
         return (masked, timesProduct, productGradient);
     }
@@ -94,7 +98,7 @@ internal static unsafe class DenseKernels
     {
         const int chunk = 32 * Block;
         float* x = pass.Input;
-        ushort* result = pass.Result;
+        var result = pass.Result;
         var level = Vector256.Create(pass.Level);
         Span<float> noise = stackalloc float[chunk];
         for (long first = start; first < end; first += chunk)
@@ -112,10 +116,10 @@ internal static unsafe class DenseKernels
                     low = Fma.MultiplyAdd(Vector256.Create(noise.Slice(i, 8)), level, low);
                     high = Fma.MultiplyAdd(Vector256.Create(noise.Slice(i + 8, 8)), level, high);
                 }
-                Vector256.Narrow(Rounded(low), Rounded(high)).Store(result + first + i);
+                result.Store(first + i, low, high);
             }
             for (; i < length; i++)
-                result[first + i] = Rounded(pass.Keys is null ? x[first + i] : MathF.FusedMultiplyAdd(noise[i], pass.Level, x[first + i]));
+                result.Store(first + i, pass.Keys is null ? x[first + i] : MathF.FusedMultiplyAdd(noise[i], pass.Level, x[first + i]));
         }
     }
 
@@ -128,12 +132,12 @@ internal static unsafe class DenseKernels
             for (; i + 8 <= rowEnd; i += 8, column += 8)
             {
                 var bias = Vector256.Load(pass.Bias + column);
-                var value = pass.Scale is not null ? Fma.MultiplyAdd(Widened(pass.Product + i), Vector256.Load(pass.Scale + column), bias) : Widened(pass.Product + i) + bias;
+                var value = pass.Scale is not null ? Fma.MultiplyAdd(pass.Product.Load(i), Vector256.Load(pass.Scale + column), bias) : pass.Product.Load(i) + bias;
                 (pass.Rectified ? Avx.Max(zero, value) : value).Store(pass.Result + i);
             }
             for (; i < rowEnd; i++, column++)
             {
-                float product = Widened(pass.Product[i]);
+                float product = pass.Product[i];
                 float value = pass.Scale is not null ? MathF.FusedMultiplyAdd(product, pass.Scale[column], pass.Bias[column]) : product + pass.Bias[column];
                 pass.Result[i] = pass.Rectified && value < 0 ? 0f : value;
             }
@@ -144,9 +148,9 @@ internal static unsafe class DenseKernels
     {
         long i = start;
         for (; i + Block <= end; i += Block)
-            Vector256.Narrow(Rounded(pass.Gradient.Load(i)), Rounded(pass.Gradient.Load(i + 8))).Store(pass.Result + i);
+            pass.Result.Store(i, pass.Gradient.Load(i), pass.Gradient.Load(i + 8));
         for (; i < end; i++)
-            pass.Result[i] = Rounded(pass.Gradient[i]);
+            pass.Result.Store(i, pass.Gradient[i]);
     }
 
     private static void LayerGradientsRange(in GradientPass pass, long start, long end)
@@ -160,16 +164,16 @@ internal static unsafe class DenseKernels
                 var high = pass.Gradient.Load(i + 8);
                 low.Store(pass.Masked + i);
                 high.Store(pass.Masked + i + 8);
-                (low * Widened(pass.Product + i)).Store(pass.TimesProduct + i);
-                (high * Widened(pass.Product + i + 8)).Store(pass.TimesProduct + i + 8);
-                Vector256.Narrow(Rounded(low * Vector256.Load(pass.Scale + column)), Rounded(high * Vector256.Load(pass.Scale + column + 8))).Store(pass.ProductGradient + i);
+                (low * pass.Product.Load(i)).Store(pass.TimesProduct + i);
+                (high * pass.Product.Load(i + 8)).Store(pass.TimesProduct + i + 8);
+                pass.ProductGradient.Store(i, low * Vector256.Load(pass.Scale + column), high * Vector256.Load(pass.Scale + column + 8));
             }
             for (; i < rowEnd; i++, column++)
             {
                 float value = pass.Gradient[i];
                 pass.Masked[i] = value;
-                pass.TimesProduct[i] = value * Widened(pass.Product[i]);
-                pass.ProductGradient[i] = Rounded(value * pass.Scale[column]);
+                pass.TimesProduct[i] = value * pass.Product[i];
+                pass.ProductGradient.Store(i, value * pass.Scale[column]);
             }
         }
     }
@@ -183,17 +187,17 @@ internal static unsafe class DenseKernels
     }
 
     /// <summary>
-    /// The gradient of a layer's output as ReLU's backward pass gives it: the incoming gradient, float32 or bfloat16
-    /// (exact in float32), where the output is &gt; 0 and 0 elsewhere (threshold_backward); unmasked without an output.
+    /// Values of a float32 or bfloat16 tensor (exact in float32), read as float32. Given a layer's output, they are a
+    /// gradient as ReLU's backward pass gives it: the value where the output is &gt; 0 and 0 elsewhere (threshold_backward).
     /// </summary>
-    private readonly struct OutputGradient(float* wide, ushort* narrow, float* output)
+    private readonly struct Values(float* wide, ushort* narrow, float* output)
     {
         private readonly float* _wide = wide, _output = output;
         private readonly ushort* _narrow = narrow;
 
-        public static OutputGradient Of(Tensor gradient, Tensor? output) => gradient.dtype == ScalarType.Float32
-            ? new(TensorMemory.Address<float>(gradient), null, output is null ? null : TensorMemory.Address<float>(output))
-            : new(null, TensorMemory.Address<ushort>(gradient), output is null ? null : TensorMemory.Address<float>(output));
+        public static Values Of(Tensor values, Tensor? output) => values.dtype == ScalarType.Float32
+            ? new(TensorMemory.Address<float>(values), null, output is null ? null : TensorMemory.Address<float>(output))
+            : new(null, TensorMemory.Address<ushort>(values), output is null ? null : TensorMemory.Address<float>(output));
 
         /// <summary>Values i..i+7.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -206,32 +210,70 @@ internal static unsafe class DenseKernels
         public float this[long i] => _output is not null && _output[i] <= 0 ? 0f : _wide is not null ? _wide[i] : Widened(_narrow[i]);
     }
 
-    private readonly struct NoisyPass(float* input, ushort* result, GaussianNoiseSource.Keys? keys, float level)
+    /// <summary>Where a pass writes: a float32 tensor, or a bfloat16 one, each value rounded to nearest even as a cast rounds it.</summary>
+    private readonly struct Destination(float* wide, ushort* narrow)
+    {
+        private readonly float* _wide = wide;
+        private readonly ushort* _narrow = narrow;
+
+        public static Destination Of(Tensor tensor) => tensor.dtype == ScalarType.Float32
+            ? new(TensorMemory.Address<float>(tensor), null)
+            : new(null, TensorMemory.Address<ushort>(tensor));
+
+        /// <summary>The same tensor from value <paramref name="offset"/> on.</summary>
+        public Destination From(long offset) => _wide is not null ? new(_wide + offset, null) : new(null, _narrow + offset);
+
+        /// <summary>Writes values i..i+15.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Store(long i, Vector256<float> low, Vector256<float> high)
+        {
+            if (_wide is not null)
+            {
+                low.Store(_wide + i);
+                high.Store(_wide + i + 8);
+            }
+            else
+            {
+                Vector256.Narrow(Rounded(low), Rounded(high)).Store(_narrow + i);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Store(long i, float value)
+        {
+            if (_wide is not null)
+                _wide[i] = value;
+            else
+                _narrow[i] = Rounded(value);
+        }
+    }
+
+    private readonly struct NoisyPass(float* input, Destination result, GaussianNoiseSource.Keys? keys, float level)
     {
         public readonly float* Input = input;
-        public readonly ushort* Result = result;
+        public readonly Destination Result = result;
         public readonly GaussianNoiseSource.Keys? Keys = keys;
         public readonly float Level = level;
     }
 
-    private readonly struct OutputPass(ushort* product, float* scale, float* bias, float* result, int columns, bool rectified)
+    private readonly struct OutputPass(Values product, float* scale, float* bias, float* result, int columns, bool rectified)
     {
-        public readonly ushort* Product = product;
+        public readonly Values Product = product;
         public readonly float* Scale = scale, Bias = bias, Result = result;
         public readonly int Columns = columns;
         public readonly bool Rectified = rectified;
     }
 
-    private readonly struct MaskedPass(OutputGradient gradient, ushort* result)
+    private readonly struct MaskedPass(Values gradient, Destination result)
     {
-        public readonly OutputGradient Gradient = gradient;
-        public readonly ushort* Result = result;
+        public readonly Values Gradient = gradient;
+        public readonly Destination Result = result;
     }
 
-    private readonly struct GradientPass(OutputGradient gradient, ushort* product, float* scale, float* masked, float* timesProduct, ushort* productGradient, int columns)
+    private readonly struct GradientPass(Values gradient, Values product, float* scale, float* masked, float* timesProduct, Destination productGradient, int columns)
     {
-        public readonly OutputGradient Gradient = gradient;
-        public readonly ushort* Product = product, ProductGradient = productGradient;
+        public readonly Values Gradient = gradient, Product = product;
+        public readonly Destination ProductGradient = productGradient;
         public readonly float* Scale = scale, Masked = masked, TimesProduct = timesProduct;
         public readonly int Columns = columns;
     }

@@ -4,20 +4,21 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Gan.Networks;
 
 /// <summary>
-/// Feature matching's two passes over the frozen discriminator's hidden layers in training mode, products in bfloat16,
-/// as one autograd node over both sets of rows: the real rows' features without a gradient and the generated rows' with
-/// one, where the modules take two passes of 100 rows. Layer by layer, x' = bf16(x + s e) with e the layer's Gaussian noise,
-/// then y = max(float(x' W^T) + b, 0) with W the frozen folded weight in bfloat16: one pass writes x' and one writes y
-/// around each product; backward, for the generated rows only, one pass writes the gradient masked by y &gt; 0 in
-/// bfloat16 before each product (<see cref="DenseKernels"/>). Each set of rows gets the noise draws its own pass would
-/// have taken (the real rows' first), and each row of a product does not depend on the rows beside it, so every value is
-/// the two module passes' to the bit.
+/// Feature matching's two passes over the frozen discriminator's hidden layers in training mode, products in bfloat16
+/// or float32, as one autograd node over both sets of rows: the real rows' features without a gradient and the
+/// generated rows' with one, where the modules take two passes of 100 rows. Layer by layer, x' = x + s e in the
+/// product's type, e the layer's Gaussian noise, then y = max(x' W^T + b, 0) with W the frozen folded weight in that
+/// type: one pass writes x' and, in bfloat16, one writes y after each product of both sets of rows (each row of a
+/// bfloat16 product does not depend on the rows beside it); in float32 libtorch's <c>linear</c> multiplies each set as
+/// its module pass does. Backward, for the generated rows only, one pass writes the gradient masked by y &gt; 0 in the
+/// product's type before each product (<see cref="DenseKernels"/>). Each set of rows gets the noise draws its own pass
+/// would have taken (the real rows' first), so every value is the two module passes' to the bit.
 /// </summary>
 internal sealed class FrozenFeatures : autograd.MultiTensorFunction<FrozenFeatures>
 {
     private const string Saved = "layers";
 
-    /// <summary>One layer: the noise on its input (null when off), its frozen weight [outputs, inputs] in bfloat16, its bias.</summary>
+    /// <summary>One layer: the noise on its input (null when off), its frozen weight [outputs, inputs] in bfloat16 or float32, its bias.</summary>
     internal readonly record struct Layer(GaussianNoise? Noise, Tensor Weight, Tensor Bias);
 
     public override string Name => nameof(FrozenFeatures);
@@ -50,9 +51,8 @@ internal sealed class FrozenFeatures : autograd.MultiTensorFunction<FrozenFeatur
             var x = both;
             for (int i = 0; i < layers.Count; i++)
             {
-                using var noisy = DenseKernels.Noisy(x, rows, realDraws[i], generatedDraws[i], layers[i].Noise?.Level ?? 0);
-                using var product = noisy.matmul(layers[i].Weight.t());
-                x = outputs[i] = DenseKernels.Output(product, null, layers[i].Bias, rectified: true).DetachFromDisposeScope();
+                using var noisy = DenseKernels.Noisy(x, rows, realDraws[i], generatedDraws[i], layers[i].Noise?.Level ?? 0, layers[i].Weight.dtype);
+                x = outputs[i] = Rectified(noisy, layers[i], rows).DetachFromDisposeScope();
             }
         }
         var last = outputs[^1];
@@ -66,6 +66,26 @@ internal sealed class FrozenFeatures : autograd.MultiTensorFunction<FrozenFeatur
         return [realFeatures, generatedFeatures];
     }
 
+    /// <summary>
+    /// max(x' W^T + b, 0) as the frozen module computes it: in bfloat16, one product over both sets of rows, then one pass
+    /// for the bias and ReLU; in float32, libtorch's <c>linear</c> (the bias added in the product) over the first
+    /// <paramref name="rows"/> rows and over the rest, as the two module passes multiply (MKL's float32 product of a row
+    /// can depend on how many rows it multiplies at once), then ReLU.
+    /// </summary>
+    private static Tensor Rectified(Tensor noisy, Layer layer, long rows)
+    {
+        if (layer.Weight.dtype == ScalarType.Float32)
+        {
+            using var first = noisy.narrow(0, 0, rows);
+            using var second = noisy.narrow(0, rows, noisy.shape[0] - rows);
+            using var firstLinear = nn.functional.linear(first, layer.Weight, layer.Bias);
+            using var secondLinear = nn.functional.linear(second, layer.Weight, layer.Bias);
+            return nn.functional.relu(cat([firstLinear, secondLinear], 0), inplace: true);
+        }
+        using var product = noisy.matmul(layer.Weight.t());
+        return DenseKernels.Output(product, null, layer.Bias, rectified: true);
+    }
+
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> grad_outputs)
     {
         var (layers, outputs, rows) = ((IReadOnlyList<Layer>, Tensor[], long))ctx.get_data(Saved);
@@ -77,7 +97,7 @@ internal sealed class FrozenFeatures : autograd.MultiTensorFunction<FrozenFeatur
                 Tensor masked;
                 using (gradient)
                 using (var generatedOutput = outputs[i].narrow(0, rows, gradient.shape[0]))
-                    masked = DenseKernels.Masked(gradient, generatedOutput);
+                    masked = DenseKernels.Masked(gradient, generatedOutput, layers[i].Weight.dtype);
                 using (masked)
                     gradient = masked.matmul(layers[i].Weight);
                 if (i == 0)

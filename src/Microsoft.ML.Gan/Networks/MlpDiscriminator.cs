@@ -134,7 +134,7 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
     }
 
     /// <summary>
-    /// Feature matching's two passes as one (<see cref="FrozenFeatures"/>) while the layers are frozen in bfloat16 in
+    /// Feature matching's two passes as one (<see cref="FrozenFeatures"/>) while the layers are frozen (in bfloat16 or float32) in
     /// training mode (the generator's step); otherwise two. The generated rows are made first: this network's noise comes
     /// from its own counter-based source, not from the random numbers they are drawn with, so no value changes.
     /// </summary>
@@ -147,12 +147,12 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
 
     /// <summary>
     /// Whether a pass over <paramref name="input"/> runs as <see cref="TrainingLogits"/>: in training mode on the CPU with a
-    /// gradient, products in bfloat16 and the direction's gradient in one pass (the discriminator's step), without minibatch
-    /// discrimination.
+    /// gradient, products in bfloat16 or float32 and the direction's gradient in one pass (the discriminator's step),
+    /// without minibatch discrimination.
     /// </summary>
     internal bool TrainsInOneNode(Tensor input) =>
         training && minibatch is null && is_grad_enabled() && input.device.type == DeviceType.CPU && input.dtype == ScalarType.Float32
-        && hidden.Append(output).All(l => l.ProductType == ScalarType.BFloat16 && l.DirectionGradientInOnePass && l.FrozenWeight is null && l.Direction.requires_grad);
+        && hidden.Append(output).All(l => l.ProductType is ScalarType.BFloat16 or ScalarType.Float32 && l.DirectionGradientInOnePass && l.FrozenWeight is null && l.Direction.requires_grad);
 
     /// <summary>Every layer for <see cref="TrainingLogits"/>, each given its leaves for this pass.</summary>
     private TrainingLogits.Layer[] TrainingLayers() =>
@@ -161,11 +161,12 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
 
     /// <summary>
     /// The hidden layers for <see cref="FrozenFeatures"/>: in training mode on the CPU, with every weight frozen in
-    /// bfloat16 (the generator's step); null otherwise.
+    /// bfloat16 or float32 (the generator's step); null otherwise.
     /// </summary>
     internal FrozenFeatures.Layer[]? FrozenLayers(Tensor input)
     {
-        if (!training || hidden.Count == 0 || input.device.type != DeviceType.CPU || input.dtype != ScalarType.Float32 || hidden.Any(l => l.FrozenWeight?.dtype != ScalarType.BFloat16))
+        if (!training || hidden.Count == 0 || input.device.type != DeviceType.CPU || input.dtype != ScalarType.Float32
+            || hidden.Any(l => l.FrozenWeight?.dtype is not (ScalarType.BFloat16 or ScalarType.Float32)))
             return null;
         return hidden.Select((layer, i) => new FrozenFeatures.Layer(NoiseBefore(i), layer.FrozenWeight!, layer.Bias)).ToArray();
     }

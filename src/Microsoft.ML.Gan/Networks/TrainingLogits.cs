@@ -4,15 +4,15 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Gan.Networks;
 
 /// <summary>
-/// The discriminator's noisy weight-normalised layers in training mode, products in bfloat16, as one autograd node (the
-/// discriminator's step). Layer by layer: x' = bf16(x + s e) with e the layer's Gaussian noise; p = x' v'^T in bfloat16
-/// with v' the direction in bfloat16; y = p * (g / ||v||) + b, rectified in the hidden layers. Backward, per layer: the
-/// gradient of y masked by ReLU; its sums over rows for b and for g / ||v|| (with p); bf16(gradient * g / ||v||) for the
-/// two products, the direction's gradient and the input's. v' and ||v|| are the layer's leaves
-/// (<see cref="DirectionGradient"/>), completed after the backward pass as with the modules; their gradients go to the
-/// leaves directly (<see cref="DirectionGradient.Receive"/>), not through autograd, which would copy each of them. The
-/// elementwise work is one pass per step (<see cref="DenseKernels"/>) where the module's operations take six kernels
-/// forward and seven backward per layer; every value is the modules' to the bit.
+/// The discriminator's noisy weight-normalised layers in training mode, products in bfloat16 or float32, as one
+/// autograd node (the discriminator's step). Layer by layer: x' = x + s e in the product's type, e the layer's Gaussian
+/// noise; p = x' v'^T with v' the direction in that type; y = p * (g / ||v||) + b, rectified in the hidden layers.
+/// Backward, per layer: the gradient of y masked by ReLU; its sums over rows for b and for g / ||v|| (with p); gradient
+/// * g / ||v|| in the product's type for the two products, the direction's gradient and the input's. v' and ||v|| are
+/// the layer's leaves (<see cref="DirectionGradient"/>), completed after the backward pass as with the modules; their
+/// gradients go to the leaves directly (<see cref="DirectionGradient.Receive"/>), not through autograd, which would
+/// copy each of them. The elementwise work is one pass per step (<see cref="DenseKernels"/>) where the module's
+/// operations take six kernels forward and seven backward per layer; every value is the modules' to the bit.
 /// </summary>
 internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLogits>
 {
@@ -60,7 +60,7 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
         for (int i = 0; i < layers.Count; i++)
         {
             var layer = layers[i];
-            var noisy = DenseKernels.Noisy(x, layer.Noise).DetachFromDisposeScope();
+            var noisy = DenseKernels.Noisy(x, layer.Noise, layer.Leaves.Direction.dtype).DetachFromDisposeScope();
             var product = noisy.matmul(layer.Leaves.Direction.t()).DetachFromDisposeScope();
             var factor = layer.Scale.div(layer.Leaves.Norm).DetachFromDisposeScope();
             x = DenseKernels.Output(product, factor, layer.Bias, layer.Rectified);
