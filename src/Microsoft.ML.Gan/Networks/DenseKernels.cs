@@ -46,8 +46,9 @@ internal static unsafe class DenseKernels
     }
 
     /// <summary>
-    /// p * s + b per row (float32, one rounding) from the product <paramref name="product"/> [rows, outputs] (bfloat16 or float32), with the scale
-    /// <paramref name="scale"/> (or none) and the shift <paramref name="bias"/> [outputs]; then max(., 0) when <paramref name="rectified"/>.
+    /// p * s + b per row (float32, one rounding) from the product <paramref name="product"/> [rows, outputs] (bfloat16 or
+    /// float32), with the scale <paramref name="scale"/> (or none) and the shift <paramref name="bias"/> [outputs]; then
+    /// max(., 0) when <paramref name="rectified"/>.
     /// </summary>
     public static Tensor Output(Tensor product, Tensor? scale, Tensor bias, bool rectified)
     {

@@ -134,9 +134,9 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
     }
 
     /// <summary>
-    /// Feature matching's two passes as one (<see cref="FrozenFeatures"/>) while the layers are frozen (in bfloat16 or float32) in
-    /// training mode (the generator's step); otherwise two. The generated rows are made first: this network's noise comes
-    /// from its own counter-based source, not from the random numbers they are drawn with, so no value changes.
+    /// Feature matching's two passes as one (<see cref="FrozenFeatures"/>) while the layers are frozen (in bfloat16 or
+    /// float32) in training mode (the generator's step); otherwise two. The generated rows are made first: this network's
+    /// noise comes from its own counter-based source, not from the random numbers they are drawn with, so no value changes.
     /// </summary>
     public override (Tensor Real, Tensor Generated) MatchedFeatures(Tensor real, Func<Tensor> generate)
     {
