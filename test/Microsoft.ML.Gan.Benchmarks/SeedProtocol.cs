@@ -21,7 +21,8 @@ internal sealed record SeedProtocolRun(string Name, int? LabelSeed, int WeightSe
 /// with the default options plus "Option=value" overrides. The runs and how they share the machine are defined here
 /// only. Settings come from the command line: the number of epochs, then any of "rows=N" (train on the first N training
 /// images only, for development), "name=text" (the protocol's name, default from the epochs, rows and overrides),
-/// "reference=path" (a results file of an earlier run of the protocol to compare with) and trainer options.
+/// "reference=path" (a results file of an earlier run of the protocol to compare with), "threads=N" or "rounding=inputs"
+/// (another rounding of the recipe), "candidate-roundings=path" (the candidate under other roundings) and trainer options.
 /// </summary>
 internal sealed class SeedProtocol
 {
@@ -59,9 +60,12 @@ internal sealed class SeedProtocol
     private static readonly string[] PlumbingOptions =
         [nameof(SemiSupervisedGanTrainer.Options.Progress), nameof(SemiSupervisedGanTrainer.Options.CheckpointDirectory), nameof(SemiSupervisedGanTrainer.Options.ResumeFromCheckpoint)];
 
-    private SeedProtocol(int epochs, int? rows, string name, string[] references, SeedProtocolRun[] protocolRuns, SeedProtocolRun[] selectedRuns, bool reportOnly, string[] overrides, string[] arguments)
+    private SeedProtocol(int epochs, int? rows, string name, string[] references, string[] candidateRoundings, bool roundedInputs, SeedProtocolRun[] protocolRuns,
+        SeedProtocolRun[] selectedRuns, bool reportOnly, string[] overrides, string[] arguments)
     {
         Epochs = epochs;
+        CandidateRoundings = candidateRoundings;
+        RoundedInputs = roundedInputs;
         ProtocolRuns = protocolRuns;
         ReportOnly = reportOnly;
         SelectedRuns = selectedRuns;
@@ -89,8 +93,22 @@ internal sealed class SeedProtocol
     public string[] References { get; }
 
     /// <summary>
-    /// The runs of this protocol: <see cref="Runs"/>, or with "threads=N" the summarized ones with N torch threads each (the
-    /// same recipe and label sets under another rounding; the thread-count check run is then left out, as it would repeat one).
+    /// Results files of this protocol's recipe under other roundings (for example "rounding=inputs"), none when empty: the
+    /// verdict against several roundings of the reference then takes the candidate's mean over all its roundings.
+    /// </summary>
+    public string[] CandidateRoundings { get; }
+
+    /// <summary>
+    /// "rounding=inputs": the training images' pixels scaled as byte * (1 / 255) instead of byte / 255, one unit in the
+    /// last place apart for 126 of the 256 byte values. It is another rounding of the same recipe for a build whose runs do
+    /// not depend on the thread count, which "threads=N" cannot round differently.
+    /// </summary>
+    public bool RoundedInputs { get; }
+
+    /// <summary>
+    /// The runs of this protocol: <see cref="Runs"/>, or with "threads=N" or "rounding=inputs" the summarized ones with N
+    /// torch threads each or rounded inputs (the same recipe and label sets under another rounding; the thread-count check
+    /// run is then left out, as it would repeat one).
     /// </summary>
     public SeedProtocolRun[] ProtocolRuns { get; }
 
@@ -120,15 +138,15 @@ internal sealed class SeedProtocol
 
     /// <summary>
     /// Parses the arguments after "seeds": [epochs (45)] [rows=N] [name=text] [reference=path[,path...]] [threads=N]
-    /// [runs=a,b] [report-only] [Option=value ...].
+    /// [rounding=inputs] [candidate-roundings=path[,path...]] [runs=a,b] [report-only] [Option=value ...].
     /// </summary>
     public static SeedProtocol Parse(string[] arguments)
     {
         int epochs = 45;
         int? rows = null, threads = null;
         string? name = null, runNames = null;
-        string[] references = [];
-        bool reportOnly = false;
+        string[] references = [], candidateRoundings = [];
+        bool reportOnly = false, roundedInputs = false;
         var overrides = new List<string>();
         for (int i = 0; i < arguments.Length; i++)
         {
@@ -146,6 +164,10 @@ internal sealed class SeedProtocol
             else if (argument.StartsWith("threads=", StringComparison.Ordinal))
                 threads = int.TryParse(argument[8..], NumberStyles.None, CultureInfo.InvariantCulture, out int t) && t >= 1 && t <= SharedThreads
                     ? t : throw new ArgumentException($"'{argument}': threads must be a whole number from 1 to {SharedThreads}, the threads the runs share.");
+            else if (argument.StartsWith("candidate-roundings=", StringComparison.Ordinal))
+                candidateRoundings = argument[20..].Split(',');
+            else if (argument.StartsWith("rounding=", StringComparison.Ordinal))
+                roundedInputs = argument == "rounding=inputs" ? true : throw new ArgumentException($"'{argument}': the one other rounding is rounding=inputs.");
             else if (argument == "report-only")
                 reportOnly = true;
             else if (argument.StartsWith("runs=", StringComparison.Ordinal))
@@ -156,10 +178,11 @@ internal sealed class SeedProtocol
         OptionOverrides.Apply(new SemiSupervisedGanTrainer.Options(), overrides);
         if (overrides.FirstOrDefault(o => PlumbingOptions.Contains(o.Split('=')[0]) || o.StartsWith(nameof(SemiSupervisedGanTrainer.Options.NumberOfThreads) + "=", StringComparison.Ordinal)) is string fixedOption)
             throw new ArgumentException($"'{fixedOption}': the seed protocol sets this option itself.");
-        name ??= $"mnist-100-{epochs}-epochs{(rows is int n ? $"-rows{n}" : "")}{OptionOverrides.Suffix(overrides)}{(threads is int t2 ? $"-{t2}-threads" : "")}";
-        SeedProtocolRun[] protocolRuns = threads is int perRun ? [.. Runs.Where(r => r.Summarized).Select(r => r with { Threads = perRun })] : Runs;
+        name ??= $"mnist-100-{epochs}-epochs{(rows is int n ? $"-rows{n}" : "")}{OptionOverrides.Suffix(overrides)}{(threads is int t2 ? $"-{t2}-threads" : "")}{(roundedInputs ? "-rounded-inputs" : "")}";
+        SeedProtocolRun[] protocolRuns = threads is not null || roundedInputs ? [.. Runs.Where(r => r.Summarized).Select(r => r with { Threads = threads ?? r.Threads })] : Runs;
         var selected = runNames is null ? protocolRuns : [.. runNames.Split(',').Select(runName => Run(protocolRuns, runName))];
-        return new SeedProtocol(epochs, rows, name, references, protocolRuns, selected, reportOnly, [.. overrides], arguments.Where(a => a != "report-only").ToArray());
+        return new SeedProtocol(epochs, rows, name, references, candidateRoundings, roundedInputs, protocolRuns, selected, reportOnly, [.. overrides],
+            arguments.Where(a => a != "report-only").ToArray());
     }
 
     /// <summary>This protocol's run named <paramref name="name"/>; an unknown name throws.</summary>
@@ -185,7 +208,8 @@ internal sealed class SeedProtocol
     /// </summary>
     public string Definition(SeedProtocolRun run)
     {
-        var lines = new List<string> { $"data=MNIST, {(Rows is int rows ? $"first {rows} training images" : "all 60000 training images")}, {LabelsPerClass} labels per class: {run.Labels}" };
+        string pixels = RoundedInputs ? ", training pixels as byte * (1 / 255)" : "";
+        var lines = new List<string> { $"data=MNIST, {(Rows is int rows ? $"first {rows} training images" : "all 60000 training images")}{pixels}, {LabelsPerClass} labels per class: {run.Labels}" };
         lines.AddRange(OptionLines(Options(run)));
         return string.Join("\n", lines) + "\n";
     }
@@ -244,12 +268,17 @@ internal sealed class SeedProtocol
 
     private static string OptionName(string line) => line[..Math.Max(0, line.IndexOf('='))];
 
-    /// <summary>The run's training data (the unlabeled rows with the run's 100 labels, keys mapped) and the 10,000 test images.</summary>
+    /// <summary>
+    /// The run's training data (the unlabeled rows with the run's 100 labels, keys mapped, pixels rounded as
+    /// <see cref="RoundedInputs"/> says) and the 10,000 test images.
+    /// </summary>
     public (IDataView Train, IDataView Test) Data(MLContext ml, SeedProtocolRun run)
     {
         var (train, test) = MnistDataset.Load(ml, Repository.DataDirectory);
         if (Rows is int rows)
             train = ml.Data.TakeRows(train, rows);
+        if (RoundedInputs)
+            train = ml.Transforms.CustomMapping<MnistPixels, MnistPixels>(MnistPixels.TimesReciprocal, contractName: null).Fit(train).Transform(train);
         var labeled = run.LabelSeed is int seed
             ? ml.Data.KeepLabelsPerClass(train, LabelsPerClass, seed)
             : ml.Data.KeepLabelsPerClassAsOfficialCode(train, LabelsPerClass, seed: 1);

@@ -23,6 +23,7 @@ internal static class SeedsBenchmark
     {
         var protocol = SeedProtocol.Parse(arguments);
         var references = protocol.References.Select(path => (Path: path, Results: SeedsReport.ReadResults(path))).ToArray();
+        var candidateRoundings = protocol.CandidateRoundings.Select(path => (Path: path, Results: SeedsReport.ReadResults(path))).ToArray();
         if (!protocol.ReportOnly)
         {
             foreach (var run in protocol.SelectedRuns)
@@ -42,7 +43,7 @@ internal static class SeedsBenchmark
         }
 
         var results = SeedsReport.Collect(protocol, earlier);
-        var report = SeedsReport.Write(results, references, outputDirectory);
+        var report = SeedsReport.Write(results, references, candidateRoundings, outputDirectory);
         Console.WriteLine(report);
         foreach (string failure in failures)
             Console.Error.WriteLine(failure);

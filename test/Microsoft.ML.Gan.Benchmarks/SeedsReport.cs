@@ -111,7 +111,8 @@ internal static class SeedsReport
     }
 
     /// <summary>Writes seeds-&lt;name&gt;.md and seeds-&lt;name&gt;.json into <paramref name="outputDirectory"/>; returns the Markdown.</summary>
-    public static string Write(SeedsResults results, IReadOnlyList<(string Path, SeedsResults Results)> references, string outputDirectory)
+    public static string Write(SeedsResults results, IReadOnlyList<(string Path, SeedsResults Results)> references,
+        IReadOnlyList<(string Path, SeedsResults Results)> candidateRoundings, string outputDirectory)
     {
         var text = new StringBuilder();
         text.AppendLine($"# Seed protocol '{results.Protocol}': MNIST, 100 labels, {results.Runs.Count(r => r.Summarized)} label set(s)");
@@ -192,7 +193,7 @@ internal static class SeedsReport
         {
             text.AppendLine("## Against the reference");
             text.AppendLine();
-            text.AppendLine(SeedsVerdict.Of(results, references));
+            text.AppendLine(SeedsVerdict.Of(results, references, candidateRoundings));
             text.AppendLine();
         }
 

@@ -17,6 +17,11 @@ namespace Microsoft.ML.Gan.Benchmarks;
 /// of that difference (s * sqrt(1 + 1/k)). A change that only rounds differently then fails about as rarely as the
 /// normal tails say, while a stall on one label set (a point or more) or a shift of every set fails.
 /// </para>
+/// <para>
+/// A candidate trained under m roundings (this run and its other roundings' files) is judged by its mean per label set
+/// over them: the limits become s * sqrt(1/(n m) + 1/(n k)) and s * sqrt(1/m + 1/k). A stall that follows the change
+/// comes back under each rounding; one that rounding alone brought is diluted by the others.
+/// </para>
 /// </summary>
 internal static class SeedsVerdict
 {
@@ -26,19 +31,28 @@ internal static class SeedsVerdict
     /// <summary>Standard deviations by which one label set may exceed its references' mean (about 0.1% each, one-sided).</summary>
     public const double LabelSetSigmas = 3;
 
-    /// <summary>The verdict line of the report: "no worse", "worse", or why the results cannot be compared.</summary>
-    public static string Of(SeedsResults results, IReadOnlyList<(string Path, SeedsResults Results)> references)
+    /// <summary>
+    /// The verdict line of the report: "no worse", "worse", or why the results cannot be compared; with
+    /// <paramref name="candidateRoundings"/>, this candidate's results under other roundings, judged with them.
+    /// </summary>
+    public static string Of(SeedsResults results, IReadOnlyList<(string Path, SeedsResults Results)> references,
+        IReadOnlyList<(string Path, SeedsResults Results)>? candidateRoundings = null)
     {
-        string against = string.Join(" ", references.Select(r => $"Reference: {r.Path} ('{r.Results.Protocol}', written {r.Results.WrittenUtc:yyyy-MM-dd}, commit {r.Results.Commit})."));
-        if (references.FirstOrDefault(r => r.Results.Epochs != results.Epochs || r.Results.TrainingRows != results.TrainingRows) is { Results: not null } different)
-            return $"Verdict: **not comparable**: the reference {different.Path} has {different.Results.Epochs} epochs and {Rows(different.Results)} training rows, this run {results.Epochs} and {Rows(results)}. {against}";
+        candidateRoundings ??= [];
+        string against = string.Join(" ", references.Concat(candidateRoundings).Select(r =>
+            $"{(references.Contains(r) ? "Reference" : "This candidate under another rounding")}: {r.Path} ('{r.Results.Protocol}', written {r.Results.WrittenUtc:yyyy-MM-dd}, commit {r.Results.Commit})."));
+        if (references.Concat(candidateRoundings).FirstOrDefault(r => r.Results.Epochs != results.Epochs || r.Results.TrainingRows != results.TrainingRows) is { Results: not null } different)
+            return $"Verdict: **not comparable**: {(references.Contains(different) ? "the reference" : "the candidate under another rounding")} {different.Path} has {different.Results.Epochs} epochs and {Rows(different.Results)} training rows, this run {results.Epochs} and {Rows(results)}. {against}";
+        if (candidateRoundings.Count > 0 && references.Count < 2)
+            return $"Verdict: **not comparable**: a candidate under several roundings is judged against two or more roundings of the reference. {against}";
         var current = LastEpochErrors(results);
         var earlier = references.Select(r => LastEpochErrors(r.Results)).ToList();
-        if (current is null || earlier.Any(e => e is null))
-            return $"Verdict: **incomplete**: {(current is null ? "this run" : "a reference")} has label sets short of epoch {results.Epochs}. {against}";
-        if (earlier.FirstOrDefault(e => !e!.Keys.ToHashSet().SetEquals(current.Keys)) is { } otherSets)
-            return $"Verdict: **not comparable**: the label sets differ (this run: {string.Join(", ", current.Keys)}; a reference: {string.Join(", ", otherSets.Keys)}). {against}";
-        return (earlier.Count == 1 ? AgainstOneRounding(results.Epochs, current, earlier[0]!) : AgainstRoundings(results.Epochs, current, earlier!)) + " " + against;
+        var others = candidateRoundings.Select(r => LastEpochErrors(r.Results)).ToList();
+        if (current is null || earlier.Concat(others).Any(e => e is null))
+            return $"Verdict: **incomplete**: {(current is null ? "this run" : "an earlier results file")} has label sets short of epoch {results.Epochs}. {against}";
+        if (earlier.Concat(others).FirstOrDefault(e => !e!.Keys.ToHashSet().SetEquals(current.Keys)) is { } otherSets)
+            return $"Verdict: **not comparable**: the label sets differ (this run: {string.Join(", ", current.Keys)}; another: {string.Join(", ", otherSets.Keys)}). {against}";
+        return (earlier.Count == 1 ? AgainstOneRounding(results.Epochs, current, earlier[0]!) : AgainstRoundings(results.Epochs, [current, .. others.Select(o => o!)], earlier!)) + " " + against;
     }
 
     /// <summary>The rule against a single reference file: its mean plus its standard deviation, and its worst.</summary>
@@ -53,24 +67,33 @@ internal static class SeedsVerdict
             + I($"(this run: standard deviation {now.StandardDeviation:F2}%, best {now.Best:F2}%; reference best {then.Best:F2}%).");
     }
 
-    /// <summary>The rule against several roundings of the reference recipe (see the class summary).</summary>
-    private static string AgainstRoundings(int epoch, Dictionary<string, double> current, List<Dictionary<string, double>> roundings)
+    /// <summary>
+    /// The rule against several roundings of the reference recipe (see the class summary), for a candidate under one or
+    /// more roundings (<paramref name="candidate"/>, this run's first).
+    /// </summary>
+    private static string AgainstRoundings(int epoch, List<Dictionary<string, double>> candidate, List<Dictionary<string, double>> roundings)
     {
-        int n = current.Count, k = roundings.Count;
+        int n = candidate[0].Count, k = roundings.Count, m = candidate.Count;
+        var current = candidate[0].Keys.ToDictionary(set => set, set => candidate.Average(r => r[set]));
         var referenceMean = current.Keys.ToDictionary(set => set, set => roundings.Average(r => r[set]));
         double noise = Math.Sqrt(current.Keys.Sum(set => roundings.Sum(r => Math.Pow(r[set] - referenceMean[set], 2))) / (n * (k - 1)));
-        double meanLimit = referenceMean.Values.Average() + MeanSigmas * noise * Math.Sqrt(1.0 / n + 1.0 / (n * k));
-        double setMargin = LabelSetSigmas * noise * Math.Sqrt(1 + 1.0 / k);
+        double meanLimit = referenceMean.Values.Average() + MeanSigmas * noise * Math.Sqrt(1.0 / (n * m) + 1.0 / (n * k));
+        double setMargin = LabelSetSigmas * noise * Math.Sqrt(1.0 / m + 1.0 / k);
         double mean = current.Values.Average();
         var beyond = current.Where(c => c.Value > referenceMean[c.Key] + setMargin).Select(c => I($"{c.Key} {c.Value:F2}% > {referenceMean[c.Key] + setMargin:F2}%")).ToList();
         bool noWorse = mean <= meanLimit && beyond.Count == 0;
-        return I($"Verdict: **{(noWorse ? "no worse" : "worse")}** at epoch {epoch}, against {k} roundings of the reference (rounding noise {noise:F3} points per run, pooled over {n} label sets): ")
+        string under = m == 1 ? "" : I($", this candidate's mean over its {m} roundings");
+        return I($"Verdict: **{(noWorse ? "no worse" : "worse")}** at epoch {epoch}, against {k} roundings of the reference (rounding noise {noise:F3} points per run, pooled over {n} label sets){under}: ")
             + I($"mean {mean:F2}% {(mean <= meanLimit ? "≤" : ">")} limit {meanLimit:F2}% (the roundings' mean {referenceMean.Values.Average():F2}% + {MeanSigmas:F0} standard errors); ")
             + (beyond.Count == 0
                 ? I($"every label set within {setMargin:F2} points ({LabelSetSigmas:F0} standard deviations) of its roundings' mean.")
                 : I($"beyond {setMargin:F2} points ({LabelSetSigmas:F0} standard deviations) of its roundings' mean: {string.Join("; ", beyond)}."))
-            + I($" Per label set, this run / the roundings: {string.Join("; ", current.Select(c => $"{c.Key} {c.Value:F2} / {string.Join(", ", roundings.Select(r => r[c.Key].ToString("F2", CultureInfo.InvariantCulture)))}"))}.");
+            + I($" Per label set, {(m == 1 ? "this run" : "this candidate's roundings")} / the reference's roundings: {string.Join("; ", current.Keys.Select(set => $"{set} {Errors(candidate, set)} / {Errors(roundings, set)}"))}.");
     }
+
+    /// <summary>One label set's errors in each of <paramref name="roundings"/>, comma-separated.</summary>
+    private static string Errors(List<Dictionary<string, double>> roundings, string set) =>
+        string.Join(", ", roundings.Select(r => r[set].ToString("F2", CultureInfo.InvariantCulture)));
 
     /// <summary>The label sets' errors at the last epoch by run name, or null when one has not reached it.</summary>
     private static Dictionary<string, double>? LastEpochErrors(SeedsResults results)
