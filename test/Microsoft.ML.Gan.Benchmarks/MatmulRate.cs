@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Microsoft.ML.Gan.Networks;
 using Microsoft.ML.Gan.Runtime;
 using static TorchSharp.torch;
 
@@ -13,19 +14,25 @@ namespace Microsoft.ML.Gan.Benchmarks;
 /// </summary>
 internal static partial class MatmulRate
 {
-    /// <summary>Best of three timings of <paramref name="repetitions"/> products of an m x k by a k x n matrix of <paramref name="type"/>, in GFLOP/s.</summary>
+    /// <summary>
+    /// Best of three timings of <paramref name="repetitions"/> products of an m x k by a k x n matrix of <paramref name="type"/>,
+    /// in GFLOP/s: libtorch's matmul, or in bfloat16 <see cref="BFloat16Product"/> (the second matrix stored n x k, as
+    /// the layers store their weights), as the discriminator's training passes multiply.
+    /// </summary>
     public static double Gflops(int m, int k, int n, int repetitions, ScalarType type = ScalarType.Float32)
     {
         using var a = rand(m, k, dtype: type);
         using var b = rand(k, n, dtype: type);
+        using var weight = rand(n, k, dtype: type);
+        Action product = type == ScalarType.BFloat16 ? () => BFloat16Product.Of(a, false, weight, true).Dispose() : () => a.matmul(b).Dispose();
         for (int i = 0; i < 3; i++)
-            a.matmul(b).Dispose();
+            product();
         double best = double.MaxValue;
         for (int trial = 0; trial < 3; trial++)
         {
             var clock = Stopwatch.StartNew();
             for (int i = 0; i < repetitions; i++)
-                a.matmul(b).Dispose();
+                product();
             best = Math.Min(best, clock.Elapsed.TotalSeconds);
         }
         return 2.0 * m * k * n * repetitions / best / 1e9;

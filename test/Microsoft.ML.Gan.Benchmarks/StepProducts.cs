@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.ML.Gan.Networks;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Benchmarks;
@@ -16,11 +17,15 @@ namespace Microsoft.ML.Gan.Benchmarks;
 /// weights). The generator's step: the discriminator's hidden layers forward over the real and the generated rows and
 /// backward to the generated rows; the generator's layers forward and their weight and input gradients (but the
 /// first input's). Dense layers of the discriminator and the generator's output layer multiply in bfloat16 when the
-/// training does; the generator's hidden layers in float32.
+/// training does, the discriminator's through <see cref="BFloat16Product"/> as its training passes do; the generator's
+/// hidden layers in float32.
 /// </remarks>
 internal sealed class StepProducts : IDisposable
 {
-    private readonly List<(Tensor Left, Tensor Right)> _products = [];
+    /// <summary>One product: libtorch's matmul of <paramref name="Left"/> by <paramref name="Right"/>, or <see cref="BFloat16Product"/> of their contiguous operands.</summary>
+    private sealed record Product(Tensor Left, Tensor Right, (Tensor A, bool TransposeA, Tensor B, bool TransposeB)? Node);
+
+    private readonly List<Product> _products = [];
     private readonly List<Tensor> _owned = [];
 
     public StepProducts(SemiSupervisedGanTrainer.Options options, int features, int classes, bool bfloat16)
@@ -34,21 +39,21 @@ internal sealed class StepProducts : IDisposable
         for (int i = 0; i < discriminatorLayers; i++)
         {
             // y = x v^T over 3B rows; dL/dv = g^T x; dL/dx = g v (not for the first layer).
-            AddLayer(3 * b, discriminator[i], discriminator[i + 1], dense, inputGradient: i > 0, weightGradient: true);
+            AddLayer(3 * b, discriminator[i], discriminator[i + 1], dense, inputGradient: i > 0, weightGradient: true, node: bfloat16);
         }
         for (int i = 0; i < generatorLayers; i++)
-            AddForward(b, generator[i], generator[i + 1], ScalarType.Float32);
+            AddForward(b, generator[i], generator[i + 1], ScalarType.Float32, node: false);
         for (int pass = 0; pass < 2; pass++)
         {
             for (int i = 0; i < discriminatorLayers - 1; i++)
-                AddForward(b, discriminator[i], discriminator[i + 1], dense);
+                AddForward(b, discriminator[i], discriminator[i + 1], dense, node: bfloat16);
         }
         for (int i = 0; i < discriminatorLayers - 1; i++)
-            AddBackward(b, discriminator[i], discriminator[i + 1], dense, inputGradient: true, weightGradient: false);
+            AddBackward(b, discriminator[i], discriminator[i + 1], dense, inputGradient: true, weightGradient: false, node: bfloat16);
         for (int i = 0; i < generatorLayers; i++)
         {
             var type = i == generatorLayers - 1 ? dense : ScalarType.Float32;
-            AddLayer(b, generator[i], generator[i + 1], type, inputGradient: i > 0, weightGradient: true);
+            AddLayer(b, generator[i], generator[i + 1], type, inputGradient: i > 0, weightGradient: true, node: false);
         }
     }
 
@@ -72,28 +77,34 @@ internal sealed class StepProducts : IDisposable
 
     private void Replay()
     {
-        foreach (var (left, right) in _products)
-            left.matmul(right).Dispose();
+        foreach (var product in _products)
+        {
+            if (product.Node is var (a, transposeA, b, transposeB))
+                BFloat16Product.Of(a, transposeA, b, transposeB).Dispose();
+            else
+                product.Left.matmul(product.Right).Dispose();
+        }
     }
 
-    private void AddLayer(long rows, int inputs, int outputs, ScalarType type, bool inputGradient, bool weightGradient)
+    /// <summary>A layer's forward product and its gradients' (<paramref name="node"/>: through <see cref="BFloat16Product"/>).</summary>
+    private void AddLayer(long rows, int inputs, int outputs, ScalarType type, bool inputGradient, bool weightGradient, bool node)
     {
-        AddForward(rows, inputs, outputs, type);
-        AddBackward(rows, inputs, outputs, type, inputGradient, weightGradient);
+        AddForward(rows, inputs, outputs, type, node);
+        AddBackward(rows, inputs, outputs, type, inputGradient, weightGradient, node);
     }
 
     /// <summary>x [rows, inputs] by v^T, v stored [outputs, inputs] as the layers store it.</summary>
-    private void AddForward(long rows, int inputs, int outputs, ScalarType type) =>
-        Add(Operand(rows, inputs, type), Transposed(Operand(outputs, inputs, type)));
+    private void AddForward(long rows, int inputs, int outputs, ScalarType type, bool node) =>
+        Add(Operand(rows, inputs, type), false, Operand(outputs, inputs, type), true, node);
 
     /// <summary>The gradient [rows, outputs] by v [outputs, inputs]; and its transpose by x [rows, inputs].</summary>
-    private void AddBackward(long rows, int inputs, int outputs, ScalarType type, bool inputGradient, bool weightGradient)
+    private void AddBackward(long rows, int inputs, int outputs, ScalarType type, bool inputGradient, bool weightGradient, bool node)
     {
         var gradient = Operand(rows, outputs, type);
         if (inputGradient)
-            Add(gradient, Operand(outputs, inputs, type));
+            Add(gradient, false, Operand(outputs, inputs, type), false, node);
         if (weightGradient)
-            Add(Transposed(gradient), Operand(rows, inputs, type));
+            Add(gradient, true, Operand(rows, inputs, type), false, node);
     }
 
     private Tensor Operand(long rows, long columns, ScalarType type) => Own(randn(rows, columns, dtype: type));
@@ -106,7 +117,9 @@ internal sealed class StepProducts : IDisposable
         return tensor;
     }
 
-    private void Add(Tensor left, Tensor right) => _products.Add((left, right));
+    /// <summary>op(<paramref name="a"/>) op(<paramref name="b"/>), op transposing where asked.</summary>
+    private void Add(Tensor a, bool transposeA, Tensor b, bool transposeB, bool node) =>
+        _products.Add(new Product(transposeA ? Transposed(a) : a, transposeB ? Transposed(b) : b, node ? (a, transposeA, b, transposeB) : null));
 
     public void Dispose()
     {

@@ -69,6 +69,8 @@ public sealed class MatrixMultiplyPrecisionTests
         Assert.IsGreaterThan(single.Accuracy - 0.08, bfloat16.Accuracy, accuracies);
         Assert.IsTrue(bfloat16Log.Any(m => m.Contains("multiply in bfloat16 while training (MatrixMultiplyPrecision BFloat16;", StringComparison.Ordinal)), "the log names the precision");
         Assert.IsTrue(singleLog.Any(m => m.Contains("multiply in float32 (MatrixMultiplyPrecision Single;", StringComparison.Ordinal)));
+        Assert.IsTrue(bfloat16Log.Any(m => m.Contains(BFloat16Product.Describe(), StringComparison.Ordinal)), "the log says where the bfloat16 products come from");
+        Assert.IsFalse(singleLog.Any(m => m.Contains("bfloat16 products", StringComparison.Ordinal)));
     }
 
     [TestMethod]

@@ -73,14 +73,14 @@ internal static unsafe class DenseKernels
     /// <summary>
     /// A weight-normalised layer's backward pass from the gradient of its output y = p * s + b (rectified when
     /// <paramref name="output"/> is given): g, the gradient (float32, or bfloat16) masked by ReLU, which b's gradient sums;
-    /// g * p, which s's gradient sums; and g * s, the gradient of the product p [rows, outputs], in p's type (bfloat16 or
-    /// float32).
+    /// g * p, which s's gradient sums; and g * s, the gradient of the product p [rows, outputs] (float32, or bfloat16), in
+    /// <paramref name="type"/>, the type of the product's operands (bfloat16 or float32).
     /// </summary>
-    public static (Tensor Gradient, Tensor TimesProduct, Tensor ProductGradient) LayerGradients(Tensor gradient, Tensor? output, Tensor product, Tensor scale)
+    public static (Tensor Gradient, Tensor TimesProduct, Tensor ProductGradient) LayerGradients(Tensor gradient, Tensor? output, Tensor product, Tensor scale, ScalarType type)
     {
         var masked = empty(gradient.shape, ScalarType.Float32);
         var timesProduct = empty(gradient.shape, ScalarType.Float32);
-        var productGradient = empty(gradient.shape, product.dtype);
+        var productGradient = empty(gradient.shape, type);
         var pass = new GradientPass(Values.Of(gradient, output), Values.Of(product, null), TensorMemory.Address<float>(scale),
             TensorMemory.Address<float>(masked), TensorMemory.Address<float>(timesProduct), Destination.Of(productGradient), (int)gradient.shape[1]);
         Run(pass, gradient.numel(), &LayerGradientsRange);

@@ -8,11 +8,12 @@ namespace Microsoft.ML.Gan.Networks;
 /// or float32, as one autograd node over both sets of rows: the real rows' features without a gradient and the
 /// generated rows' with one, where the modules take two passes of 100 rows. Layer by layer, x' = x + s e in the
 /// product's type, e the layer's Gaussian noise, then y = max(x' W^T + b, 0) with W the frozen folded weight in that
-/// type: one pass writes x' and, in bfloat16, one writes y after each product of both sets of rows (each row of a
-/// bfloat16 product does not depend on the rows beside it); in float32 libtorch's <c>linear</c> multiplies each set as
-/// its module pass does. Backward, for the generated rows only, one pass writes the gradient masked by y &gt; 0 in the
-/// product's type before each product (<see cref="DenseKernels"/>). Each set of rows gets the noise draws its own pass
-/// would have taken (the real rows' first), so every value is the two module passes' to the bit.
+/// type: one pass writes x' and, in bfloat16, one writes y after each product of both sets of rows
+/// (<see cref="BFloat16Product"/>; each row of a bfloat16 product does not depend on the rows beside it); in float32
+/// libtorch's <c>linear</c> multiplies each set as its module pass does. Backward, for the generated rows only, one pass
+/// writes the gradient masked by y &gt; 0 in the product's type before each product (<see cref="DenseKernels"/>). Each set
+/// of rows gets the noise draws its own pass would have taken (the real rows' first), so with libtorch's products every
+/// value is the two module passes' to the bit; MKL's bfloat16 products are left unrounded in float32.
 /// </summary>
 internal sealed class FrozenFeatures : autograd.MultiTensorFunction<FrozenFeatures>
 {
@@ -82,7 +83,7 @@ internal sealed class FrozenFeatures : autograd.MultiTensorFunction<FrozenFeatur
             using var secondLinear = nn.functional.linear(second, layer.Weight, layer.Bias);
             return nn.functional.relu(cat([firstLinear, secondLinear], 0), inplace: true);
         }
-        using var product = noisy.matmul(layer.Weight.t());
+        using var product = BFloat16Product.Of(noisy, false, layer.Weight, true);
         return DenseKernels.Output(product, null, layer.Bias, rectified: true);
     }
 
@@ -99,7 +100,7 @@ internal sealed class FrozenFeatures : autograd.MultiTensorFunction<FrozenFeatur
                 using (var generatedOutput = outputs[i].narrow(0, rows, gradient.shape[0]))
                     masked = DenseKernels.Masked(gradient, generatedOutput, layers[i].Weight.dtype);
                 using (masked)
-                    gradient = masked.matmul(layers[i].Weight);
+                    gradient = BFloat16Product.Of(masked, false, layers[i].Weight, false);
                 if (i == 0)
                 {
                     using (gradient)

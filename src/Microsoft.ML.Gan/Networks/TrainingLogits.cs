@@ -6,13 +6,15 @@ namespace Microsoft.ML.Gan.Networks;
 /// <summary>
 /// The discriminator's noisy weight-normalised layers in training mode, products in bfloat16 or float32, as one
 /// autograd node (the discriminator's step). Layer by layer: x' = x + s e in the product's type, e the layer's Gaussian
-/// noise; p = x' v'^T with v' the direction in that type; y = p * (g / ||v||) + b, rectified in the hidden layers.
+/// noise; p = x' v'^T with v' the direction in that type (<see cref="BFloat16Product"/>); y = p * (g / ||v||) + b, rectified
+/// in the hidden layers.
 /// Backward, per layer: the gradient of y masked by ReLU; its sums over rows for b and for g / ||v|| (with p); gradient
 /// * g / ||v|| in the product's type for the two products, the direction's gradient and the input's. v' and ||v|| are
 /// the layer's leaves (<see cref="DirectionGradient"/>), completed after the backward pass as with the modules; their
 /// gradients go to the leaves directly (<see cref="DirectionGradient.Receive"/>), not through autograd, which would
 /// copy each of them. The elementwise work is one pass per step (<see cref="DenseKernels"/>) where the module's
-/// operations take six kernels forward and seven backward per layer; every value is the modules' to the bit.
+/// operations take six kernels forward and seven backward per layer. With libtorch's products every value is the modules'
+/// to the bit; MKL's bfloat16 products differ from them only in being left unrounded in float32.
 /// </summary>
 internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLogits>
 {
@@ -22,7 +24,7 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
     /// <summary>One layer: the noise on its input (null when off), its leaves, its scale g and bias b, and whether ReLU follows.</summary>
     internal readonly record struct Layer(GaussianNoise? Noise, DirectionGradient Leaves, Tensor Scale, Tensor Bias, bool Rectified);
 
-    /// <summary>What the backward pass needs of one layer: its input x' and product p in bfloat16, g / ||v||, and its output where ReLU follows.</summary>
+    /// <summary>What the backward pass needs of one layer: its input x' in the product's type and product p, g / ||v||, and its output where ReLU follows.</summary>
     private sealed record LayerValues(Tensor Input, Tensor Product, Tensor Factor, Tensor? Output) : IDisposable
     {
         public void Dispose()
@@ -61,7 +63,7 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
         {
             var layer = layers[i];
             var noisy = DenseKernels.Noisy(x, layer.Noise, layer.Leaves.Direction.dtype).DetachFromDisposeScope();
-            var product = noisy.matmul(layer.Leaves.Direction.t()).DetachFromDisposeScope();
+            var product = BFloat16Product.Of(noisy, false, layer.Leaves.Direction, true).DetachFromDisposeScope();
             var factor = layer.Scale.div(layer.Leaves.Norm).DetachFromDisposeScope();
             x = DenseKernels.Output(product, factor, layer.Bias, layer.Rectified);
             values[i] = new LayerValues(noisy, product, factor, layer.Rectified ? x.DetachFromDisposeScope() : null);
@@ -81,7 +83,7 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
             {
                 var (layer, saved) = (layers[i], values[i]);
                 using var above = gradient;
-                var parts = DenseKernels.LayerGradients(above, saved.Output, saved.Product, saved.Factor);
+                var parts = DenseKernels.LayerGradients(above, saved.Output, saved.Product, saved.Factor, saved.Input.dtype);
                 using var outputGradient = parts.Gradient;
                 using var timesProduct = parts.TimesProduct;
                 using var productGradient = parts.ProductGradient;
@@ -89,18 +91,17 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
                 var factorGradient = timesProduct.sum([0L]);
                 if (layer.Scale.requires_grad)
                     gradients[4 + TensorsPerLayer * i] = factorGradient.div(layer.Leaves.Norm);
-                using (var transposed = productGradient.t())
-                    layer.Leaves.Receive(transposed.matmul(saved.Input), factorGradient, saved.Factor);
+                layer.Leaves.Receive(BFloat16Product.Of(productGradient, true, saved.Input, false), factorGradient, saved.Factor);
                 if (i == 0)
                 {
                     if (inputGradient)
                     {
-                        using var rows = productGradient.matmul(layer.Leaves.Direction);
+                        using var rows = BFloat16Product.Of(productGradient, false, layer.Leaves.Direction, false);
                         gradients[0] = rows.to(ScalarType.Float32);
                     }
                     break;
                 }
-                gradient = productGradient.matmul(layer.Leaves.Direction);
+                gradient = BFloat16Product.Of(productGradient, false, layer.Leaves.Direction, false);
             }
             return gradients;
         }

@@ -11,6 +11,9 @@ internal static class BFloat16Support
 {
     private static readonly Lazy<bool?> s_native = new(Native);
 
+    /// <summary>Whether this CPU has bfloat16 instructions; null when unknown.</summary>
+    public static bool? IsNative => s_native.Value;
+
     /// <summary>
     /// The precision a run trains in: <paramref name="requested"/>, or for <see cref="MatrixMultiplyPrecision.Auto"/>
     /// bfloat16 on a CPU <paramref name="device"/> with bfloat16 instructions and float32 otherwise.

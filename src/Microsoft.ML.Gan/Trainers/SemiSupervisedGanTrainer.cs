@@ -100,6 +100,8 @@ public sealed partial class SemiSupervisedGanTrainer : IEstimator<SemiSupervised
             channel.Warning(MessageSensitivity.None, precision);
         else
             channel.Info(MessageSensitivity.None, precision);
+        if (BFloat16Support.Resolve(_options.MatrixMultiplyPrecision, TorchBackend.ResolveDevice(_options.Device).type) == MatrixMultiplyPrecision.BFloat16)
+            channel.Info(MessageSensitivity.None, BFloat16Product.Describe());
         TorchBackend.SetThreads(_options.NumberOfThreads);
         if (NativeAllocator.KeepFreedMemory())
             channel.Info(MessageSensitivity.None, "glibc malloc: mmap threshold 32 MiB, trim threshold 1 GiB, so freed tensor memory is reused instead of re-faulted.");
