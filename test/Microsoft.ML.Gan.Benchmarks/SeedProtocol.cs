@@ -270,11 +270,12 @@ internal sealed class SeedProtocol
 
     /// <summary>
     /// The run's training data (the unlabeled rows with the run's 100 labels, keys mapped, pixels rounded as
-    /// <see cref="RoundedInputs"/> says) and the 10,000 test images.
+    /// <see cref="RoundedInputs"/> says) and the 10,000 test images, from <paramref name="dataDirectory"/> (default
+    /// <see cref="Repository.DataDirectory"/>).
     /// </summary>
-    public (IDataView Train, IDataView Test) Data(MLContext ml, SeedProtocolRun run)
+    public (IDataView Train, IDataView Test) Data(MLContext ml, SeedProtocolRun run, string? dataDirectory = null)
     {
-        var (train, test) = MnistDataset.Load(ml, Repository.DataDirectory);
+        var (train, test) = MnistDataset.Load(ml, dataDirectory ?? Repository.DataDirectory);
         if (Rows is int rows)
             train = ml.Data.TakeRows(train, rows);
         if (RoundedInputs)

@@ -46,8 +46,8 @@ public sealed class SeedProtocolTests
     {
         var ml = new MLContext(seed: 1);
         var run = SeedProtocol.Runs[1];
-        var (plainTrain, plainTest) = SeedProtocol.Parse(["3", "rows=1000"]).Data(ml, run);
-        var (roundedTrain, roundedTest) = SeedProtocol.Parse(["3", "rows=1000", "rounding=inputs"]).Data(ml, run);
+        var (plainTrain, plainTest) = SeedProtocol.Parse(["3", "rows=1000"]).Data(ml, run, TestData.DataDirectory);
+        var (roundedTrain, roundedTest) = SeedProtocol.Parse(["3", "rows=1000", "rounding=inputs"]).Data(ml, run, TestData.DataDirectory);
 
         var plain = Pixels(plainTrain);
         var rounded = Pixels(roundedTrain);
