@@ -10,10 +10,10 @@ namespace Microsoft.ML.Gan.Networks;
 /// product's type, e the layer's Gaussian noise, then y = max(x' W^T + b, 0) with W the frozen folded weight in that
 /// type: one pass writes x' and, in bfloat16, one writes y after each product of both sets of rows
 /// (<see cref="BFloat16Product"/>; each row of a bfloat16 product does not depend on the rows beside it); in float32
-/// libtorch's <c>linear</c> multiplies each set as its module pass does. Backward, for the generated rows only, one pass
-/// writes the gradient masked by y &gt; 0 in the product's type before each product (<see cref="DenseKernels"/>). Each set
-/// of rows gets the noise draws its own pass would have taken (the real rows' first), so with libtorch's products every
-/// value is the two module passes' to the bit; MKL's bfloat16 products are left unrounded in float32.
+/// libtorch's <c>linear</c> multiplies each set as its module pass does. Backward, for the generated rows only, one
+/// pass writes the gradient masked by y &gt; 0 in the product's type before each product (<see cref="DenseKernels"/>).
+/// Each set of rows gets the noise draws its own pass would have taken (the real rows' first), so with libtorch's
+/// products every value is the two module passes' to the bit; MKL's bfloat16 products are left unrounded in float32.
 /// </summary>
 internal sealed class FrozenFeatures : autograd.MultiTensorFunction<FrozenFeatures>
 {

@@ -5,16 +5,16 @@ namespace Microsoft.ML.Gan.Networks;
 
 /// <summary>
 /// The discriminator's noisy weight-normalised layers in training mode, products in bfloat16 or float32, as one
-/// autograd node (the discriminator's step). Layer by layer: x' = x + s e in the product's type, e the layer's Gaussian
-/// noise; p = x' v'^T with v' the direction in that type (<see cref="BFloat16Product"/>); y = p * (g / ||v||) + b, rectified
-/// in the hidden layers.
-/// Backward, per layer: the gradient of y masked by ReLU; its sums over rows for b and for g / ||v|| (with p); gradient
-/// * g / ||v|| in the product's type for the two products, the direction's gradient and the input's. v' and ||v|| are
-/// the layer's leaves (<see cref="DirectionGradient"/>), completed after the backward pass as with the modules; their
-/// gradients go to the leaves directly (<see cref="DirectionGradient.Receive"/>), not through autograd, which would
-/// copy each of them. The elementwise work is one pass per step (<see cref="DenseKernels"/>) where the module's
-/// operations take six kernels forward and seven backward per layer. With libtorch's products every value is the modules'
-/// to the bit; MKL's bfloat16 products differ from them only in being left unrounded in float32.
+/// autograd node (the discriminator's step). Layer by layer: x' = x + s e in the operands' type, e the layer's Gaussian
+/// noise; p = x' v'^T with v' the direction in that type (<see cref="BFloat16Product"/>); y = p * (g / ||v||) + b,
+/// rectified in the hidden layers. Backward, per layer: the gradient of y masked by ReLU; its sums over rows for b and
+/// for g / ||v|| (with p); gradient * g / ||v|| in the operands' type for the two products, the direction's gradient
+/// and the input's. v' and ||v|| are the layer's leaves (<see cref="DirectionGradient"/>), completed after the backward
+/// pass as with the modules; their gradients go to the leaves directly (<see cref="DirectionGradient.Receive"/>), not
+/// through autograd, which would copy each of them. The elementwise work is one pass per step
+/// (<see cref="DenseKernels"/>) where the module's operations take six kernels forward and seven backward per layer. With
+/// libtorch's products every value is the modules' to the bit; MKL's bfloat16 products differ from them only in being
+/// left unrounded in float32.
 /// </summary>
 internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLogits>
 {
@@ -24,7 +24,7 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
     /// <summary>One layer: the noise on its input (null when off), its leaves, its scale g and bias b, and whether ReLU follows.</summary>
     internal readonly record struct Layer(GaussianNoise? Noise, DirectionGradient Leaves, Tensor Scale, Tensor Bias, bool Rectified);
 
-    /// <summary>What the backward pass needs of one layer: its input x' in the product's type and product p, g / ||v||, and its output where ReLU follows.</summary>
+    /// <summary>What the backward pass needs of one layer: its input x' in the operands' type, its product p, g / ||v||, and its output where ReLU follows.</summary>
     private sealed record LayerValues(Tensor Input, Tensor Product, Tensor Factor, Tensor? Output) : IDisposable
     {
         public void Dispose()
