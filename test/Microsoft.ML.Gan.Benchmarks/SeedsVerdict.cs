@@ -39,10 +39,12 @@ internal static class SeedsVerdict
         IReadOnlyList<(string Path, SeedsResults Results)>? candidateRoundings = null)
     {
         candidateRoundings ??= [];
-        string against = string.Join(" ", references.Concat(candidateRoundings).Select(r =>
-            $"{(references.Contains(r) ? "Reference" : "This candidate under another rounding")}: {r.Path} ('{r.Results.Protocol}', written {r.Results.WrittenUtc:yyyy-MM-dd}, commit {r.Results.Commit})."));
-        if (references.Concat(candidateRoundings).FirstOrDefault(r => r.Results.Epochs != results.Epochs || r.Results.TrainingRows != results.TrainingRows) is { Results: not null } different)
-            return $"Verdict: **not comparable**: {(references.Contains(different) ? "the reference" : "the candidate under another rounding")} {different.Path} has {different.Results.Epochs} epochs and {Rows(different.Results)} training rows, this run {results.Epochs} and {Rows(results)}. {against}";
+        var files = references.Select(r => (Role: "the reference", Heading: "Reference", r.Path, r.Results))
+            .Concat(candidateRoundings.Select(r => (Role: "the candidate under another rounding", Heading: "This candidate under another rounding", r.Path, r.Results))).ToList();
+        string against = string.Join(" ", files.Select(f =>
+            $"{f.Heading}: {f.Path} ('{f.Results.Protocol}', written {f.Results.WrittenUtc:yyyy-MM-dd}, commit {f.Results.Commit})."));
+        if (files.FirstOrDefault(f => f.Results.Epochs != results.Epochs || f.Results.TrainingRows != results.TrainingRows) is { Results: not null } different)
+            return $"Verdict: **not comparable**: {different.Role} {different.Path} has {different.Results.Epochs} epochs and {Rows(different.Results)} training rows, this run {results.Epochs} and {Rows(results)}. {against}";
         if (candidateRoundings.Count > 0 && references.Count < 2)
             return $"Verdict: **not comparable**: a candidate under several roundings is judged against two or more roundings of the reference. {against}";
         var current = LastEpochErrors(results);
