@@ -4,8 +4,9 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Gan.Networks;
 
 /// <summary>
-/// The discriminator's noisy weight-normalised layers in training mode, products in bfloat16 or float32, as one
-/// autograd node (the discriminator's step). Layer by layer: x' = x + s e in the operands' type, e the layer's Gaussian
+/// Weight-normalised dense layers in training mode, products in bfloat16 or float32, as one autograd node: the
+/// discriminator's noisy layers in its step, and a single layer whose direction's gradient comes in one pass (the
+/// generator's output layer, <see cref="WeightNormDense.DirectionGradientInOnePass"/>). Layer by layer: x' = x + s e in the operands' type, e the layer's Gaussian
 /// noise; p = x' v'^T with v' the direction in that type (<see cref="BFloat16Product"/>); y = p * (g / ||v||) + b,
 /// rectified in the hidden layers. Backward, per layer: the gradient of y masked by ReLU; its sums over rows for b and
 /// for g / ||v|| (with p); gradient * g / ||v|| in the operands' type for the two products, the direction's gradient

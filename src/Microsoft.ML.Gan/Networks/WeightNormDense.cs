@@ -57,7 +57,9 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     /// <summary>
     /// y = (x v^T) * (g / ||v||) + b while the direction is trained; once the weights are constants (no gradient mode,
     /// or frozen while the generator trains against them) the folded weight and one fused matrix multiply with the bias.
-    /// The training products (not the no-gradient one) multiply in <see cref="ProductType"/>.
+    /// The training products (not the no-gradient one) multiply in <see cref="ProductType"/>. With
+    /// <see cref="DirectionGradientInOnePass"/>, rows of float32 on the CPU take the layer as one autograd node
+    /// (<see cref="TrainingLogits"/>, as the generator's output layer does).
     /// </summary>
     public override Tensor forward(Tensor input)
     {
@@ -114,6 +116,8 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
 
     private Tensor ForwardWithDirectionLeaves(Tensor input)
     {
+        if (input.dim() == 2 && input.dtype == ScalarType.Float32 && input.device_type == DeviceType.CPU)
+            return TrainingLogits.Of(input, [new TrainingLogits.Layer(null, TrainingLeaves(), g, b, Rectified: false)]);
         var leaves = TrainingLeaves();
         using var direction = Product(input, leaves.Direction);
         using var factor = g.div(leaves.Norm);
