@@ -4,7 +4,8 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Gan.Networks;
 
 /// <summary>
-/// The products of the discriminator's training passes (<see cref="TrainingLogits"/>, <see cref="FrozenFeatures"/>): for
+/// The products of the discriminator's training passes and of the generator's output layer (<see cref="TrainingLogits"/>,
+/// <see cref="FrozenFeatures"/>): for
 /// two bfloat16 matrices, summed in float32. Where MKL's bfloat16 GEMM runs its native code
 /// (<c>cblas_gemm_bf16bf16f32</c> from the MKL that libtorch bundles, on a CPU with bfloat16 instructions whose vendor is
 /// Intel or with <see cref="MklFastPath"/> on), the product comes from it in float32 into a new tensor: faster than
@@ -48,10 +49,10 @@ internal static unsafe class BFloat16Product
         return result;
     }
 
-    /// <summary>One sentence for the log of a run that multiplies in bfloat16: where its discriminator's products come from.</summary>
+    /// <summary>One sentence for the log of a run that multiplies in bfloat16: where its training products come from.</summary>
     public static string Describe() => UsesMkl
-        ? "The discriminator's bfloat16 products come from MKL's bfloat16 GEMM, summed and kept in float32."
-        : "The discriminator's bfloat16 products come from libtorch's matmul, rounded to bfloat16 (MKL's bfloat16 GEMM needs bfloat16 instructions and MKL's native code path: an Intel CPU, or the MKL fast path on AMD).";
+        ? "The bfloat16 training products of the discriminator and of the generator's output layer come from MKL's bfloat16 GEMM, summed and kept in float32."
+        : "The bfloat16 training products of the discriminator and of the generator's output layer come from libtorch's matmul, rounded to bfloat16 (MKL's bfloat16 GEMM needs bfloat16 instructions and MKL's native code path: an Intel CPU, or the MKL fast path on AMD).";
 
     /// <summary>Makes <see cref="Of"/> use libtorch's <c>matmul</c> until the scope is disposed (for comparisons with the modules' operations).</summary>
     internal static LibtorchScope LibtorchOnly()
