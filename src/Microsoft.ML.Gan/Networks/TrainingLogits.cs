@@ -6,9 +6,9 @@ namespace Microsoft.ML.Gan.Networks;
 /// <summary>
 /// Weight-normalised dense layers in training mode, products in bfloat16 or float32, as one autograd node: the
 /// discriminator's noisy layers in its step, and a single layer whose direction's gradient comes in one pass (the
-/// generator's output layer, <see cref="WeightNormDense.DirectionGradientInOnePass"/>). Layer by layer: x' = x + s e in the operands' type, e the layer's Gaussian
-/// noise; p = x' v'^T with v' the direction in that type (<see cref="BFloat16Product"/>); y = p * (g / ||v||) + b,
-/// rectified in the hidden layers. Backward, per layer: the gradient of y masked by ReLU; its sums over rows for b and
+/// generator's output layer, <see cref="WeightNormDense.DirectionGradientInOnePass"/>). Layer by layer: x' = x + s e in
+/// the operands' type, e the layer's Gaussian noise; p = x' v'^T with v' the direction in that type
+/// (<see cref="BFloat16Product"/>); y = p * (g / ||v||) + b, rectified in the hidden layers. Backward, per layer: the gradient of y masked by ReLU; its sums over rows for b and
 /// for g / ||v|| (with p); gradient * g / ||v|| in the operands' type for the two products, the direction's gradient
 /// and the input's. v' and ||v|| are the layer's leaves (<see cref="DirectionGradient"/>), completed after the backward
 /// pass as with the modules; their gradients go to the leaves directly (<see cref="DirectionGradient.Receive"/>), not
