@@ -17,8 +17,8 @@ namespace Microsoft.ML.Gan.Benchmarks;
 /// weights). The generator's step: the discriminator's hidden layers forward over the real and the generated rows and
 /// backward to the generated rows; the generator's layers forward and their weight and input gradients (but the
 /// first input's). Dense layers of the discriminator and the generator's output layer multiply in bfloat16 when the
-/// training does, the discriminator's through <see cref="BFloat16Product"/> as its training passes do; the generator's
-/// hidden layers in float32.
+/// training does, through <see cref="BFloat16Product"/> as their training passes do; the generator's hidden layers in
+/// float32.
 /// </remarks>
 internal sealed class StepProducts : IDisposable
 {
@@ -52,8 +52,8 @@ internal sealed class StepProducts : IDisposable
             AddBackward(b, discriminator[i], discriminator[i + 1], dense, inputGradient: true, weightGradient: false, node: bfloat16);
         for (int i = 0; i < generatorLayers; i++)
         {
-            var type = i == generatorLayers - 1 ? dense : ScalarType.Float32;
-            AddLayer(b, generator[i], generator[i + 1], type, inputGradient: i > 0, weightGradient: true, node: false);
+            bool output = i == generatorLayers - 1;
+            AddLayer(b, generator[i], generator[i + 1], output ? dense : ScalarType.Float32, inputGradient: i > 0, weightGradient: true, node: output && bfloat16);
         }
     }
 

@@ -8,9 +8,9 @@ namespace Microsoft.ML.Gan.Networks;
 /// discriminator's noisy layers in its step, and a single layer whose direction's gradient comes in one pass (the
 /// generator's output layer, <see cref="WeightNormDense.DirectionGradientInOnePass"/>). Layer by layer: x' = x + s e in
 /// the operands' type, e the layer's Gaussian noise; p = x' v'^T with v' the direction in that type
-/// (<see cref="BFloat16Product"/>); y = p * (g / ||v||) + b, rectified in the hidden layers. Backward, per layer: the gradient of y masked by ReLU; its sums over rows for b and
-/// for g / ||v|| (with p); gradient * g / ||v|| in the operands' type for the two products, the direction's gradient
-/// and the input's. v' and ||v|| are the layer's leaves (<see cref="DirectionGradient"/>), completed after the backward
+/// (<see cref="BFloat16Product"/>); y = p * (g / ||v||) + b, rectified in the hidden layers. Backward, per layer: the
+/// gradient of y masked by ReLU; its sums over rows for b and for g / ||v|| (with p); gradient * g / ||v|| in the
+/// operands' type for the two products, the direction's gradient and the input's. v' and ||v|| are the layer's leaves (<see cref="DirectionGradient"/>), completed after the backward
 /// pass as with the modules; their gradients go to the leaves directly (<see cref="DirectionGradient.Receive"/>), not
 /// through autograd, which would copy each of them. The elementwise work is one pass per step
 /// (<see cref="DenseKernels"/>) where the module's operations take six kernels forward and seven backward per layer. With
