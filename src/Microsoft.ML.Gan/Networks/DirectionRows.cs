@@ -12,7 +12,8 @@ namespace Microsoft.ML.Gan.Networks;
 /// core's cache between their sums of squares (<see cref="EuclideanNorm.RowSquareSum"/>, libtorch's order) and their
 /// second reading. The square roots are MKL's as libtorch takes them (<see cref="MklVectorMath"/>), g / ||v|| is one
 /// float32 division, the fold one multiply, and casts round as libtorch's (<see cref="BFloat16Rounding"/>), so every value
-/// is that of libtorch's operations to the bit; where the rows cannot be summed in one pass
+/// is that of libtorch's operations to the bit. An optimiser writes them this way too, a few rows at a time as it updates
+/// v (<see cref="UpdatedDirectionRows"/>). Where the rows cannot be summed in one pass
 /// (<see cref="EuclideanNorm.SumsRowsInOnePass"/>) or libtorch has no MKL, those operations run.
 /// </summary>
 internal static unsafe class DirectionRows
@@ -35,8 +36,7 @@ internal static unsafe class DirectionRows
                 return folded.to(type);
         }
         var result = empty(v.shape, type);
-        Run(new Pass(TensorMemory.Address<float>(v), TensorMemory.Address<float>(g), result.dtype == ScalarType.BFloat16 ? null : TensorMemory.Address<float>(result),
-            result.dtype == ScalarType.BFloat16 ? TensorMemory.Address<ushort>(result) : null, null, (int)v.shape[1]), v);
+        Run(Pass.Of(v, g, result, null, null), v);
         return result;
     }
 
@@ -48,18 +48,20 @@ internal static unsafe class DirectionRows
             return (v.to(ScalarType.BFloat16), EuclideanNorm.Over(v, 1L));
         var direction = empty(v.shape, ScalarType.BFloat16);
         var norm = empty(v.shape[0]);
-        Run(new Pass(TensorMemory.Address<float>(v), null, null, TensorMemory.Address<ushort>(direction), TensorMemory.Address<float>(norm), (int)v.shape[1]), v);
+        Run(Pass.Of(v, null, null, direction, norm), v);
         return (direction, norm);
     }
 
-    private static bool InOnePass(Tensor v, ScalarType type) =>
+    /// <summary>Whether this pass can make <paramref name="type"/>'s results of <paramref name="v"/> with libtorch's values.</summary>
+    internal static bool InOnePass(Tensor v, ScalarType type) =>
         (type == ScalarType.Float32 || type == ScalarType.BFloat16) && MklVectorMath.IsAvailable && EuclideanNorm.SumsRowsInOnePass(v);
 
     /// <summary>The pass over every row, the rows shared among libtorch's threads from <see cref="TensorMemory.ParallelFrom"/> values.</summary>
     private static void Run(Pass pass, Tensor v) =>
         OpenMpTeam.For((int)v.shape[0], (first, end) => Rows(pass, first, end), threads: v.numel() < TensorMemory.ParallelFrom ? 1 : 0);
 
-    private static void Rows(Pass pass, int first, int end)
+    /// <summary>Rows [<paramref name="first"/>, <paramref name="end"/>) of <paramref name="pass"/>, on the calling thread.</summary>
+    internal static void Rows(Pass pass, int first, int end)
     {
         int n = pass.Columns;
         int chunk = Math.Clamp(ChunkBytes / (n * sizeof(float)), 1, 1024);
@@ -76,9 +78,9 @@ internal static unsafe class DirectionRows
                 long offset = (long)row * n;
                 if (pass.Norm is not null)
                     pass.Norm[row] = norms[r];
-                if (pass.Scale is null)
-                    Copy(pass.Direction + offset, pass.Narrow + offset, n);
-                else
+                if (pass.Copy is not null)
+                    Copy(pass.Direction + offset, pass.Copy + offset, n);
+                if (pass.Scale is not null)
                     Scale(pass.Direction + offset, pass.Scale[row] / norms[r], pass.Wide is null ? null : pass.Wide + offset, pass.Narrow is null ? null : pass.Narrow + offset, n);
             }
         }
@@ -113,11 +115,27 @@ internal static unsafe class DirectionRows
             narrow[i] = Rounded(x[i] * factor);
     }
 
-    /// <summary>One pass's addresses: the direction, and the scale g for a fold (null for a copy), the float32 or bfloat16 result, and the norms when they are wanted.</summary>
-    private readonly struct Pass(float* direction, float* scale, float* wide, ushort* narrow, float* norm, int columns)
+    /// <summary>
+    /// One pass's addresses: the direction; the scale g and the folded result in float32 (<c>Wide</c>) or bfloat16
+    /// (<c>Narrow</c>) for a fold (null scale: none); v in bfloat16 (<c>Copy</c>) and the norms, each where wanted.
+    /// </summary>
+    internal readonly struct Pass(float* direction, float* scale, float* wide, ushort* narrow, ushort* copy, float* norm, int columns)
     {
         public readonly float* Direction = direction, Scale = scale, Wide = wide, Norm = norm;
-        public readonly ushort* Narrow = narrow;
+        public readonly ushort* Narrow = narrow, Copy = copy;
         public readonly int Columns = columns;
+
+        /// <summary>
+        /// The pass over <paramref name="v"/> [outputs, inputs] (float32, contiguous) writing whichever of
+        /// <paramref name="folded"/> (g * v / ||v|| in float32 or bfloat16, with <paramref name="g"/>),
+        /// <paramref name="copy"/> (bfloat16) and <paramref name="norm"/> [outputs] are given.
+        /// </summary>
+        public static Pass Of(Tensor v, Tensor? g, Tensor? folded, Tensor? copy, Tensor? norm)
+        {
+            bool narrow = folded?.dtype == ScalarType.BFloat16;
+            return new Pass(TensorMemory.Address<float>(v), g is null ? null : TensorMemory.Address<float>(g),
+                folded is null || narrow ? null : TensorMemory.Address<float>(folded), narrow ? TensorMemory.Address<ushort>(folded!) : null,
+                copy is null ? null : TensorMemory.Address<ushort>(copy), norm is null ? null : TensorMemory.Address<float>(norm), (int)v.shape[1]);
+        }
     }
 }
