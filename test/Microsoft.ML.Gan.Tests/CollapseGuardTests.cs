@@ -50,6 +50,27 @@ public sealed class CollapseGuardTests
         return (-1, float.NaN, log);
     }
 
+    /// <summary>A recovery restores the state, then runs the callback that drops what was derived from it (the networks' updated rows).</summary>
+    [TestMethod]
+    public void ARecoveryRunsItsCallbackAfterRestoring()
+    {
+        using var watched = zeros(1);
+        var ml = new MLContext(1);
+        using var channel = ((IChannelProvider)ml).Start("guard");
+        var seen = new List<float>();
+        using var guard = new CollapseGuard(GuardOptions(), [watched], channel, () => seen.Add(watched.item<float>()));
+        for (int step = 0; step < 3000 && guard.Recoveries == 0; step++)
+        {
+            watched.fill_(step);
+            guard.BeginStep(1, 0);
+            guard.ObserveDiscriminator(step >= 1234 ? 0.005 : 0.4);
+            guard.ObserveGenerator(step >= 1234 ? 100 : 3);
+        }
+        Assert.AreEqual(1, guard.Recoveries);
+        Assert.AreEqual(1, seen.Count, "one call per recovery");
+        Assert.IsTrue(seen[0] is < 1234 and >= 1234 - 120, $"the callback saw the state of step {seen[0]}, not the restored one");
+    }
+
     [TestMethod]
     public void HealthyLossesNeverFire()
     {

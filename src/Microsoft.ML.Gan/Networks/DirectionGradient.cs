@@ -31,16 +31,21 @@ internal sealed class DirectionGradient : IDisposable
     /// <summary>||v|| per output unit (a leaf with a gradient).</summary>
     public Tensor Norm { get; }
 
-    /// <summary>The leaves of one training forward pass of the layer with direction <paramref name="v"/>, its product in <paramref name="productType"/>.</summary>
-    public static DirectionGradient Of(Tensor v, ScalarType productType)
+    /// <summary>
+    /// The leaves of one training forward pass of the layer with direction <paramref name="v"/>, its product in
+    /// <paramref name="productType"/>: those the last update wrote when <paramref name="updated"/> holds them, else made from v.
+    /// </summary>
+    public static DirectionGradient Of(Tensor v, ScalarType productType, UpdatedDirectionRows? updated = null)
     {
         using var _ = no_grad();
-        var (direction, norm) = productType switch
-        {
-            ScalarType.Float32 => (v.detach(), EuclideanNorm.Over(v, 1L)),
-            ScalarType.BFloat16 => DirectionRows.InBFloat16WithNorm(v),
-            _ => (v.to(productType), EuclideanNorm.Over(v, 1L)),
-        };
+        var (direction, norm) = updated?.TakeLeaves() is var (written, writtenNorm)
+            ? (written ?? v.detach(), writtenNorm)
+            : productType switch
+            {
+                ScalarType.Float32 => (v.detach(), EuclideanNorm.Over(v, 1L)),
+                ScalarType.BFloat16 => DirectionRows.InBFloat16WithNorm(v),
+                _ => (v.to(productType), EuclideanNorm.Over(v, 1L)),
+            };
         // The leaves live until Terms, beyond the dispose scope of the forward pass that made them.
         return new DirectionGradient(direction.requires_grad_(true).DetachFromDisposeScope(), norm.requires_grad_(true).DetachFromDisposeScope());
     }

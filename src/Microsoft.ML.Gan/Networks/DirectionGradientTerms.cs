@@ -38,6 +38,9 @@ internal sealed unsafe class DirectionGradientTerms : IDisposable
     /// <summary>Elements of v.</summary>
     public long Count { get; }
 
+    /// <summary>The rows an optimiser that takes these terms writes after updating v (not owned here); null for none.</summary>
+    public UpdatedDirectionRows? UpdatedRows { get; set; }
+
     /// <summary>Sets <paramref name="v"/>'s gradient (float32, contiguous, of the terms' shape) from the terms.</summary>
     public void WriteTo(Parameter v)
     {

@@ -17,6 +17,7 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     private readonly Parameter b;
     private Tensor? _frozenWeight;
     private DirectionGradient? _directionGradient;
+    private UpdatedDirectionRows? _updatedRows;
 
     public WeightNormDense(string name, long inputs, long outputs, bool trainScale, Tensor initialDirection) : base(name)
     {
@@ -111,7 +112,27 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     {
         if (_directionGradient is not null)
             throw new InvalidOperationException($"Layer '{GetName()}' ran a second training forward pass before the direction's gradient of the first was completed.");
-        return _directionGradient = DirectionGradient.Of(v, ProductType);
+        _directionGradient = DirectionGradient.Of(v, ProductType, _updatedRows);
+        ForgetUpdatedRows();
+        return _directionGradient;
+    }
+
+    /// <summary>
+    /// The rows of v's next leaves and, while g is constant, of its next folded weight, for an optimiser to write as it
+    /// updates v (<see cref="UpdatedDirectionRows"/>); the next <see cref="TrainingLeaves"/> and <see cref="Freeze"/> take
+    /// them once written. Null where they cannot be written in one pass. Replaces rows not yet taken.
+    /// </summary>
+    public UpdatedDirectionRows? PrepareUpdatedRows()
+    {
+        ForgetUpdatedRows();
+        return _updatedRows = UpdatedDirectionRows.For(v, g, ProductType);
+    }
+
+    /// <summary>Drops the rows of <see cref="PrepareUpdatedRows"/>, for when v or g has changed since they were written (a restored snapshot).</summary>
+    public void ForgetUpdatedRows()
+    {
+        _updatedRows?.Dispose();
+        _updatedRows = null;
     }
 
     private Tensor ForwardWithDirectionLeaves(Tensor input)
@@ -160,13 +181,14 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Folds the weight once and uses it in every forward pass until <see cref="Thaw"/>, for a stretch in which the
-    /// weights do not change (the generator's step runs the discriminator twice).
+    /// Folds the weight once, or takes the fold the last update wrote (<see cref="PrepareUpdatedRows"/>), and uses it in
+    /// every forward pass until <see cref="Thaw"/>, for a stretch in which the weights do not change (the generator's step
+    /// runs the discriminator twice).
     /// </summary>
     public void Freeze()
     {
         _frozenWeight?.Dispose();
-        _frozenWeight = DirectionRows.Folded(v, g, ProductType).DetachFromDisposeScope();
+        _frozenWeight = _updatedRows?.TakeFolded() ?? DirectionRows.Folded(v, g, ProductType).DetachFromDisposeScope();
     }
 
     /// <summary>Ends <see cref="Freeze"/>.</summary>
@@ -201,6 +223,7 @@ internal sealed class WeightNormDense : nn.Module<Tensor, Tensor>
         {
             Thaw();
             _directionGradient?.Dispose();
+            ForgetUpdatedRows();
         }
         base.Dispose(disposing);
     }

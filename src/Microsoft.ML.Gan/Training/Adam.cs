@@ -78,7 +78,8 @@ internal sealed class Adam : IDisposable
     /// <paramref name="average"/>, it then makes that average's next update too: the one-pass kernel moves the average of
     /// each parameter it updates while the parameter is in cache, and the average moves the rest itself.
     /// <paramref name="directionGradients"/> gives weight-normalised directions' gradients as their terms, in place of
-    /// their <c>grad</c>: the one-pass kernel writes each block as it reads it, and other updates set the gradient first.
+    /// their <c>grad</c>: the one-pass kernel writes each block as it reads it, and other updates set the gradient first;
+    /// the one-pass kernel also writes their <see cref="DirectionGradientTerms.UpdatedRows"/> as it updates v.
     /// </summary>
     public void Step(ExponentialMovingAverage? average = null, IReadOnlyDictionary<Parameter, DirectionGradientTerms>? directionGradients = null)
     {
@@ -112,7 +113,10 @@ internal sealed class Adam : IDisposable
             {
                 var follower = average?.AverageOf(parameter) is { } target && AdamKernel.Applies(target, parameter.numel()) ? target : null;
                 if (terms is not null)
+                {
                     AdamKernel.Update(parameter, terms, _firstMoments[i], _secondMoments[i], coefficients, follower, (float)averageRate);
+                    terms.UpdatedRows?.Complete();
+                }
                 else
                     AdamKernel.Update(parameter, gradient!, _firstMoments[i], _secondMoments[i], coefficients, follower, (float)averageRate);
                 if (follower is not null)

@@ -15,7 +15,9 @@ namespace Microsoft.ML.Gan.Training;
 /// d = sqrt(v + epsilon) with MKL's square root (<see cref="MklVectorMath"/>); p = p + (step * m) / d; and, when the
 /// parameter has a moving average, a = lerp(a, p, rate) while the block of p is in cache. A weight-normalised direction's
 /// gradient can come as its terms (<see cref="DirectionGradientTerms"/>), each block written as it is read, so that it
-/// is never stored whole. Whether libtorch rounds so on this machine is checked once (<see cref="Adam.OnePassIsExact"/>).
+/// is never stored whole; its blocks are then whole rows of v, and once a block is updated the rows the layer's next
+/// passes need are written from it (<see cref="DirectionGradientTerms.UpdatedRows"/>). Whether libtorch rounds so on this
+/// machine is checked once (<see cref="Adam.OnePassIsExact"/>).
 /// </summary>
 internal static unsafe class AdamKernel
 {
@@ -49,7 +51,9 @@ internal static unsafe class AdamKernel
     /// <summary>
     /// As <see cref="Update(Tensor, Tensor, Tensor, Tensor, Coefficients, Tensor?, float)"/>, with a weight-normalised
     /// direction's gradient given by its terms: each block of it is written just before the block's update reads it, from
-    /// the block of the direction (<paramref name="parameter"/>) before its update.
+    /// the block of the direction (<paramref name="parameter"/>) before its update. The terms'
+    /// <see cref="DirectionGradientTerms.UpdatedRows"/>, if any, are written from each block once it is updated; the caller
+    /// completes them.
     /// </summary>
     public static void Update(Tensor parameter, DirectionGradientTerms gradient, Tensor first, Tensor second, Coefficients coefficients, Tensor? average = null, float averageRate = 0) =>
         Update(parameter, null, gradient, first, second, coefficients, average, averageRate);
@@ -59,20 +63,23 @@ internal static unsafe class AdamKernel
         long count = parameter.numel();
         var tensors = new Pointers(TensorMemory.Address<float>(parameter), gradient, TensorMemory.Address<float>(first), TensorMemory.Address<float>(second),
             average is null ? null : TensorMemory.Address<float>(average), count);
-        int blocks = checked((int)((count + Block - 1) / Block));
-        OpenMpTeam.For(blocks, (start, end) => UpdateBlocks(tensors, terms, coefficients, averageRate, start, end), threads: count < TensorMemory.ParallelFrom ? 1 : 0);
+        // A direction's blocks are whole rows, so that each block's updated rows can be written at once.
+        int block = terms?.UpdatedRows is { } rows ? Math.Max(1, Block / rows.Columns) * rows.Columns : Block;
+        int blocks = checked((int)((count + block - 1) / block));
+        OpenMpTeam.For(blocks, (start, end) => UpdateBlocks(tensors, terms, coefficients, averageRate, block, start, end), threads: count < TensorMemory.ParallelFrom ? 1 : 0);
     }
 
-    private static void UpdateBlocks(Pointers tensors, DirectionGradientTerms? terms, Coefficients c, float averageRate, int startBlock, int endBlock)
+    private static void UpdateBlocks(Pointers tensors, DirectionGradientTerms? terms, Coefficients c, float averageRate, int block, int startBlock, int endBlock)
     {
-        float* denominator = (float*)NativeMemory.AlignedAlloc(Block * sizeof(float), 64);
-        float* written = terms is null ? null : (float*)NativeMemory.AlignedAlloc(Block * sizeof(float), 64);
+        float* denominator = (float*)NativeMemory.AlignedAlloc((nuint)block * sizeof(float), 64);
+        float* written = terms is null ? null : (float*)NativeMemory.AlignedAlloc((nuint)block * sizeof(float), 64);
+        var updatedRows = terms?.UpdatedRows;
         try
         {
             for (int b = startBlock; b < endBlock; b++)
             {
-                long offset = (long)b * Block;
-                int n = (int)Math.Min(Block, tensors.Count - offset);
+                long offset = (long)b * block;
+                int n = (int)Math.Min(block, tensors.Count - offset);
                 float* p = tensors.Parameter + offset, g = written is null ? tensors.Gradient + offset : written, m = tensors.First + offset, v = tensors.Second + offset;
                 terms?.Fill(tensors.Parameter, offset, n, written);
                 Moments(g, m, v, denominator, n, c);
@@ -80,6 +87,8 @@ internal static unsafe class AdamKernel
                 Step(p, m, denominator, n, c.Step);
                 if (tensors.Average is not null)
                     Lerp(tensors.Average + offset, p, n, averageRate);
+                if (updatedRows is not null)
+                    updatedRows.Write((int)(offset / updatedRows.Columns), (int)((offset + n) / updatedRows.Columns));
             }
         }
         finally

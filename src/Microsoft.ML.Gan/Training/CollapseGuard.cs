@@ -38,11 +38,17 @@ internal sealed class CollapseGuard : IDisposable
     private long _rescueStart = -1;
     private long _rescueLength;
     private int _epochRecoveries;
+    private readonly Action? _restored;
 
-    /// <summary>Sets up the guard; <paramref name="state"/> is every tensor a recovery restores, in a fixed order, and <paramref name="log"/> receives detections and recoveries.</summary>
-    public CollapseGuard(SemiSupervisedGanTrainer.Options options, IReadOnlyList<Tensor> state, IChannel log)
+    /// <summary>
+    /// Sets up the guard; <paramref name="state"/> is every tensor a recovery restores, in a fixed order,
+    /// <paramref name="log"/> receives detections and recoveries, and <paramref name="restored"/> runs after a recovery
+    /// has restored them.
+    /// </summary>
+    public CollapseGuard(SemiSupervisedGanTrainer.Options options, IReadOnlyList<Tensor> state, IChannel log, Action? restored = null)
     {
         _log = log;
+        _restored = restored;
         _discriminatorRatio = options.CollapseDiscriminatorLossRatio;
         _generatorRatio = options.CollapseGeneratorLossRatio;
         _windowSteps = options.CollapseGuardWindowSteps;
@@ -153,6 +159,7 @@ internal sealed class CollapseGuard : IDisposable
         if (_trusted.IsTaken)
         {
             _trusted.Restore();
+            _restored?.Invoke();
             restored = $"restored the networks, optimiser moments and parameter average of step {_trusted.Step}";
         }
         _pending.Step = -1;

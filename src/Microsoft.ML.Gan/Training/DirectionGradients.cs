@@ -7,7 +7,8 @@ namespace Microsoft.ML.Gan.Training;
 /// A training step's weight-normalised layers whose directions' gradients come in one pass
 /// (<see cref="WeightNormDense.DirectionGradientInOnePass"/>, on while this object lives): after each backward pass
 /// <see cref="Take"/> collects the gradients as their terms for <see cref="Adam.Step"/>, which writes each where it reads
-/// it, and <see cref="Release"/> frees them after the update.
+/// it and, after updating v, the rows of the layer's next leaves and folded weight (<see cref="UpdatedDirectionRows"/>),
+/// and <see cref="Release"/> frees them after the update.
 /// </summary>
 internal sealed class DirectionGradients : IDisposable
 {
@@ -29,7 +30,10 @@ internal sealed class DirectionGradients : IDisposable
         foreach (var layer in _layers)
         {
             if (layer.TakeDirectionGradient() is { } terms)
+            {
+                terms.UpdatedRows = layer.PrepareUpdatedRows();
                 _terms[layer.Direction] = terms;
+            }
         }
         return _terms;
     }

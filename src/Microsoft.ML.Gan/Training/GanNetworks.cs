@@ -60,6 +60,16 @@ internal sealed class GanNetworks : IDisposable
             .Concat(AveragedDiscriminator.state_dict().Values)
             .Concat(Generator.state_dict().Values);
 
+    /// <summary>
+    /// Drops what the last updates wrote for the trained networks' next passes (<see cref="WeightNormDense.ForgetUpdatedRows"/>),
+    /// after their weights were set by other means.
+    /// </summary>
+    public void ForgetUpdatedRows()
+    {
+        foreach (var layer in Discriminator.modules().Concat(Generator.modules()).OfType<WeightNormDense>())
+            layer.ForgetUpdatedRows();
+    }
+
     /// <summary>Moves the three networks to <paramref name="device"/>.</summary>
     public void To(Device device)
     {

@@ -74,7 +74,7 @@ internal sealed class GanTrainingLoop : IDisposable
         using var generatorStep = new GeneratorStep(_options, Networks.Discriminator, Networks.Generator, _random, _clock);
         using var best = new BestEpoch(Networks.AveragedDiscriminator);
         using var guard = _options.CollapseGuard
-            ? new CollapseGuard(_options, [.. Networks.State, .. discriminatorStep.Optimizer.Moments, .. generatorStep.Optimizer.Moments], _channel)
+            ? new CollapseGuard(_options, [.. Networks.State, .. discriminatorStep.Optimizer.Moments, .. generatorStep.Optimizer.Moments], _channel, Networks.ForgetUpdatedRows)
             : null;
         var state = new TrainingState(CheckpointArchitecture.Describe(_options, Networks, data), Networks.Precision, _random, _noise,
             Networks.Discriminator, Networks.AveragedDiscriminator, Networks.Generator, discriminatorStep.Optimizer, generatorStep.Optimizer,
