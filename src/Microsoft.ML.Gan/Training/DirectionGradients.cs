@@ -31,7 +31,8 @@ internal sealed class DirectionGradients : IDisposable
         {
             if (layer.TakeDirectionGradient() is { } terms)
             {
-                terms.UpdatedRows = layer.PrepareUpdatedRows();
+                // Only Adam's one-pass update writes them.
+                terms.UpdatedRows = Adam.OnePassIsExact ? layer.PrepareUpdatedRows() : null;
                 _terms[layer.Direction] = terms;
             }
         }
