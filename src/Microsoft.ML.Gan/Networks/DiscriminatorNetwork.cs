@@ -39,6 +39,12 @@ internal abstract class DiscriminatorNetwork : nn.Module<Tensor, Tensor>
     public abstract Tensor Features(Tensor input);
 
     /// <summary>
+    /// The logits of a training pass over <paramref name="input"/> outside autograd, for a step that computes its loss's
+    /// gradient itself (<see cref="TrainingLogits.Pass"/>); null where the network trains only through autograd.
+    /// </summary>
+    public virtual TrainingLogits.Pass? TrainingPass(Tensor input) => null;
+
+    /// <summary>
     /// Feature matching's two passes: the <see cref="Features"/> of <paramref name="real"/> without a gradient, then those
     /// of the rows <paramref name="generate"/> returns, with one; here two passes in that order.
     /// </summary>

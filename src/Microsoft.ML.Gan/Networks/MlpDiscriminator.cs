@@ -61,6 +61,9 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
         return output.forward(WithMinibatchFeatures(noisy, parts)).MoveToOuterDisposeScope();
     }
 
+    /// <inheritdoc/>
+    public override TrainingLogits.Pass? TrainingPass(Tensor input) => TrainsInOneNode(input) ? TrainingLogits.Run(input, TrainingLayers()) : null;
+
     /// <summary>Stores real rows (the first ones of <paramref name="rows"/>) as the reference batch of evaluation mode.</summary>
     public override void SetReference(Tensor rows)
     {

@@ -26,7 +26,7 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
     internal readonly record struct Layer(GaussianNoise? Noise, DirectionGradient Leaves, Tensor Scale, Tensor Bias, bool Rectified);
 
     /// <summary>What the backward pass needs of one layer: its input x' in the operands' type, its product p, g / ||v||, and its output where ReLU follows.</summary>
-    private sealed record LayerValues(Tensor Input, Tensor Product, Tensor Factor, Tensor? Output) : IDisposable
+    internal sealed record LayerValues(Tensor Input, Tensor Product, Tensor Factor, Tensor? Output) : IDisposable
     {
         public void Dispose()
         {
@@ -55,11 +55,34 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
         return apply(vars);
     }
 
+    /// <summary>
+    /// The layers' training pass outside autograd, for a step that computes its loss's gradient itself (<see cref="Pass"/>);
+    /// the values are the node's.
+    /// </summary>
+    public static Pass Run(Tensor input, IReadOnlyList<Layer> layers)
+    {
+        var (output, values) = Forward(input, layers);
+        return new Pass(output, layers, values);
+    }
+
     public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
     {
         var layers = (IReadOnlyList<Layer>)vars[1];
+        var (output, values) = Forward((Tensor)vars[0], layers);
+        ctx.save_data(Saved, (layers, values, ((Tensor)vars[0]).requires_grad));
+        return output;
+    }
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    {
+        var (layers, values, inputGradient) = ((IReadOnlyList<Layer>, LayerValues[], bool))ctx.get_data(Saved);
+        return Backward(layers, values, inputGradient, grad_output);
+    }
+
+    private static (Tensor Output, LayerValues[] Values) Forward(Tensor input, IReadOnlyList<Layer> layers)
+    {
         var values = new LayerValues[layers.Count];
-        var x = (Tensor)vars[0];
+        var x = input;
         for (int i = 0; i < layers.Count; i++)
         {
             var layer = layers[i];
@@ -69,26 +92,28 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
             x = DenseKernels.Output(product, factor, layer.Bias, layer.Rectified);
             values[i] = new LayerValues(noisy, product, factor, layer.Rectified ? x.DetachFromDisposeScope() : null);
         }
-        ctx.save_data(Saved, (layers, values, ((Tensor)vars[0]).requires_grad));
-        return x;
+        return (x, values);
     }
 
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    /// <summary>
+    /// The gradients of the node's inputs in <see cref="Of"/>'s order (the leaves' as null: they go to the leaves), the
+    /// input's only when <paramref name="inputGradient"/>; frees <paramref name="values"/>.
+    /// </summary>
+    private static List<Tensor> Backward(IReadOnlyList<Layer> layers, LayerValues[] values, bool inputGradient, Tensor outputGradient)
     {
-        var (layers, values, inputGradient) = ((IReadOnlyList<Layer>, LayerValues[], bool))ctx.get_data(Saved);
         var gradients = new List<Tensor>(new Tensor[2 + TensorsPerLayer * layers.Count]);
         try
         {
-            var gradient = grad_output.contiguous();
+            var gradient = outputGradient.contiguous();
             for (int i = layers.Count - 1; i >= 0; i--)
             {
                 var (layer, saved) = (layers[i], values[i]);
                 using var above = gradient;
                 var parts = DenseKernels.LayerGradients(above, saved.Output, saved.Product, saved.Factor, saved.Input.dtype);
-                using var outputGradient = parts.Gradient;
+                using var outputGradientOfLayer = parts.Gradient;
                 using var timesProduct = parts.TimesProduct;
                 using var productGradient = parts.ProductGradient;
-                gradients[5 + TensorsPerLayer * i] = outputGradient.sum([0L]);
+                gradients[5 + TensorsPerLayer * i] = outputGradientOfLayer.sum([0L]);
                 var factorGradient = timesProduct.sum([0L]);
                 if (layer.Scale.requires_grad)
                     gradients[4 + TensorsPerLayer * i] = factorGradient.div(layer.Leaves.Norm);
@@ -110,6 +135,61 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
         {
             foreach (var saved in values)
                 saved.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// One training pass of the layers run by <see cref="Run"/>: <see cref="Output"/> is the last layer's output (float32
+    /// [rows, outputs], no autograd history), and <see cref="Backward"/>, given its gradient, sets each layer's scale and
+    /// bias gradients where they are trained and hands the leaves theirs, as the node's backward pass and autograd would.
+    /// </summary>
+    internal sealed class Pass : IDisposable
+    {
+        private readonly IReadOnlyList<Layer> _layers;
+        private LayerValues[]? _values;
+
+        internal Pass(Tensor output, IReadOnlyList<Layer> layers, LayerValues[] values)
+        {
+            Output = output;
+            _layers = layers;
+            _values = values;
+        }
+
+        /// <summary>The last layer's output.</summary>
+        public Tensor Output { get; }
+
+        /// <summary>Runs the backward pass for the output's gradient <paramref name="outputGradient"/>; once only.</summary>
+        public void Backward(Tensor outputGradient)
+        {
+            var values = _values ?? throw new InvalidOperationException("The pass's backward pass has already run.");
+            _values = null;
+            var gradients = TrainingLogits.Backward(_layers, values, inputGradient: false, outputGradient);
+            for (int i = 0; i < _layers.Count; i++)
+            {
+                Assign(_layers[i].Scale, gradients[4 + TensorsPerLayer * i]);
+                Assign(_layers[i].Bias, gradients[5 + TensorsPerLayer * i]);
+            }
+        }
+
+        private static void Assign(Tensor parameter, Tensor? gradient)
+        {
+            if (gradient is null)
+                return;
+            using (gradient)
+            {
+                if (parameter.requires_grad)
+                    parameter.grad = gradient;
+            }
+        }
+
+        public void Dispose()
+        {
+            Output.Dispose();
+            if (_values is null)
+                return;
+            foreach (var saved in _values)
+                saved.Dispose();
+            _values = null;
         }
     }
 }

@@ -27,6 +27,8 @@ internal sealed class DiscriminatorStep : IDisposable
     private readonly ExponentialMovingAverage? _average;
     /// <summary>The weight-normalised dense layers whose direction gradients come in one pass, for Adam.</summary>
     private readonly DirectionGradients _directionGradients;
+    /// <summary>Whether the loss is the semi-supervised loss alone, whose gradient the step computes itself where the network allows.</summary>
+    private readonly bool _closedFormLoss;
 
     /// <summary>
     /// Sets up the step's optimiser, historical average and replay buffer (on <paramref name="device"/>) for the
@@ -55,6 +57,7 @@ internal sealed class DiscriminatorStep : IDisposable
         Replay = options.ExperienceReplaySize > 0 ? new ExperienceReplay(options.ExperienceReplaySize, discriminator.InputSize, device) : null;
         // The one-pass direction gradient needs each layer to run once per backward pass and v to have no other use in the loss.
         bool oncePerStep = options.ConsistencyWeight == 0 && options.VirtualAdversarialWeight == 0 && History is null;
+        _closedFormLoss = oncePerStep && _mutualInformation is null;
         _directionGradients = new DirectionGradients(oncePerStep ? discriminator.modules().OfType<WeightNormDense>() : []);
     }
 
@@ -89,6 +92,8 @@ internal sealed class DiscriminatorStep : IDisposable
             using var level = instanceNoise.ToScalar();
             rows = rows.add(noise, alpha: level);
         }
+        if (_closedFormLoss && _discriminator.TrainingPass(rows) is { } pass)
+            return RunWithClosedFormLoss(pass, classes);
         var logits = _discriminator.Logits(rows, [batch, batch, batch]);
         var labeledLogits = logits.narrow(0, 0, batch);
         var supervised = SemiSupervisedLoss.Supervised(labeledLogits, classes);
@@ -115,15 +120,41 @@ internal sealed class DiscriminatorStep : IDisposable
         Optimizer.ZeroGrad();
         _clock.Lap(GanTrainingPhase.DiscriminatorForward);
         loss.backward();
+        Update();
+        double correct = labeledLogits.argmax(1).eq(classes).sum().item<long>();
+        var result = (loss.item<float>(), unsupervised.item<float>(), correct);
+        _clock.Lap(GanTrainingPhase.DiscriminatorUpdate);
+        return result;
+    }
+
+    /// <summary>
+    /// The rest of <see cref="Run"/> for the semi-supervised loss alone over a pass outside autograd: the loss and its
+    /// gradient in one pass over the logits (<see cref="SemiSupervisedLoss.WithGradient"/>), the pass's backward, the update.
+    /// </summary>
+    private (double Loss, double UnsupervisedLoss, double Correct) RunWithClosedFormLoss(TrainingLogits.Pass pass, Tensor classes)
+    {
+        SemiSupervisedLoss.Parts parts;
+        using (pass)
+        {
+            (parts, var gradient) = SemiSupervisedLoss.WithGradient(pass.Output, classes, _options.BatchSize, _options.UnlabeledWeight, _options.OneSidedLabelSmoothing);
+            Optimizer.ZeroGrad();
+            _clock.Lap(GanTrainingPhase.DiscriminatorForward);
+            using (gradient)
+                pass.Backward(gradient);
+        }
+        Update();
+        _clock.Lap(GanTrainingPhase.DiscriminatorUpdate);
+        return (parts.Supervised + _options.UnlabeledWeight * parts.Unsupervised, parts.Unsupervised, parts.Correct);
+    }
+
+    /// <summary>Adam's update from the gradients of the backward pass that has run, and the historical average's.</summary>
+    private void Update()
+    {
         var directionGradients = _directionGradients.Take();
         _clock.Lap(GanTrainingPhase.DiscriminatorBackward);
         Optimizer.Step(_average, directionGradients);
         _directionGradients.Release();
         History?.Update();
-        double correct = labeledLogits.argmax(1).eq(classes).sum().item<long>();
-        var result = (loss.item<float>(), unsupervised.item<float>(), correct);
-        _clock.Lap(GanTrainingPhase.DiscriminatorUpdate);
-        return result;
     }
 
     public void Dispose()

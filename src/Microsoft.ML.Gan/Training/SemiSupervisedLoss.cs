@@ -1,15 +1,20 @@
 using TorchSharp;
 using Microsoft.ML.Gan.Networks;
+using Microsoft.ML.Gan.Runtime;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Gan.Training;
 
 /// <summary>
 /// The discriminator's losses of the K+1 formulation with the K+1-th logit fixed at 0, so that
-/// D(x) = Z / (Z + 1) with Z = sum exp(l) and log D(x) = LSE(l) - softplus(LSE(l)).
+/// D(x) = Z / (Z + 1) with Z = sum exp(l) and log D(x) = LSE(l) - softplus(LSE(l)). As libtorch operations for autograd,
+/// or in one pass over the logits with the closed-form gradient (<see cref="WithGradient"/>).
 /// </summary>
-internal static class SemiSupervisedLoss
+internal static unsafe class SemiSupervisedLoss
 {
+    /// <summary>The parts of the discriminator's loss: the supervised and unsupervised losses, and how many labeled rows the largest logit puts in their class.</summary>
+    internal readonly record struct Parts(double Supervised, double Unsupervised, long Correct);
+
     /// <summary>The factor 0.5, held for the native multiply (<see cref="HeldScalars"/>: a temporary could be finalized during the native call).</summary>
     private static readonly Scalar Half = 0.5.ToScalar();
 
@@ -42,6 +47,78 @@ internal static class SemiSupervisedLoss
         using var fakeTerm = softplusFake.mean();
         return realTerm.add(fakeTerm, HeldScalars.One).mul(Half);
     }
+
+    /// <summary>
+    /// The loss <see cref="Supervised"/> + <paramref name="unlabeledWeight"/> w * <see cref="Unsupervised"/> of
+    /// <paramref name="logits"/> [n, K] (float32 on the CPU) whose first rows are labeled with the 0-based
+    /// <paramref name="classes"/>, the next <paramref name="unlabeledRows"/> unlabeled and the rest generated, summed in
+    /// float64 in one pass over the rows, with its gradient (float32 [n, K]), which is closed-form with p = softmax(l):
+    /// (p - onehot(y)) / n_labeled, w 0.5 (sigmoid(LSE) - a) p / n_unlabeled and w 0.5 sigmoid(LSE) p / n_generated,
+    /// a being <paramref name="realTarget"/>. The values are those of the operations up to float32 rounding.
+    /// </summary>
+    public static (Parts Parts, Tensor Gradient) WithGradient(Tensor logits, Tensor classes, long unlabeledRows, double unlabeledWeight, double realTarget)
+    {
+        long rows = logits.shape[0], labeledRows = classes.shape[0], generatedRows = rows - labeledRows - unlabeledRows;
+        if (logits.dim() != 2 || logits.dtype != ScalarType.Float32 || logits.device_type != DeviceType.CPU || generatedRows < 0)
+            throw new ArgumentException($"Logits of shape [{string.Join(", ", logits.shape)}] ({logits.dtype}) cannot hold {labeledRows} labeled and {unlabeledRows} unlabeled rows.", nameof(logits));
+        int k = (int)logits.shape[1];
+        using var values = logits.contiguous();
+        using var labels = classes.to(ScalarType.Int64).contiguous();
+        var gradient = empty([rows, k], ScalarType.Float32);
+        float* l = TensorMemory.Address<float>(values), dl = TensorMemory.Address<float>(gradient);
+        long* y = TensorMemory.Address<long>(labels);
+        double supervised = 0, real = 0, fake = 0;
+        long correct = 0;
+        for (long r = 0; r < rows; r++)
+        {
+            float* row = l + r * k;
+            int largest = 0;
+            for (int c = 1; c < k; c++)
+            {
+                if (row[c] > row[largest])
+                    largest = c;
+            }
+            double max = row[largest], sum = 0;
+            for (int c = 0; c < k; c++)
+                sum += Math.Exp(row[c] - max);
+            double logSumExp = max + Math.Log(sum);
+            // The row's gradient is factor * softmax(l), less factor at the labeled class.
+            double factor;
+            long label = -1;
+            if (r < labeledRows)
+            {
+                label = y[r];
+                if (label < 0 || label >= k)
+                    throw new ArgumentOutOfRangeException(nameof(classes), label, $"Class {label} of labeled row {r} is not one of the {k} classes.");
+                supervised += logSumExp - row[label];
+                correct += largest == label ? 1 : 0;
+                factor = 1.0 / labeledRows;
+            }
+            else if (r < labeledRows + unlabeledRows)
+            {
+                real += Softplus(logSumExp) - realTarget * logSumExp;
+                factor = unlabeledWeight * 0.5 * (Sigmoid(logSumExp) - realTarget) / unlabeledRows;
+            }
+            else
+            {
+                fake += Softplus(logSumExp);
+                factor = unlabeledWeight * 0.5 * Sigmoid(logSumExp) / generatedRows;
+            }
+            float* rowGradient = dl + r * k;
+            for (int c = 0; c < k; c++)
+                rowGradient[c] = (float)(factor * (Math.Exp(row[c] - logSumExp) - (c == label ? 1 : 0)));
+        }
+        var parts = new Parts(
+            labeledRows > 0 ? supervised / labeledRows : 0,
+            0.5 * ((unlabeledRows > 0 ? real / unlabeledRows : 0) + (generatedRows > 0 ? fake / generatedRows : 0)),
+            correct);
+        return (parts, gradient);
+    }
+
+    /// <summary>log(1 + e^x) without overflow.</summary>
+    private static double Softplus(double x) => x > 0 ? x + Math.Log(1 + Math.Exp(-x)) : Math.Log(1 + Math.Exp(x));
+
+    private static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
 
     /// <summary>The K+1 class logits from the discriminator's K: the generated class's logit is fixed at 0 (the paper's parametrisation).</summary>
     public static Tensor WithGeneratedClass(Tensor logits)
