@@ -22,6 +22,45 @@ public sealed class LossAndLayerTests
         Assert.AreEqual(expected, Item(loss), 1e-6);
     }
 
+    /// <summary>
+    /// The closed-form loss and gradient (<see cref="SemiSupervisedLoss.WithGradient"/>) are the operations' formula
+    /// worked by autograd in float64: 7 labeled, 5 unlabeled and 6 generated rows of 4 logits, some large enough that
+    /// softplus(LSE) is near LSE, with one-sided label smoothing.
+    /// </summary>
+    [TestMethod]
+    public void ClosedFormLossAndGradientAreTheFormulaWorkedByAutogradInFloat64()
+    {
+        var random = new TorchSharp.torch.Generator(11);
+        using var values = randn([18, 4], generator: random).mul(4);
+        using var classes = randint(4, [7], generator: random);
+        var (parts, gradient) = SemiSupervisedLoss.WithGradient(values, classes, unlabeledRows: 5, unlabeledWeight: 0.7, realTarget: 0.9);
+        using var _ = gradient;
+
+        using var exact = values.to(ScalarType.Float64).requires_grad_(true);
+        using var labeled = exact.narrow(0, 0, 7);
+        using var supervised = SemiSupervisedLoss.Supervised(labeled, classes);
+        using var unsupervised = SemiSupervisedLoss.Unsupervised(exact.narrow(0, 7, 5), exact.narrow(0, 12, 6), 0.9);
+        using var expected = supervised.add(unsupervised.mul(0.7));
+        expected.backward();
+
+        Assert.AreEqual(supervised.item<double>(), parts.Supervised, 1e-12);
+        Assert.AreEqual(unsupervised.item<double>(), parts.Unsupervised, 1e-12);
+        using var largest = labeled.detach().argmax(1);
+        Assert.AreEqual(largest.eq(classes).sum().item<long>(), parts.Correct);
+        Assert.AreEqual(ScalarType.Float32, gradient.dtype);
+        using var difference = gradient.to(ScalarType.Float64).sub(exact.grad!).abs().max();
+        Assert.IsTrue(difference.item<double>() < 1e-8, $"largest difference from the float64 gradient {difference.item<double>()}");
+    }
+
+    [TestMethod]
+    public void ClosedFormLossNamesALabelOutsideTheClasses()
+    {
+        using var values = zeros(4, 3);
+        using var classes = tensor(new long[] { 1, 3 });
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => SemiSupervisedLoss.WithGradient(values, classes, 1, 1, 1));
+        StringAssert.Contains(error.Message, "Class 3 of labeled row 1");
+    }
+
     [TestMethod]
     public void UnsupervisedLossTreatsUnlabeledAsRealAndGeneratedAsFakeWithTheExtraLogitAtZero()
     {

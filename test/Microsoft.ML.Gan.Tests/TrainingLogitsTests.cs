@@ -73,6 +73,53 @@ public sealed class TrainingLogitsTests
         }
     }
 
+    /// <summary>
+    /// The layers' pass outside autograd (<see cref="TrainingLogits.Pass"/>, the discriminator's step with its loss's
+    /// gradient computed in closed form) gives the node's logits and, given the logits' gradient, every parameter's
+    /// gradient, to the bit.
+    /// </summary>
+    [TestMethod]
+    [DataRow(ScalarType.BFloat16)]
+    [DataRow(ScalarType.Float32)]
+    public void PassOutsideAutogradIsTheNodeToTheBit(ScalarType productType)
+    {
+        using var scope = NewDisposeScope();
+        using var random = new Generator(5);
+        var noise = new GaussianNoiseSource(6);
+        using var discriminator = new MlpDiscriminator(787, [250, 37, 19], 10, 0.3, 0.5, 0.05, random, noise);
+        foreach (var layer in discriminator.modules().OfType<WeightNormDense>())
+            (layer.ProductType, layer.DirectionGradientInOnePass) = (productType, true);
+        using (no_grad())
+            discriminator.OutputLayer.Scale.copy_(rand([10], generator: random).add(0.5));
+        discriminator.train();
+        var input = rand([300, 787], generator: random);
+        var weights = randn([300, 10], generator: random);
+
+        long draws = noise.Draws;
+        var (logits, gradients) = LogitsAndGradients(discriminator, x => discriminator.Logits(x, null), input, weights);
+        noise.Draws = draws;
+        Tensor passLogits;
+        using (var pass = discriminator.TrainingPass(input) ?? throw new AssertFailedException("no pass outside autograd"))
+        {
+            passLogits = pass.Output.clone();
+            pass.Backward(weights);
+        }
+        foreach (var layer in discriminator.modules().OfType<WeightNormDense>())
+            layer.CompleteDirectionGradient();
+
+        Assert.AreEqual(0L, passLogits.ne(logits).sum().item<long>(), "logits");
+        foreach (var (name, parameter) in discriminator.named_parameters())
+        {
+            var expected = gradients.Single(g => g.Name == name).Gradient;
+            if (expected is null)
+            {
+                Assert.IsNull(parameter.grad, name);
+                continue;
+            }
+            Assert.AreEqual(0L, parameter.grad!.ne(expected).sum().item<long>(), name);
+        }
+    }
+
     private static double RelativeError(Tensor actual, Tensor exact) =>
         actual.to(ScalarType.Float64).sub(exact).norm().item<double>() / exact.norm().item<double>();
 
