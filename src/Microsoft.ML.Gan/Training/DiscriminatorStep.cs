@@ -27,7 +27,10 @@ internal sealed class DiscriminatorStep : IDisposable
     private readonly ExponentialMovingAverage? _average;
     /// <summary>The weight-normalised dense layers whose direction gradients come in one pass, for Adam.</summary>
     private readonly DirectionGradients _directionGradients;
-    /// <summary>Whether the loss is the semi-supervised loss alone, whose gradient the step computes itself where the network allows.</summary>
+    /// <summary>
+    /// Whether the loss is the semi-supervised loss alone, whose gradient the step computes itself where the network allows;
+    /// with bfloat16 products only, the precision in which the seed protocol has judged it (float32 rounds differently too).
+    /// </summary>
     private readonly bool _closedFormLoss;
 
     /// <summary>
@@ -57,7 +60,8 @@ internal sealed class DiscriminatorStep : IDisposable
         Replay = options.ExperienceReplaySize > 0 ? new ExperienceReplay(options.ExperienceReplaySize, discriminator.InputSize, device) : null;
         // The one-pass direction gradient needs each layer to run once per backward pass and v to have no other use in the loss.
         bool oncePerStep = options.ConsistencyWeight == 0 && options.VirtualAdversarialWeight == 0 && History is null;
-        _closedFormLoss = oncePerStep && _mutualInformation is null;
+        _closedFormLoss = oncePerStep && _mutualInformation is null
+            && discriminator.modules().OfType<WeightNormDense>().All(l => l.ProductType == ScalarType.BFloat16);
         _directionGradients = new DirectionGradients(oncePerStep ? discriminator.modules().OfType<WeightNormDense>() : []);
     }
 
