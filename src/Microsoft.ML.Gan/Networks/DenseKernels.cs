@@ -23,16 +23,9 @@ internal static unsafe class DenseKernels
     /// <summary>
     /// x + s e in <paramref name="type"/> (bfloat16 or float32), e the next draw of <paramref name="noise"/>, generated block
     /// by block in the same pass (the noise is counter-based, so its values do not depend on how its blocks are split); x in
-    /// <paramref name="type"/> when <paramref name="noise"/> is null. With <paramref name="added"/>, x is first x + a n in
-    /// float32 (n its draw, a its level), as a separate add with alpha would give it.
+    /// <paramref name="type"/> when <paramref name="noise"/> is null.
     /// </summary>
-    public static Tensor Noisy(Tensor x, GaussianNoise? noise, ScalarType type, GaussianNoiseSource.ScaledDraw? added = null)
-    {
-        using var values = x.contiguous();
-        var result = empty(values.shape, type);
-        Run(new NoisyPass(TensorMemory.Address<float>(values), Destination.Of(result), noise?.NextKeys(), noise?.Level ?? 0, added), values.numel(), &NoisyRange);
-        return result;
-    }
+    public static Tensor Noisy(Tensor x, GaussianNoise? noise, ScalarType type) => Noisy(x, x.shape[0], noise?.NextKeys(), null, noise?.Level ?? 0, type);
 
     /// <summary>
     /// x + s e in <paramref name="type"/> for rows that two passes would have taken separately: e is draw
@@ -46,9 +39,9 @@ internal static unsafe class DenseKernels
         long split = rows * values.shape[1];
         float* input = TensorMemory.Address<float>(values);
         var output = Destination.Of(result);
-        Run(new NoisyPass(input, output, first, level, null), split, &NoisyRange);
+        Run(new NoisyPass(input, output, first, level), split, &NoisyRange);
         if (split < values.numel())
-            Run(new NoisyPass(input + split, output.From(split), second, level, null), values.numel() - split, &NoisyRange);
+            Run(new NoisyPass(input + split, output.From(split), second, level), values.numel() - split, &NoisyRange);
         return result;
     }
 
@@ -108,27 +101,17 @@ internal static unsafe class DenseKernels
         float* x = pass.Input;
         var result = pass.Result;
         var level = Vector256.Create(pass.Level);
-        float addedScale = pass.Added?.Level ?? 0;
-        var addedLevel = Vector256.Create(addedScale);
         Span<float> noise = stackalloc float[chunk];
-        Span<float> added = stackalloc float[pass.Added is null ? 0 : chunk];
         for (long first = start; first < end; first += chunk)
         {
             int length = (int)Math.Min(chunk, end - first);
             if (pass.Keys is { } keys)
                 GaussianNoiseSource.FillBlocks(noise[..length], (int)(first / Block), keys);
-            if (pass.Added is { } addedDraw)
-                GaussianNoiseSource.FillBlocks(added[..length], (int)(first / Block), addedDraw.Keys);
             int i = 0;
             for (; i + Block <= length; i += Block)
             {
                 var low = Vector256.Load(x + first + i);
                 var high = Vector256.Load(x + first + i + 8);
-                if (pass.Added is not null)
-                {
-                    low = Fma.MultiplyAdd(Vector256.Create(added.Slice(i, 8)), addedLevel, low);
-                    high = Fma.MultiplyAdd(Vector256.Create(added.Slice(i + 8, 8)), addedLevel, high);
-                }
                 if (pass.Keys is not null)
                 {
                     low = Fma.MultiplyAdd(Vector256.Create(noise.Slice(i, 8)), level, low);
@@ -137,10 +120,7 @@ internal static unsafe class DenseKernels
                 result.Store(first + i, low, high);
             }
             for (; i < length; i++)
-            {
-                float value = pass.Added is not null ? MathF.FusedMultiplyAdd(added[i], addedScale, x[first + i]) : x[first + i];
-                result.Store(first + i, pass.Keys is null ? value : MathF.FusedMultiplyAdd(noise[i], pass.Level, value));
-            }
+                result.Store(first + i, pass.Keys is null ? x[first + i] : MathF.FusedMultiplyAdd(noise[i], pass.Level, x[first + i]));
         }
     }
 
@@ -269,13 +249,12 @@ internal static unsafe class DenseKernels
         }
     }
 
-    private readonly struct NoisyPass(float* input, Destination result, GaussianNoiseSource.Keys? keys, float level, GaussianNoiseSource.ScaledDraw? added)
+    private readonly struct NoisyPass(float* input, Destination result, GaussianNoiseSource.Keys? keys, float level)
     {
         public readonly float* Input = input;
         public readonly Destination Result = result;
         public readonly GaussianNoiseSource.Keys? Keys = keys;
         public readonly float Level = level;
-        public readonly GaussianNoiseSource.ScaledDraw? Added = added;
     }
 
     private readonly struct OutputPass(Values product, float* scale, float* bias, float* result, int columns, bool rectified)

@@ -38,16 +38,11 @@ internal abstract class DiscriminatorNetwork : nn.Module<Tensor, Tensor>
     /// <summary>The intermediate features whose batch means feature matching compares.</summary>
     public abstract Tensor Features(Tensor input);
 
-    /// <summary>Whether <see cref="TrainingPass"/> runs over <paramref name="input"/>; false where the network trains only through autograd.</summary>
-    public virtual bool HasTrainingPass(Tensor input) => false;
-
     /// <summary>
     /// The logits of a training pass over <paramref name="input"/> outside autograd, for a step that computes its loss's
-    /// gradient itself (<see cref="TrainingLogits.Pass"/>), where <see cref="HasTrainingPass"/>; with
-    /// <paramref name="added"/>, over the input plus that scaled draw, added within the pass.
+    /// gradient itself (<see cref="TrainingLogits.Pass"/>); null where the network trains only through autograd.
     /// </summary>
-    public virtual TrainingLogits.Pass TrainingPass(Tensor input, GaussianNoiseSource.ScaledDraw? added = null) =>
-        throw new NotSupportedException($"{GetName()} trains only through autograd.");
+    public virtual TrainingLogits.Pass? TrainingPass(Tensor input) => null;
 
     /// <summary>
     /// Feature matching's two passes: the <see cref="Features"/> of <paramref name="real"/> without a gradient, then those

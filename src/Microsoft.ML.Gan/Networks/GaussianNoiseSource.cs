@@ -235,7 +235,4 @@ internal sealed class GaussianNoiseSource
 
     /// <summary>The four hash keys of one draw.</summary>
     internal readonly record struct Keys(uint A, uint B, uint C, uint D);
-
-    /// <summary>One draw's keys and the standard deviation its values are scaled by (float32, as a native add's alpha).</summary>
-    internal readonly record struct ScaledDraw(Keys Keys, float Level);
 }

@@ -62,12 +62,7 @@ internal sealed class MlpDiscriminator : DiscriminatorNetwork
     }
 
     /// <inheritdoc/>
-    public override bool HasTrainingPass(Tensor input) => TrainsInOneNode(input);
-
-    /// <inheritdoc/>
-    public override TrainingLogits.Pass TrainingPass(Tensor input, GaussianNoiseSource.ScaledDraw? added = null) => TrainsInOneNode(input)
-        ? TrainingLogits.Run(input, TrainingLayers(), added)
-        : throw new InvalidOperationException("This pass trains only through autograd.");
+    public override TrainingLogits.Pass? TrainingPass(Tensor input) => TrainsInOneNode(input) ? TrainingLogits.Run(input, TrainingLayers()) : null;
 
     /// <summary>Stores real rows (the first ones of <paramref name="rows"/>) as the reference batch of evaluation mode.</summary>
     public override void SetReference(Tensor rows)

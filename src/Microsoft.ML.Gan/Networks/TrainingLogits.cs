@@ -57,12 +57,11 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
 
     /// <summary>
     /// The layers' training pass outside autograd, for a step that computes its loss's gradient itself (<see cref="Pass"/>);
-    /// the values are the node's for <paramref name="input"/>, or, with <paramref name="added"/>, for the input plus that
-    /// scaled draw (instance noise, added in the first layer's pass as a separate add with alpha would add it).
+    /// the values are the node's.
     /// </summary>
-    public static Pass Run(Tensor input, IReadOnlyList<Layer> layers, GaussianNoiseSource.ScaledDraw? added = null)
+    public static Pass Run(Tensor input, IReadOnlyList<Layer> layers)
     {
-        var (output, values) = Forward(input, layers, added);
+        var (output, values) = Forward(input, layers);
         return new Pass(output, layers, values);
     }
 
@@ -80,14 +79,14 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
         return Backward(layers, values, inputGradient, grad_output);
     }
 
-    private static (Tensor Output, LayerValues[] Values) Forward(Tensor input, IReadOnlyList<Layer> layers, GaussianNoiseSource.ScaledDraw? added = null)
+    private static (Tensor Output, LayerValues[] Values) Forward(Tensor input, IReadOnlyList<Layer> layers)
     {
         var values = new LayerValues[layers.Count];
         var x = input;
         for (int i = 0; i < layers.Count; i++)
         {
             var layer = layers[i];
-            var noisy = DenseKernels.Noisy(x, layer.Noise, layer.Leaves.Direction.dtype, i == 0 ? added : null).DetachFromDisposeScope();
+            var noisy = DenseKernels.Noisy(x, layer.Noise, layer.Leaves.Direction.dtype).DetachFromDisposeScope();
             var product = BFloat16Product.Of(noisy, false, layer.Leaves.Direction, true).DetachFromDisposeScope();
             var factor = layer.Scale.div(layer.Leaves.Norm).DetachFromDisposeScope();
             x = DenseKernels.Output(product, factor, layer.Bias, layer.Rectified);

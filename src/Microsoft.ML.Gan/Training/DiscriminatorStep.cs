@@ -90,14 +90,14 @@ internal sealed class DiscriminatorStep : IDisposable
         var fake = Replay?.Mix(generated, _options.ExperienceReplayFraction, _random) ?? generated;
         Replay?.Add(generated);
         var rows = cat([labeledRows, unlabeledRows, fake], 0);
-        if (_closedFormLoss && _discriminator.HasTrainingPass(rows))
-            return RunWithClosedFormLoss(rows, classes, instanceNoise);
         if (instanceNoise > 0)
         {
             using var noise = _noise.Normal(rows.shape, rows.device);
             using var level = instanceNoise.ToScalar();
             rows = rows.add(noise, alpha: level);
         }
+        if (_closedFormLoss && _discriminator.TrainingPass(rows) is { } pass)
+            return RunWithClosedFormLoss(pass, classes);
         var logits = _discriminator.Logits(rows, [batch, batch, batch]);
         var labeledLogits = logits.narrow(0, 0, batch);
         var supervised = SemiSupervisedLoss.Supervised(labeledLogits, classes);
@@ -132,16 +132,13 @@ internal sealed class DiscriminatorStep : IDisposable
     }
 
     /// <summary>
-    /// The rest of <see cref="Run"/> for the semi-supervised loss alone over a pass outside autograd: the pass over
-    /// <paramref name="rows"/> with the instance noise added in its first layer (the same draw as <see cref="Run"/>'s add),
-    /// the loss and its gradient in one pass over the logits (<see cref="SemiSupervisedLoss.WithGradient"/>), the pass's
-    /// backward, the update.
+    /// The rest of <see cref="Run"/> for the semi-supervised loss alone over a pass outside autograd: the loss and its
+    /// gradient in one pass over the logits (<see cref="SemiSupervisedLoss.WithGradient"/>), the pass's backward, the update.
     /// </summary>
-    private (double Loss, double UnsupervisedLoss, double Correct) RunWithClosedFormLoss(Tensor rows, Tensor classes, double instanceNoise)
+    private (double Loss, double UnsupervisedLoss, double Correct) RunWithClosedFormLoss(TrainingLogits.Pass pass, Tensor classes)
     {
         SemiSupervisedLoss.Parts parts;
-        var added = instanceNoise > 0 ? new GaussianNoiseSource.ScaledDraw(_noise.NextKeys(), (float)instanceNoise) : (GaussianNoiseSource.ScaledDraw?)null;
-        using (var pass = _discriminator.TrainingPass(rows, added))
+        using (pass)
         {
             (parts, var gradient) = SemiSupervisedLoss.WithGradient(pass.Output, classes, _options.BatchSize, _options.UnlabeledWeight, _options.OneSidedLabelSmoothing);
             Optimizer.ZeroGrad();
