@@ -19,9 +19,9 @@ internal sealed class InMemoryUnlabeledRows(Tensor features, RandomGenerator ran
     {
         if (_order is null || _position + count > _order.shape[0])
             throw new InvalidOperationException($"The epoch has {features.shape[0]} rows; {_position + count} were requested.");
-        using var slice = _order.narrow(0, _position, count);
+        var rows = RowGather.Of(features, _order, _position, count);
         _position += count;
-        return features.index_select(0, slice);
+        return rows;
     }
 
     public override void Dispose() => _order?.Dispose();
