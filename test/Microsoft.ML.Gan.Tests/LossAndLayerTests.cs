@@ -149,4 +149,45 @@ public sealed class LossAndLayerTests
         // After 2000 updates the warm-up rate 9/2010 is below 0.01, so a moves 1% of the way: 1 + 0.01 * (2 - 1).
         Assert.AreEqual(1.01, average.weight!.data<float>()[0], 1e-4);
     }
+    /// <summary>
+    /// An average that moves every 4 steps covers them with their rates compounded: after 4 steps at a constant source it
+    /// is where four moves of one step each put it; it stays put in between, and the steps counted before the end of an
+    /// epoch move it there.
+    /// </summary>
+    [TestMethod]
+    public void MovingAverageEveryFourStepsCompoundsTheRatesOfTheStepsItCovers()
+    {
+        using var source = TorchSharp.torch.nn.Linear(1, 1, hasBias: false);
+        using var everyStep = TorchSharp.torch.nn.Linear(1, 1, hasBias: false);
+        using var everyFour = TorchSharp.torch.nn.Linear(1, 1, hasBias: false);
+        using (no_grad())
+            source.weight!.fill_(0);
+        var byStep = new ExponentialMovingAverage(source, everyStep, rate: 0.01);
+        var byFour = new ExponentialMovingAverage(source, everyFour, rate: 0.01, stepsPerMove: 4);
+        using (no_grad())
+            source.weight!.fill_(1);
+        float lastMove = 0;
+        for (int step = 1; step <= 2010; step++)
+        {
+            byStep.Update();
+            if (byFour.CountStep())
+            {
+                byFour.Update();
+                lastMove = everyFour.weight!.data<float>()[0];
+            }
+            else
+                Assert.AreEqual(lastMove, everyFour.weight!.data<float>()[0], $"no move at step {step}");
+            if (step % 4 == 0)
+                Assert.AreEqual(everyStep.weight!.data<float>()[0], everyFour.weight!.data<float>()[0], 1e-6, $"step {step}");
+            if (step == 1000)
+                using (no_grad())
+                    source.weight!.fill_(3);
+        }
+        Assert.AreEqual(2008L, byFour.Updates);
+        byFour.MovePending();
+        Assert.AreEqual(2010L, byFour.Updates);
+        Assert.AreEqual(everyStep.weight!.data<float>()[0], everyFour.weight!.data<float>()[0], 1e-6, "after the pending steps moved");
+        byFour.MovePending();
+        Assert.AreEqual(2010L, byFour.Updates, "nothing pending, no move");
+    }
 }

@@ -57,8 +57,9 @@ public sealed partial class SemiSupervisedGanTrainer
 
         /// <summary>
         /// Rate of the exponential moving average of the discriminator's parameters that becomes the final model,
-        /// a &lt;- a + rate * (p - a) after every step, with a warm-up: the rate at step t is max(rate, 9 / (10 + t)).
-        /// 1 keeps the last parameters. Default 1e-4, the paper's.
+        /// a &lt;- a + rate * (p - a) per step, with a warm-up: the rate at step t is max(rate, 9 / (10 + t)). The average
+        /// moves every 8 steps and at the end of every epoch, with the rates of the steps it covers compounded
+        /// (1 - (1 - rate)^8 for 8 steps). 1 keeps the last parameters. Default 1e-4, the paper's.
         /// </summary>
         public double AveragingRate = 1e-4;
 

@@ -37,7 +37,7 @@ internal sealed class DiscriminatorStep : IDisposable
     /// Sets up the step's optimiser, historical average and replay buffer (on <paramref name="device"/>) for the
     /// discriminator's trainable parameters; <paramref name="clock"/> is charged the step's phases;
     /// <paramref name="labeledPerClass"/> gives the mutual information term its class shares; <paramref name="average"/>,
-    /// when given, moves once per step with the update (<see cref="Adam.Step"/>).
+    /// when given, moves with the update (<see cref="Adam.Step"/>) at the steps it is due (<see cref="ExponentialMovingAverage.CountStep"/>).
     /// </summary>
     public DiscriminatorStep(SemiSupervisedGanTrainer.Options options, DiscriminatorNetwork discriminator, GeneratorNetwork generator, Device device,
         RandomGenerator random, GaussianNoiseSource noise, PhaseClock clock, IReadOnlyList<int> labeledPerClass, ExponentialMovingAverage? average = null)
@@ -156,7 +156,7 @@ internal sealed class DiscriminatorStep : IDisposable
     {
         var directionGradients = _directionGradients.Take();
         _clock.Lap(GanTrainingPhase.DiscriminatorBackward);
-        Optimizer.Step(_average, directionGradients);
+        Optimizer.Step(_average?.CountStep() == true ? _average : null, directionGradients);
         _directionGradients.Release();
         History?.Update();
     }
