@@ -19,9 +19,9 @@ internal sealed class InMemoryUnlabeledRows(Tensor features, RandomGenerator ran
     {
         if (_order is null || _position + count > _order.shape[0])
             throw new InvalidOperationException($"The epoch has {features.shape[0]} rows; {_position + count} were requested.");
-        var rows = RowGather.Of(features, _order, _position, count);
+        using var slice = _order.narrow(0, _position, count);
         _position += count;
-        return rows;
+        return features.index_select(0, slice);
     }
 
     public override void Dispose() => _order?.Dispose();

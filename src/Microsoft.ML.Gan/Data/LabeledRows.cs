@@ -44,10 +44,9 @@ internal sealed class LabeledRows : IDisposable
     {
         if (_order is null || _position + count > _order.shape[0])
             throw new InvalidOperationException($"The epoch has {_order?.shape[0] ?? 0} labeled positions; {_position + count} were requested.");
-        using var slice = _order.narrow(0, _position, count);
-        var rows = RowGather.Of(_features, _order, _position, count, _indices);
+        var slice = _order.narrow(0, _position, count);
         _position += count;
-        return (rows, _classes.index_select(0, slice));
+        return (_features.index_select(0, _indices.index_select(0, slice)), _classes.index_select(0, slice));
     }
 
     public void Dispose()
