@@ -82,7 +82,7 @@ internal abstract class GeneratorNetwork : nn.Module<Tensor, Tensor>
     public Tensor Sample(long count, RandomGenerator random)
     {
         using var input = Input(count, random);
-        return forward(input);
+        return call(input);
     }
 
     /// <summary>Generates one sample of each class index in <paramref name="classes"/> (int64, [n]) from fresh noise z ~ U[0,1)^NoiseSize.</summary>
@@ -90,7 +90,7 @@ internal abstract class GeneratorNetwork : nn.Module<Tensor, Tensor>
     {
         using var z = rand([classes.shape[0], NoiseSize], generator: random, device: classes.device);
         using var input = Condition(z, classes);
-        return forward(input);
+        return call(input);
     }
 
     /// <summary>The input of a conditional generator: z [n, NoiseSize] followed by the one-hot vectors of <paramref name="classes"/> (int64, [n]).</summary>

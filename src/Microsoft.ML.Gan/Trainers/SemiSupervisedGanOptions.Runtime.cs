@@ -26,6 +26,15 @@ public sealed partial class SemiSupervisedGanTrainer
         public MatrixMultiplyPrecision MatrixMultiplyPrecision = MatrixMultiplyPrecision.Auto;
 
         /// <summary>
+        /// Whether the generator's step trains on the generated batch of the discriminator step just before it, so the
+        /// generator runs once per step instead of twice (it has not changed in between; both steps then see the same
+        /// samples, as in PyTorch's DCGAN example). False draws new noise for each step, as the paper's code does. Default
+        /// null: shared where <see cref="MatrixMultiplyPrecision"/> resolves to bfloat16, the precision in which the seed
+        /// protocol has judged it, and new noise in float32.
+        /// </summary>
+        public bool? SharedGeneratedBatch;
+
+        /// <summary>
         /// Stop when the validation error has not improved for this many epochs, and keep the averaged weights of the
         /// epoch with the lowest validation error. Needs validation data (<c>Fit(train, validation)</c>). Default null (off).
         /// </summary>

@@ -76,16 +76,20 @@ internal sealed class DiscriminatorStep : IDisposable
 
     /// <summary>
     /// Updates the discriminator once on BatchSize <paramref name="labeledRows"/> of <paramref name="classes"/>, BatchSize
-    /// <paramref name="unlabeledRows"/> and BatchSize new generated rows, all with Gaussian noise of standard deviation
-    /// <paramref name="instanceNoise"/> added; returns the total loss, the unsupervised loss and how many labeled rows
-    /// were classified correctly.
+    /// <paramref name="unlabeledRows"/> and BatchSize generated rows, <paramref name="generatedRows"/> (taken detached)
+    /// or, when null, new ones, all with Gaussian noise of standard deviation <paramref name="instanceNoise"/> added;
+    /// returns the total loss, the unsupervised loss and how many labeled rows were classified correctly.
     /// </summary>
-    public (double Loss, double UnsupervisedLoss, double Correct) Run(Tensor labeledRows, Tensor classes, Tensor unlabeledRows, double instanceNoise)
+    public (double Loss, double UnsupervisedLoss, double Correct) Run(Tensor labeledRows, Tensor classes, Tensor unlabeledRows, double instanceNoise,
+        Tensor? generatedRows = null)
     {
         int batch = _options.BatchSize;
         Tensor generated;
-        using (no_grad())
-            generated = _generator.Sample(batch, _random);
+        if (generatedRows is not null)
+            generated = generatedRows.detach();
+        else
+            using (no_grad())
+                generated = _generator.Sample(batch, _random);
         _clock.Lap(GanTrainingPhase.GeneratedBatch);
         var fake = Replay?.Mix(generated, _options.ExperienceReplayFraction, _random) ?? generated;
         Replay?.Add(generated);

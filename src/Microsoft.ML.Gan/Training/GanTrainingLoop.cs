@@ -12,7 +12,8 @@ namespace Microsoft.ML.Gan.Training;
 /// The training procedure of the paper's semi-supervised GAN (Salimans et al., 2016): for each epoch, for each step,
 /// update the discriminator on a labeled, an unlabeled and a generated batch and update its parameter average; every
 /// DiscriminatorSteps steps, update the generator by feature matching against a second, independently shuffled
-/// unlabeled batch. After each epoch: average the losses, report, keep the best epoch, checkpoint.
+/// unlabeled batch, on the generated batch of the discriminator step before it (SharedGeneratedBatch) or a new one.
+/// After each epoch: average the losses, report, keep the best epoch, checkpoint.
 /// </summary>
 internal sealed class GanTrainingLoop : IDisposable
 {
@@ -91,6 +92,7 @@ internal sealed class GanTrainingLoop : IDisposable
 
         int batch = _options.BatchSize;
         int steps = (int)(data.RowCount / batch);
+        bool sharedGeneratedBatch = _options.SharedGeneratedBatch ?? Networks.Precision == MatrixMultiplyPrecision.BFloat16;
         var threads = _options.NumberOfThreads is null && device.type == DeviceType.CPU ? FreeCoreThreads.Start(_channel) : null;
         var total = Stopwatch.StartNew();
         for (int epoch = completed + 1; epoch <= _options.MaxEpoch; epoch++)
@@ -117,16 +119,23 @@ internal sealed class GanTrainingLoop : IDisposable
                 _clock.Lap(GanTrainingPhase.Data);
 
                 double stepNoise = guard?.BeginStep(epoch, instanceNoise) ?? instanceNoise;
-                var discriminator = discriminatorStep.Run(labeledRows, classes, unlabeledRows, stepNoise);
+                bool generatorStepFollows = (step + 1) % _options.DiscriminatorSteps == 0;
+                GeneratedBatch? generated = null;
+                if (generatorStepFollows && sharedGeneratedBatch)
+                {
+                    generated = generatorStep.Generate(device);
+                    _clock.Lap(GanTrainingPhase.GeneratedBatch);
+                }
+                var discriminator = discriminatorStep.Run(labeledRows, classes, unlabeledRows, stepNoise, generated?.Rows);
                 guard?.ObserveDiscriminator(discriminator.UnsupervisedLoss);
                 discriminatorLoss += discriminator.Loss;
                 correct += discriminator.Correct;
-                if ((step + 1) % _options.DiscriminatorSteps != 0)
+                if (!generatorStepFollows)
                     continue;
 
                 var realRows = featureMatching.Next(batch);
                 _clock.Lap(GanTrainingPhase.Data);
-                double generator = generatorStep.Run(realRows);
+                double generator = generatorStep.Run(realRows, generated);
                 guard?.ObserveGenerator(generator);
                 generatorLoss += generator;
                 generatorSteps++;

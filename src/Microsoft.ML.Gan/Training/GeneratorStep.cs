@@ -47,26 +47,37 @@ internal sealed class GeneratorStep : IDisposable
     /// <summary>The historical average of the generator's parameters; null when HistoricalAveragingWeight is 0.</summary>
     public HistoricalAveraging? History { get; }
 
-    /// <summary>Updates the generator once on BatchSize new samples, matched against the BatchSize <paramref name="realRows"/>; returns its loss.</summary>
-    public double Run(Tensor realRows)
+    /// <summary>
+    /// BatchSize new samples with autograd on (for a conditional generator, of uniformly drawn classes), for the
+    /// discriminator step before <see cref="Run"/> to share.
+    /// </summary>
+    public GeneratedBatch Generate(Device device)
     {
-        int batch = _options.BatchSize;
+        var classes = DrawClasses(device);
+        return new GeneratedBatch(Sample(classes), classes);
+    }
+
+    /// <summary>
+    /// Updates the generator once, matched against the BatchSize <paramref name="realRows"/>, on <paramref name="shared"/>
+    /// (<see cref="Generate"/>) or, when null, BatchSize new samples; returns its loss.
+    /// </summary>
+    public double Run(Tensor realRows, GeneratedBatch? shared = null)
+    {
         Tensor loss;
-        var classes = _generator.ClassCount > 0 ? randint(_generator.ClassCount, [batch], generator: _random, device: realRows.device) : null;
+        var classes = shared is { } given ? given.Classes : DrawClasses(realRows.device);
         Tensor? logits = null;
         SetDiscriminatorTrainable(false);
         if (_options.GeneratorObjective == GeneratorObjective.FeatureMatching)
         {
             Tensor? generated = null;
-            var (realFeatures, generatedFeatures) = _discriminator.MatchedFeatures(realRows,
-                () => generated = classes is null ? _generator.Sample(batch, _random) : _generator.Sample(classes, _random));
+            var (realFeatures, generatedFeatures) = _discriminator.MatchedFeatures(realRows, () => generated = shared?.Rows ?? Sample(classes));
             loss = FeatureMatchingLoss.Compute(realFeatures, generatedFeatures);
             if (classes is not null)
                 logits = _discriminator.forward(generated!);
         }
         else
         {
-            logits = _discriminator.forward(classes is null ? _generator.Sample(batch, _random) : _generator.Sample(classes, _random));
+            logits = _discriminator.forward(shared?.Rows ?? Sample(classes));
             loss = _options.GeneratorObjective == GeneratorObjective.NonSaturating ? GeneratorLoss.NonSaturating(logits) : GeneratorLoss.Minimax(logits);
         }
         if (classes is not null)
@@ -86,6 +97,13 @@ internal sealed class GeneratorStep : IDisposable
         _clock.Lap(GanTrainingPhase.GeneratorUpdate);
         return value;
     }
+
+    /// <summary>BatchSize uniformly drawn classes (int64) for a conditional generator; null for an unconditional one.</summary>
+    private Tensor? DrawClasses(Device device) =>
+        _generator.ClassCount > 0 ? randint(_generator.ClassCount, [_options.BatchSize], generator: _random, device: device) : null;
+
+    /// <summary>BatchSize samples from new noise, of <paramref name="classes"/> for a conditional generator.</summary>
+    private Tensor Sample(Tensor? classes) => classes is null ? _generator.Sample(_options.BatchSize, _random) : _generator.Sample(classes, _random);
 
     /// <summary>Freezes the discriminator (no gradients, weights folded once) for the generator's step, or ends that.</summary>
     private void SetDiscriminatorTrainable(bool trainable)
