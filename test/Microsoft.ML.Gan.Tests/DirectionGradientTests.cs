@@ -7,7 +7,8 @@ namespace Microsoft.ML.Gan.Tests;
 
 /// <summary>
 /// <see cref="WeightNormDense.DirectionGradientInOnePass"/>: the direction's gradient computed in one pass after the
-/// backward pass is autograd's to the bit, and every other gradient is unchanged; Adam given it as its terms updates as
+/// backward pass is autograd's to the bit, and every other gradient is unchanged (in bfloat16, within 1e-6: the layers'
+/// sums over rows add in another order, <see cref="DenseKernels.LayerGradientSums"/>); Adam given it as its terms updates as
 /// from the gradient itself.
 /// </summary>
 [TestClass]
@@ -16,7 +17,7 @@ public sealed class DirectionGradientTests
     [TestMethod]
     [DataRow(ScalarType.Float32)]
     [DataRow(ScalarType.BFloat16)]
-    public void OnePassGradientsAreAutogradsToTheBit(ScalarType productType)
+    public void OnePassGradientsAreAutograds(ScalarType productType)
     {
         // Two layers as in the discriminator (a ReLU between, the last with a trained scale), widths with and without vector
         // tails. A layer with the one-pass gradient runs as TrainingLogits, whose bfloat16 products from MKL's GEMM stay
@@ -33,6 +34,13 @@ public sealed class DirectionGradientTests
                 continue;
             }
             Assert.IsNotNull(onePass[i].Gradient, onePass[i].Name);
+            if (productType == ScalarType.BFloat16)
+            {
+                // In bfloat16 the sums over rows of b's and g's gradients (and the direction's terms) add in runs of 16 rows.
+                double error = onePass[i].Gradient!.sub(viaAutograd[i].Gradient!).norm().item<float>() / viaAutograd[i].Gradient!.norm().item<float>();
+                Assert.IsTrue(error < 1e-6, $"{onePass[i].Name}: {error:E2}");
+                continue;
+            }
             Assert.AreEqual(0L, viaAutograd[i].Gradient!.ne(onePass[i].Gradient!).sum().item<long>(), onePass[i].Name);
         }
         Assert.AreEqual(0L, viaAutogradInput.ne(onePassInput).sum().item<long>(), "input gradient");

@@ -13,7 +13,8 @@ namespace Microsoft.ML.Gan.Networks;
 /// output; backward, the gradient masked by ReLU in the product's type, or a weight-normalised layer's three gradient
 /// terms. Each value is rounded as libtorch's kernels round those operations: the noise's add with alpha and addcmul's
 /// scale and shift are fused multiply-adds (as its compiler contracts them), casts round to nearest even (NaN to 0x7FC0),
-/// ReLU is maxps against 0 (clamp_min). Tests hold them to libtorch's values bit for bit. Large tensors are shared among
+/// ReLU is maxps against 0 (clamp_min). Tests hold them to libtorch's values bit for bit; the sums over rows of
+/// <see cref="LayerGradientSums"/> follow an order of their own. Large tensors are shared among
 /// libtorch's own threads, as its kernels share them (<see cref="TensorMemory.ParallelFrom"/>).
 /// </summary>
 internal static unsafe class DenseKernels
@@ -85,6 +86,30 @@ internal static unsafe class DenseKernels
             TensorMemory.Address<float>(masked), TensorMemory.Address<float>(timesProduct), Destination.Of(productGradient), (int)gradient.shape[1]);
         Run(pass, gradient.numel(), &LayerGradientsRange);
         return (masked, timesProduct, productGradient);
+    }
+
+    /// <summary>
+    /// <see cref="LayerGradients"/> with g and g * p summed over rows in the same pass, where their sums are all that is
+    /// needed: with g the gradient (float32, or bfloat16) masked by ReLU, the column sums of g
+    /// (b's gradient) and of g * p (the gradient of s), float32 [outputs], and g * s, the gradient of the product p
+    /// [rows, outputs] (float32, or bfloat16), in <paramref name="type"/>, the type of the product's operands (bfloat16 or
+    /// float32). Each column sums its rows in runs of <see cref="SumRun"/> rows, then the runs' sums in order from 0, so its
+    /// sums do not depend on how the runs are shared among threads.
+    /// </summary>
+    public static (Tensor BiasGradient, Tensor FactorGradient, Tensor ProductGradient) LayerGradientSums(Tensor gradient, Tensor? output, Tensor product, Tensor scale, ScalarType type)
+    {
+        long rows = gradient.shape[0];
+        int columns = (int)gradient.shape[1];
+        int runs = (int)((rows + SumRun - 1) / SumRun);
+        var biasGradient = empty([columns], ScalarType.Float32);
+        var factorGradient = empty([columns], ScalarType.Float32);
+        var productGradient = empty(gradient.shape, type);
+        using var runSums = empty([runs, 2, columns], ScalarType.Float32);
+        var pass = new GradientSumsPass(Values.Of(gradient, output), Values.Of(product, null), TensorMemory.Address<float>(scale), TensorMemory.Address<float>(runSums),
+            Destination.Of(productGradient), rows, columns);
+        OpenMpTeam.For(runs, (first, end) => LayerGradientRuns(pass, first, end), threads: gradient.numel() < TensorMemory.ParallelFrom ? 1 : 0);
+        SumRuns(pass.RunSums, runs, columns, TensorMemory.Address<float>(biasGradient), TensorMemory.Address<float>(factorGradient));
+        return (biasGradient, factorGradient, productGradient);
     }
 
     /// <summary>Runs <paramref name="range"/> over <paramref name="count"/> values in blocks of 16, on libtorch's threads from <see cref="TensorMemory.ParallelFrom"/> values.</summary>
@@ -175,6 +200,80 @@ internal static unsafe class DenseKernels
                 pass.Masked[i] = value;
                 pass.TimesProduct[i] = value * pass.Product[i];
                 pass.ProductGradient.Store(i, value * pass.Scale[column]);
+            }
+        }
+    }
+
+    /// <summary>Rows summed in a run before the run's sum joins a column's total (<see cref="LayerGradientSums"/>).</summary>
+    private const int SumRun = 16;
+
+    /// <summary>
+    /// <see cref="LayerGradientSums"/>'s pass over runs <paramref name="firstRun"/>..<paramref name="endRun"/> of
+    /// <see cref="SumRun"/> rows: g * s for each row, and each run's sums of g and g * p, row after row.
+    /// </summary>
+    private static void LayerGradientRuns(in GradientSumsPass pass, int firstRun, int endRun)
+    {
+        int columns = pass.Columns;
+        for (int run = firstRun; run < endRun; run++)
+        {
+            float* bias = pass.RunSums + 2L * run * columns;
+            float* factor = bias + columns;
+            long firstRow = (long)run * SumRun, endRow = Math.Min(firstRow + SumRun, pass.Rows);
+            for (long row = firstRow; row < endRow; row++)
+            {
+                bool first = row == firstRow;
+                long start = row * columns;
+                int column = 0;
+                for (; column + Block <= columns; column += Block)
+                {
+                    long i = start + column;
+                    var low = pass.Gradient.Load(i);
+                    var high = pass.Gradient.Load(i + 8);
+                    pass.ProductGradient.Store(i, low * Vector256.Load(pass.Scale + column), high * Vector256.Load(pass.Scale + column + 8));
+                    var timesLow = low * pass.Product.Load(i);
+                    var timesHigh = high * pass.Product.Load(i + 8);
+                    if (!first)
+                    {
+                        (low, high) = (Vector256.Load(bias + column) + low, Vector256.Load(bias + column + 8) + high);
+                        (timesLow, timesHigh) = (Vector256.Load(factor + column) + timesLow, Vector256.Load(factor + column + 8) + timesHigh);
+                    }
+                    low.Store(bias + column);
+                    high.Store(bias + column + 8);
+                    timesLow.Store(factor + column);
+                    timesHigh.Store(factor + column + 8);
+                }
+                for (; column < columns; column++)
+                {
+                    long i = start + column;
+                    float value = pass.Gradient[i], times = value * pass.Product[i];
+                    pass.ProductGradient.Store(i, value * pass.Scale[column]);
+                    bias[column] = first ? value : bias[column] + value;
+                    factor[column] = first ? times : factor[column] + times;
+                }
+            }
+        }
+    }
+
+    /// <summary>The runs' sums of g and of g * p (<see cref="LayerGradientRuns"/>), each column's added in order from 0.</summary>
+    private static void SumRuns(float* runSums, int runs, int columns, float* bias, float* factor)
+    {
+        for (int part = 0; part < 2; part++)
+        {
+            float* total = part == 0 ? bias : factor;
+            int column = 0;
+            for (; column + 8 <= columns; column += 8)
+            {
+                var sum = Vector256<float>.Zero;
+                for (int run = 0; run < runs; run++)
+                    sum += Vector256.Load(runSums + (2L * run + part) * columns + column);
+                sum.Store(total + column);
+            }
+            for (; column < columns; column++)
+            {
+                float sum = 0;
+                for (int run = 0; run < runs; run++)
+                    sum += runSums[(2L * run + part) * columns + column];
+                total[column] = sum;
             }
         }
     }
@@ -276,6 +375,15 @@ internal static unsafe class DenseKernels
         public readonly Values Gradient = gradient, Product = product;
         public readonly Destination ProductGradient = productGradient;
         public readonly float* Scale = scale, Masked = masked, TimesProduct = timesProduct;
+        public readonly int Columns = columns;
+    }
+
+    private readonly struct GradientSumsPass(Values gradient, Values product, float* scale, float* runSums, Destination productGradient, long rows, int columns)
+    {
+        public readonly Values Gradient = gradient, Product = product;
+        public readonly Destination ProductGradient = productGradient;
+        public readonly float* Scale = scale, RunSums = runSums;
+        public readonly long Rows = rows;
         public readonly int Columns = columns;
     }
 }

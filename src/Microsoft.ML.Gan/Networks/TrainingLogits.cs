@@ -14,8 +14,9 @@ namespace Microsoft.ML.Gan.Networks;
 /// pass as with the modules; their gradients go to the leaves directly (<see cref="DirectionGradient.Receive"/>), not
 /// through autograd, which would copy each of them. The elementwise work is one pass per step
 /// (<see cref="DenseKernels"/>) where the module's operations take six kernels forward and seven backward per layer. With
-/// libtorch's products every value is the modules' to the bit; MKL's bfloat16 products differ from them only in being
-/// left unrounded in float32.
+/// libtorch's products every value is the modules' to the bit, except that in bfloat16 the sums over rows add in runs of
+/// 16 rows in the same pass (<see cref="DenseKernels.LayerGradientSums"/>); MKL's bfloat16 products differ from libtorch's
+/// only in being left unrounded in float32.
 /// </summary>
 internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLogits>
 {
@@ -109,12 +110,9 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
             {
                 var (layer, saved) = (layers[i], values[i]);
                 using var above = gradient;
-                var parts = DenseKernels.LayerGradients(above, saved.Output, saved.Product, saved.Factor, saved.Input.dtype);
-                using var outputGradientOfLayer = parts.Gradient;
-                using var timesProduct = parts.TimesProduct;
-                using var productGradient = parts.ProductGradient;
-                gradients[5 + TensorsPerLayer * i] = outputGradientOfLayer.sum([0L]);
-                var factorGradient = timesProduct.sum([0L]);
+                var (biasGradient, factorGradient, productGradient) = LayerGradients(above, saved);
+                using var _ = productGradient;
+                gradients[5 + TensorsPerLayer * i] = biasGradient;
                 if (layer.Scale.requires_grad)
                     gradients[4 + TensorsPerLayer * i] = factorGradient.div(layer.Leaves.Norm);
                 layer.Leaves.Receive(BFloat16Product.Of(productGradient, true, saved.Input, false), factorGradient, saved.Factor);
@@ -136,6 +134,21 @@ internal sealed class TrainingLogits : autograd.SingleTensorFunction<TrainingLog
             foreach (var saved in values)
                 saved.Dispose();
         }
+    }
+
+    /// <summary>
+    /// One layer's gradients of b and of g / ||v|| (sums over rows) and of its product, from the gradient of its output
+    /// <paramref name="above"/>: in bfloat16, the sums in the same pass (<see cref="DenseKernels.LayerGradientSums"/>), the
+    /// order the seed protocol judged; in float32, libtorch's sums, as the modules add.
+    /// </summary>
+    private static (Tensor BiasGradient, Tensor FactorGradient, Tensor ProductGradient) LayerGradients(Tensor above, LayerValues saved)
+    {
+        if (saved.Input.dtype == ScalarType.BFloat16)
+            return DenseKernels.LayerGradientSums(above, saved.Output, saved.Product, saved.Factor, saved.Input.dtype);
+        var (masked, timesProduct, productGradient) = DenseKernels.LayerGradients(above, saved.Output, saved.Product, saved.Factor, saved.Input.dtype);
+        using (masked)
+        using (timesProduct)
+            return (masked.sum([0L]), timesProduct.sum([0L]), productGradient);
     }
 
     /// <summary>
