@@ -21,6 +21,9 @@ internal static unsafe class DenseKernels
 {
     private const int Block = GaussianNoiseSource.Block;
 
+    /// <summary>Rows summed in a run before the run's sum joins a column's total (<see cref="LayerGradientSums"/>).</summary>
+    private const int SumRun = 16;
+
     /// <summary>
     /// x + s e in <paramref name="type"/> (bfloat16 or float32), e the next draw of <paramref name="noise"/>, generated block
     /// by block in the same pass (the noise is counter-based, so its values do not depend on how its blocks are split); x in
@@ -203,9 +206,6 @@ internal static unsafe class DenseKernels
             }
         }
     }
-
-    /// <summary>Rows summed in a run before the run's sum joins a column's total (<see cref="LayerGradientSums"/>).</summary>
-    private const int SumRun = 16;
 
     /// <summary>
     /// <see cref="LayerGradientSums"/>'s pass over runs <paramref name="firstRun"/>..<paramref name="endRun"/> of
